@@ -1,0 +1,20 @@
+package io.vectorstream.operators.index;
+
+import java.util.Map;
+
+/** One hit of a partial answer. Flink POJO. */
+public class ScoredHit {
+  public String id;
+  /** User-facing score (see {@code Metric#externalScore}). */
+  public float score;
+  /** Null unless the query asked for metadata. */
+  public Map<String, String> metadata;
+
+  public ScoredHit() {}
+
+  public ScoredHit(String id, float score, Map<String, String> metadata) {
+    this.id = id;
+    this.score = score;
+    this.metadata = metadata;
+  }
+}
