@@ -5,78 +5,116 @@ import static org.apache.flink.configuration.ConfigOptions.key;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 
-/** Every VectorStream setting, with its default and meaning; read once into {@link VectorStreamConfig}. */
+/**
+ * Every VectorStream setting, with its default and meaning; read once into {@link
+ * VectorStreamConfig}.
+ */
 public final class VectorStreamOptions {
 
-  private VectorStreamOptions() {}
+    private VectorStreamOptions() {}
 
-  public static final ConfigOption<String> BOOTSTRAP_SERVERS =
-      key("vectorstream.kafka.bootstrap-servers")
-          .stringType()
-          .defaultValue("localhost:9092")
-          .withDescription("Kafka bootstrap servers of the topics below.");
+    public static final ConfigOption<String> BOOTSTRAP_SERVERS =
+            key("vectorstream.kafka.bootstrap-servers")
+                    .stringType()
+                    .defaultValue("localhost:9092")
+                    .withDescription("Kafka bootstrap servers of the topics below.");
 
-  public static final ConfigOption<String> GROUP_ID =
-      key("vectorstream.kafka.group-id")
-          .stringType()
-          .defaultValue("vectorstream")
-          .withDescription("Consumer group prefix; offsets are committed on checkpoints.");
+    public static final ConfigOption<String> GROUP_ID =
+            key("vectorstream.kafka.group-id")
+                    .stringType()
+                    .defaultValue("vectorstream")
+                    .withDescription(
+                            "Consumer group prefix; offsets are committed on checkpoints.");
 
-  public static final ConfigOption<String> VECTORS_TOPIC =
-      key("vectorstream.topics.vectors").stringType().defaultValue("vectors")
-          .withDescription("Topic of upserts and deletes (key = vector id).");
+    public static final ConfigOption<String> VECTORS_TOPIC =
+            key("vectorstream.topics.vectors")
+                    .stringType()
+                    .defaultValue("vectors")
+                    .withDescription("Topic of upserts and deletes (key = vector id).");
 
-  public static final ConfigOption<String> QUERIES_TOPIC =
-      key("vectorstream.topics.queries").stringType().defaultValue("queries")
-          .withDescription("Topic of query requests.");
+    public static final ConfigOption<String> QUERIES_TOPIC =
+            key("vectorstream.topics.queries")
+                    .stringType()
+                    .defaultValue("queries")
+                    .withDescription("Topic of query requests.");
 
-  public static final ConfigOption<String> RESULTS_TOPIC =
-      key("vectorstream.topics.results").stringType().defaultValue("results")
-          .withDescription("Topic of answers when a request has no 'reply-to' header.");
+    public static final ConfigOption<String> RESULTS_TOPIC =
+            key("vectorstream.topics.results")
+                    .stringType()
+                    .defaultValue("results")
+                    .withDescription("Topic of answers when a request has no 'reply-to' header.");
 
-  public static final ConfigOption<String> DLQ_TOPIC =
-      key("vectorstream.topics.dlq").stringType().defaultValue("vectors.dlq")
-          .withDescription("Topic of rejected vector records, with the reason.");
+    public static final ConfigOption<String> DLQ_TOPIC =
+            key("vectorstream.topics.dlq")
+                    .stringType()
+                    .defaultValue("vectors.dlq")
+                    .withDescription("Topic of rejected vector records, with the reason.");
 
-  public static final ConfigOption<String> COLLECTION =
-      key("vectorstream.collection.name").stringType().defaultValue("default")
-          .withDescription("Name of the collection this job serves.");
+    public static final ConfigOption<String> COLLECTION =
+            key("vectorstream.collection.name")
+                    .stringType()
+                    .defaultValue("default")
+                    .withDescription("Name of the collection this job serves.");
 
-  public static final ConfigOption<Integer> DIMENSION =
-      key("vectorstream.collection.dimension").intType().defaultValue(384)
-          .withDescription("Vector dimension of the collection; other dimensions are rejected.");
+    public static final ConfigOption<Integer> DIMENSION =
+            key("vectorstream.collection.dimension")
+                    .intType()
+                    .defaultValue(384)
+                    .withDescription(
+                            "Vector dimension of the collection; other dimensions are rejected.");
 
-  public static final ConfigOption<String> METRIC =
-      key("vectorstream.collection.metric").stringType().defaultValue("cosine")
-          .withDescription("cosine (vectors normalised at ingest), dot or euclidean.");
+    public static final ConfigOption<String> METRIC =
+            key("vectorstream.collection.metric")
+                    .stringType()
+                    .defaultValue("cosine")
+                    .withDescription("cosine (vectors normalised at ingest), dot or euclidean.");
 
-  public static final ConfigOption<Integer> SHARDS =
-      key("vectorstream.collection.shards").intType().defaultValue(8)
-          .withDescription(
-              "Number of shards; fixed for the life of the collection, independent of parallelism. "
-                  + "Must divide max-parallelism; spreads evenly when parallelism divides it.");
+    public static final ConfigOption<Integer> SHARDS =
+            key("vectorstream.collection.shards")
+                    .intType()
+                    .defaultValue(8)
+                    .withDescription(
+                            "Number of shards; fixed for the life of the collection, independent of"
+                                + " parallelism. Must divide max-parallelism; spreads evenly when"
+                                + " parallelism divides it.");
 
-  public static final ConfigOption<Integer> MAX_PARALLELISM =
-      key("vectorstream.max-parallelism").intType().defaultValue(128)
-          .withDescription("Flink max parallelism (key groups) of the job; fixed once state exists.");
+    public static final ConfigOption<Integer> MAX_PARALLELISM =
+            key("vectorstream.max-parallelism")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription(
+                            "Flink max parallelism (key groups) of the job; fixed once state"
+                                    + " exists.");
 
-  public static final ConfigOption<Integer> MAX_K =
-      key("vectorstream.query.max-k").intType().defaultValue(1000)
-          .withDescription("Largest k a query may ask for.");
+    public static final ConfigOption<Integer> MAX_K =
+            key("vectorstream.query.max-k")
+                    .intType()
+                    .defaultValue(1000)
+                    .withDescription("Largest k a query may ask for.");
 
-  public static final ConfigOption<Duration> DEFAULT_TIMEOUT =
-      key("vectorstream.query.default-timeout").durationType().defaultValue(Duration.ofSeconds(5))
-          .withDescription("Deadline of a query that sets no timeoutMs.");
+    public static final ConfigOption<Duration> DEFAULT_TIMEOUT =
+            key("vectorstream.query.default-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(5))
+                    .withDescription("Deadline of a query that sets no timeoutMs.");
 
-  public static final ConfigOption<Duration> MAX_TIMEOUT =
-      key("vectorstream.query.max-timeout").durationType().defaultValue(Duration.ofSeconds(60))
-          .withDescription("Largest timeoutMs a query may ask for.");
+    public static final ConfigOption<Duration> MAX_TIMEOUT =
+            key("vectorstream.query.max-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription("Largest timeoutMs a query may ask for.");
 
-  public static final ConfigOption<Integer> MAX_RECORD_BYTES =
-      key("vectorstream.limits.max-record-bytes").intType().defaultValue(1 << 20)
-          .withDescription("Largest accepted payload on the vectors and queries topics, in bytes.");
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES =
+            key("vectorstream.limits.max-record-bytes")
+                    .intType()
+                    .defaultValue(1 << 20)
+                    .withDescription(
+                            "Largest accepted payload on the vectors and queries topics, in"
+                                    + " bytes.");
 
-  public static final ConfigOption<Integer> MAX_ID_BYTES =
-      key("vectorstream.limits.max-id-bytes").intType().defaultValue(512)
-          .withDescription("Longest accepted vector or query id, in UTF-8 bytes.");
+    public static final ConfigOption<Integer> MAX_ID_BYTES =
+            key("vectorstream.limits.max-id-bytes")
+                    .intType()
+                    .defaultValue(512)
+                    .withDescription("Longest accepted vector or query id, in UTF-8 bytes.");
 }

@@ -14,42 +14,52 @@ import java.util.Random;
 
 /** Builders of configurations and wire messages shared by the operator tests. */
 public final class TestData {
-  private TestData() {}
+    private TestData() {}
 
-  public static VectorStreamConfig config(int dim, Metric metric) {
-    return new VectorStreamConfig("default", dim, metric, 8, 128, 100, 5_000, 60_000, 4096, 64);
-  }
-
-  public static float[] randomVector(Random rnd, int dim) {
-    float[] v = new float[dim];
-    for (int i = 0; i < dim; i++) {
-      v[i] = (float) rnd.nextGaussian();
+    public static VectorStreamConfig config(int dim, Metric metric) {
+        return new VectorStreamConfig("default", dim, metric, 8, 128, 100, 5_000, 60_000, 4096, 64);
     }
-    return v;
-  }
 
-  public static RawMessage upsert(String id, float[] vector, Map<String, String> metadata) {
-    VectorRecord r = VectorRecord.newBuilder().setId(id).setOp(Op.UPSERT)
-        .setVector(FloatVectors.toBytes(vector)).setMetadata(metadata).build();
-    return RawMessage.of("vectors", bytes(id), PayloadCodec.encode(r, WireFormat.AVRO));
-  }
+    public static float[] randomVector(Random rnd, int dim) {
+        float[] v = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return v;
+    }
 
-  public static RawMessage delete(String id) {
-    VectorRecord r = VectorRecord.newBuilder().setId(id).setOp(Op.DELETE).build();
-    return RawMessage.of("vectors", bytes(id), PayloadCodec.encode(r, WireFormat.AVRO));
-  }
+    public static RawMessage upsert(String id, float[] vector, Map<String, String> metadata) {
+        VectorRecord r =
+                VectorRecord.newBuilder()
+                        .setId(id)
+                        .setOp(Op.UPSERT)
+                        .setVector(FloatVectors.toBytes(vector))
+                        .setMetadata(metadata)
+                        .build();
+        return RawMessage.of("vectors", bytes(id), PayloadCodec.encode(r, WireFormat.AVRO));
+    }
 
-  public static RawMessage query(String queryId, float[] vector, int k) {
-    QueryRequest q = QueryRequest.newBuilder().setQueryId(queryId)
-        .setVector(FloatVectors.toBytes(vector)).setK(k).build();
-    return RawMessage.of("queries", bytes(queryId), PayloadCodec.encode(q, WireFormat.AVRO));
-  }
+    public static RawMessage delete(String id) {
+        VectorRecord r = VectorRecord.newBuilder().setId(id).setOp(Op.DELETE).build();
+        return RawMessage.of("vectors", bytes(id), PayloadCodec.encode(r, WireFormat.AVRO));
+    }
 
-  public static RawMessage json(String topic, String key, String json) {
-    return RawMessage.of(topic, key == null ? null : bytes(key), json.getBytes(StandardCharsets.UTF_8));
-  }
+    public static RawMessage query(String queryId, float[] vector, int k) {
+        QueryRequest q =
+                QueryRequest.newBuilder()
+                        .setQueryId(queryId)
+                        .setVector(FloatVectors.toBytes(vector))
+                        .setK(k)
+                        .build();
+        return RawMessage.of("queries", bytes(queryId), PayloadCodec.encode(q, WireFormat.AVRO));
+    }
 
-  public static byte[] bytes(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
-  }
+    public static RawMessage json(String topic, String key, String json) {
+        return RawMessage.of(
+                topic, key == null ? null : bytes(key), json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
 }

@@ -17,14 +17,21 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Every type that crosses the network or sits in state is a Flink POJO, so Kryo is never used. */
 class TypesTest {
 
-  @ParameterizedTest
-  @ValueSource(classes = {RawMessage.class, VectorOp.class, Query.class, PartialResult.class,
-      Answer.class, PendingMerge.class})
-  void isAPojoSerializableWithGenericTypesDisabled(Class<?> type) {
-    TypeInformation<?> info = TypeInformation.of(type);
-    assertThat(info).isInstanceOf(PojoTypeInfo.class);
-    SerializerConfigImpl config = new SerializerConfigImpl();
-    config.setGenericTypes(false);
-    assertThat(info.createSerializer(config)).isNotNull();
-  }
+    @ParameterizedTest
+    @ValueSource(
+            classes = {
+                RawMessage.class,
+                VectorOp.class,
+                Query.class,
+                PartialResult.class,
+                Answer.class,
+                PendingMerge.class
+            })
+    void isAPojoSerializableWithGenericTypesDisabled(Class<?> type) {
+        TypeInformation<?> info = TypeInformation.of(type);
+        assertThat(info).isInstanceOf(PojoTypeInfo.class);
+        SerializerConfigImpl config = new SerializerConfigImpl();
+        config.setGenericTypes(false);
+        assertThat(info.createSerializer(config)).isNotNull();
+    }
 }

@@ -5,13 +5,13 @@ import java.util.Comparator;
 
 /** Orders hits best first for a metric, ties broken by id so every merge agrees. */
 public final class HitOrder {
-  private HitOrder() {}
+    private HitOrder() {}
 
-  public static Comparator<ScoredHit> bestFirst(Metric metric) {
-    Comparator<ScoredHit> byScore = Comparator.comparingDouble(h -> h.score);
-    if (metric != Metric.EUCLIDEAN) {
-      byScore = byScore.reversed();
+    public static Comparator<ScoredHit> bestFirst(Metric metric) {
+        Comparator<ScoredHit> byScore = Comparator.comparingDouble(h -> h.score);
+        if (metric != Metric.EUCLIDEAN) {
+            byScore = byScore.reversed();
+        }
+        return byScore.thenComparing(h -> h.id);
     }
-    return byScore.thenComparing(h -> h.id);
-  }
 }

@@ -4,14 +4,17 @@ import java.util.List;
 
 /** The top-k of one index instance over all the shards it holds. Flink POJO. */
 public class PartialResult {
-  public String queryId;
-  public int subtask;
-  /** Shards this instance holds, whether or not they have data yet. */
-  public int shards;
-  /** Best first. */
-  public List<ScoredHit> hits;
-  /** Time spent searching in this instance, microseconds. */
-  public long searchMicros;
+    public String queryId;
+    public int subtask;
 
-  public PartialResult() {}
+    /** Shards this instance holds, whether or not they have data yet. */
+    public int shards;
+
+    /** Best first. */
+    public List<ScoredHit> hits;
+
+    /** Time spent searching in this instance, microseconds. */
+    public long searchMicros;
+
+    public PartialResult() {}
 }

@@ -4,17 +4,19 @@ import java.util.Map;
 
 /** One hit of a partial answer. Flink POJO. */
 public class ScoredHit {
-  public String id;
-  /** User-facing score (see {@code Metric#externalScore}). */
-  public float score;
-  /** Null unless the query asked for metadata. */
-  public Map<String, String> metadata;
+    public String id;
 
-  public ScoredHit() {}
+    /** User-facing score (see {@code Metric#externalScore}). */
+    public float score;
 
-  public ScoredHit(String id, float score, Map<String, String> metadata) {
-    this.id = id;
-    this.score = score;
-    this.metadata = metadata;
-  }
+    /** Null unless the query asked for metadata. */
+    public Map<String, String> metadata;
+
+    public ScoredHit() {}
+
+    public ScoredHit(String id, float score, Map<String, String> metadata) {
+        this.id = id;
+        this.score = score;
+        this.metadata = metadata;
+    }
 }

@@ -1,21 +1,28 @@
 package io.vectorstream.operators.kafka;
 
 import io.vectorstream.operators.merge.Answer;
+import io.vectorstream.schema.KafkaContract;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Writes an answer to its reply topic, keyed by query id, echoing the correlation id header. */
 public final class AnswerSerializer implements KafkaRecordSerializationSchema<Answer> {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  @Override
-  public ProducerRecord<byte[], byte[]> serialize(Answer a, KafkaSinkContext context, Long timestamp) {
-    ProducerRecord<byte[], byte[]> r =
-        new ProducerRecord<>(a.topic, null, timestamp, a.queryId.getBytes(StandardCharsets.UTF_8), a.payload);
-    if (a.correlationId != null) {
-      r.headers().add(Headers.CORRELATION_ID, a.correlationId);
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(
+            Answer a, KafkaSinkContext context, Long timestamp) {
+        ProducerRecord<byte[], byte[]> r =
+                new ProducerRecord<>(
+                        a.topic,
+                        null,
+                        timestamp,
+                        a.queryId.getBytes(StandardCharsets.UTF_8),
+                        a.payload);
+        if (a.correlationId != null) {
+            r.headers().add(KafkaContract.CORRELATION_ID_HEADER, a.correlationId);
+        }
+        return r;
     }
-    return r;
-  }
 }

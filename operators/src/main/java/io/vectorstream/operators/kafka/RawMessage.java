@@ -5,25 +5,27 @@ package io.vectorstream.operators.kafka;
  * record becomes a dead letter or an error answer instead of failing the source. Flink POJO.
  */
 public class RawMessage {
-  public String topic;
-  public int partition;
-  public long offset;
-  public long timestampMs;
-  public byte[] key;
-  public byte[] value;
-  /** Value of the 'reply-to' header, or null. */
-  public String replyTo;
-  /** Value of the 'correlation-id' header, or null. */
-  public byte[] correlationId;
+    public String topic;
+    public int partition;
+    public long offset;
+    public long timestampMs;
+    public byte[] key;
+    public byte[] value;
 
-  public RawMessage() {}
+    /** Value of the 'reply-to' header, or null. */
+    public String replyTo;
 
-  public static RawMessage of(String topic, byte[] key, byte[] value) {
-    RawMessage m = new RawMessage();
-    m.topic = topic;
-    m.key = key;
-    m.value = value;
-    m.timestampMs = System.currentTimeMillis();
-    return m;
-  }
+    /** Value of the 'correlation-id' header, or null. */
+    public byte[] correlationId;
+
+    public RawMessage() {}
+
+    public static RawMessage of(String topic, byte[] key, byte[] value) {
+        RawMessage m = new RawMessage();
+        m.topic = topic;
+        m.key = key;
+        m.value = value;
+        m.timestampMs = System.currentTimeMillis();
+        return m;
+    }
 }

@@ -7,15 +7,18 @@ import java.util.List;
 
 /** What the merger knows of one query so far. Flink POJO (kept in keyed state). */
 public class PendingMerge {
-  /** The query, once its registration arrived (partials may overtake it). */
-  public Query query;
-  public int partials;
-  public int shards;
-  public long maxSearchMicros;
-  /** Best first, at most k once the query is known. */
-  public List<ScoredHit> hits = new ArrayList<>();
-  /** When to drop this state if the query never registers (processing time). */
-  public long orphanDeadlineMs;
+    /** The query, once its registration arrived (partials may overtake it). */
+    public Query query;
 
-  public PendingMerge() {}
+    public int partials;
+    public int shards;
+    public long maxSearchMicros;
+
+    /** Best first, at most k once the query is known. */
+    public List<ScoredHit> hits = new ArrayList<>();
+
+    /** When to drop this state if the query never registers (processing time). */
+    public long orphanDeadlineMs;
+
+    public PendingMerge() {}
 }

@@ -26,128 +26,138 @@ import org.apache.flink.util.Collector;
 /**
  * Merges the partial top-k of every index instance into one answer per query (keyed by query id).
  *
- * <p>Input 1 registers the query (k, deadline, reply route); input 2 brings the partials, which
- * may arrive before the registration. The answer goes out when all {@code expectedPartials}
- * arrived, or at the deadline with {@code complete=false} and the shards counted so far. State
- * is cleared once answered; a partial whose query never registers is dropped after
- * {@code orphanTimeoutMs}.
+ * <p>Input 1 registers the query (k, deadline, reply route); input 2 brings the partials, which may
+ * arrive before the registration. The answer goes out when all {@code expectedPartials} arrived, or
+ * at the deadline with {@code complete=false} and the shards counted so far. State is cleared once
+ * answered; a partial whose query never registers is dropped after {@code orphanTimeoutMs}.
  */
 public final class TopKMerger extends KeyedCoProcessFunction<String, Query, PartialResult, Answer> {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public static final ValueStateDescriptor<PendingMerge> PENDING =
-      new ValueStateDescriptor<>("pending-merge", Types.POJO(PendingMerge.class));
+    public static final ValueStateDescriptor<PendingMerge> PENDING =
+            new ValueStateDescriptor<>("pending-merge", Types.POJO(PendingMerge.class));
 
-  private final Metric metric;
-  private final int expectedPartials;
-  private final int shardsExpected;
-  private final long orphanTimeoutMs;
+    private final Metric metric;
+    private final int expectedPartials;
+    private final int shardsExpected;
+    private final long orphanTimeoutMs;
 
-  private transient ValueState<PendingMerge> pending;
-  private transient Comparator<ScoredHit> order;
-  private transient Counter answered;
-  private transient Counter incomplete;
-  private transient Histogram latencyMs;
+    private transient ValueState<PendingMerge> pending;
+    private transient Comparator<ScoredHit> order;
+    private transient Counter answered;
+    private transient Counter incomplete;
+    private transient Histogram latencyMs;
 
-  public TopKMerger(Metric metric, int expectedPartials, int shardsExpected, long orphanTimeoutMs) {
-    this.metric = metric;
-    this.expectedPartials = expectedPartials;
-    this.shardsExpected = shardsExpected;
-    this.orphanTimeoutMs = orphanTimeoutMs;
-  }
-
-  @Override
-  public void open(OpenContext ctx) {
-    pending = getRuntimeContext().getState(PENDING);
-    order = HitOrder.bestFirst(metric);
-    var group = getRuntimeContext().getMetricGroup().addGroup("vectorstream");
-    answered = group.counter("queriesAnswered");
-    incomplete = group.counter("queriesIncomplete");
-    latencyMs = group.histogram("queryLatencyMs", new DescriptiveStatisticsHistogram(1000));
-  }
-
-  @Override
-  public void processElement1(Query q, Context ctx, Collector<Answer> out) throws Exception {
-    PendingMerge p = orNew(pending.value());
-    p.query = q;
-    truncate(p);
-    if (p.partials >= expectedPartials) {
-      answer(p, true, ctx.timerService().currentProcessingTime(), out);
-    } else {
-      pending.update(p);
-      ctx.timerService().registerProcessingTimeTimer(q.deadlineMs);
+    public TopKMerger(
+            Metric metric, int expectedPartials, int shardsExpected, long orphanTimeoutMs) {
+        this.metric = metric;
+        this.expectedPartials = expectedPartials;
+        this.shardsExpected = shardsExpected;
+        this.orphanTimeoutMs = orphanTimeoutMs;
     }
-  }
 
-  @Override
-  public void processElement2(PartialResult r, Context ctx, Collector<Answer> out) throws Exception {
-    long now = ctx.timerService().currentProcessingTime();
-    PendingMerge p = pending.value();
-    if (p == null) {
-      p = orNew(null);
-      p.orphanDeadlineMs = now + orphanTimeoutMs;
-      ctx.timerService().registerProcessingTimeTimer(p.orphanDeadlineMs);
+    @Override
+    public void open(OpenContext ctx) {
+        pending = getRuntimeContext().getState(PENDING);
+        order = HitOrder.bestFirst(metric);
+        var group = getRuntimeContext().getMetricGroup().addGroup("vectorstream");
+        answered = group.counter("queriesAnswered");
+        incomplete = group.counter("queriesIncomplete");
+        latencyMs = group.histogram("queryLatencyMs", new DescriptiveStatisticsHistogram(1000));
     }
-    p.partials++;
-    p.shards += r.shards;
-    p.maxSearchMicros = Math.max(p.maxSearchMicros, r.searchMicros);
-    p.hits.addAll(r.hits);
-    p.hits.sort(order);
-    truncate(p);
-    if (p.query != null && p.partials >= expectedPartials) {
-      answer(p, true, now, out);
-    } else {
-      pending.update(p);
-    }
-  }
 
-  @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Answer> out) throws Exception {
-    PendingMerge p = pending.value();
-    if (p == null) {
-      return;
+    @Override
+    public void processElement1(Query q, Context ctx, Collector<Answer> out) throws Exception {
+        PendingMerge p = orNew(pending.value());
+        p.query = q;
+        truncate(p);
+        if (p.partials >= expectedPartials) {
+            answer(p, true, ctx.timerService().currentProcessingTime(), out);
+        } else {
+            pending.update(p);
+            ctx.timerService().registerProcessingTimeTimer(q.deadlineMs);
+        }
     }
-    if (p.query != null && timestamp >= p.query.deadlineMs) {
-      answer(p, false, timestamp, out);
-    } else if (p.query == null && timestamp >= p.orphanDeadlineMs) {
-      pending.clear();
-    }
-  }
 
-  private void answer(PendingMerge p, boolean complete, long now, Collector<Answer> out) {
-    Query q = p.query;
-    List<Hit> hits = new ArrayList<>(p.hits.size());
-    for (ScoredHit h : p.hits) {
-      hits.add(new Hit(h.id, h.score, q.includeMetadata && h.metadata != null ? h.metadata : Map.of()));
+    @Override
+    public void processElement2(PartialResult r, Context ctx, Collector<Answer> out)
+            throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        PendingMerge p = pending.value();
+        if (p == null) {
+            p = orNew(null);
+            p.orphanDeadlineMs = now + orphanTimeoutMs;
+            ctx.timerService().registerProcessingTimeTimer(p.orphanDeadlineMs);
+        }
+        p.partials++;
+        p.shards += r.shards;
+        p.maxSearchMicros = Math.max(p.maxSearchMicros, r.searchMicros);
+        p.hits.addAll(r.hits);
+        p.hits.sort(order);
+        truncate(p);
+        if (p.query != null && p.partials >= expectedPartials) {
+            answer(p, true, now, out);
+        } else {
+            pending.update(p);
+        }
     }
-    QueryResponse response =
-        QueryResponse.newBuilder()
-            .setQueryId(q.queryId)
-            .setHits(hits)
-            .setShardsAnswered(p.shards)
-            .setShardsExpected(shardsExpected)
-            .setComplete(complete)
-            .setError(null)
-            .setTookMs(now - q.receivedAtMs)
-            .build();
-    out.collect(
-        new Answer(q.queryId, q.replyTo, q.correlationId,
-            PayloadCodec.encode(response, q.jsonReply ? WireFormat.JSON : WireFormat.AVRO)));
-    answered.inc();
-    if (!complete) {
-      incomplete.inc();
-    }
-    latencyMs.update(now - q.receivedAtMs);
-    pending.clear();
-  }
 
-  private static void truncate(PendingMerge p) {
-    if (p.query != null && p.hits.size() > p.query.k) {
-      p.hits = new ArrayList<>(p.hits.subList(0, p.query.k));
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Answer> out)
+            throws Exception {
+        PendingMerge p = pending.value();
+        if (p == null) {
+            return;
+        }
+        if (p.query != null && timestamp >= p.query.deadlineMs) {
+            answer(p, false, timestamp, out);
+        } else if (p.query == null && timestamp >= p.orphanDeadlineMs) {
+            pending.clear();
+        }
     }
-  }
 
-  private static PendingMerge orNew(PendingMerge p) {
-    return p != null ? p : new PendingMerge();
-  }
+    private void answer(PendingMerge p, boolean complete, long now, Collector<Answer> out) {
+        Query q = p.query;
+        List<Hit> hits = new ArrayList<>(p.hits.size());
+        for (ScoredHit h : p.hits) {
+            hits.add(
+                    new Hit(
+                            h.id,
+                            h.score,
+                            q.includeMetadata && h.metadata != null ? h.metadata : Map.of()));
+        }
+        QueryResponse response =
+                QueryResponse.newBuilder()
+                        .setQueryId(q.queryId)
+                        .setHits(hits)
+                        .setShardsAnswered(p.shards)
+                        .setShardsExpected(shardsExpected)
+                        .setComplete(complete)
+                        .setError(null)
+                        .setTookMs(now - q.receivedAtMs)
+                        .build();
+        out.collect(
+                new Answer(
+                        q.queryId,
+                        q.replyTo,
+                        q.correlationId,
+                        PayloadCodec.encode(
+                                response, q.jsonReply ? WireFormat.JSON : WireFormat.AVRO)));
+        answered.inc();
+        if (!complete) {
+            incomplete.inc();
+        }
+        latencyMs.update(now - q.receivedAtMs);
+        pending.clear();
+    }
+
+    private static void truncate(PendingMerge p) {
+        if (p.query != null && p.hits.size() > p.query.k) {
+            p.hits = new ArrayList<>(p.hits.subList(0, p.query.k));
+        }
+    }
+
+    private static PendingMerge orNew(PendingMerge p) {
+        return p != null ? p : new PendingMerge();
+    }
 }

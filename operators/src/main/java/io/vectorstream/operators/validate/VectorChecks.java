@@ -10,62 +10,81 @@ import java.nio.charset.StandardCharsets;
 /** The checks shared by records and queries: ids, collection and vectors. */
 final class VectorChecks {
 
-  private VectorChecks() {}
+    private VectorChecks() {}
 
-  static void checkSize(byte[] payload, VectorStreamConfig cfg) throws Rejection {
-    if (payload == null || payload.length == 0) {
-      throw new Rejection("UNDECODABLE", "empty payload");
+    static void checkSize(byte[] payload, VectorStreamConfig cfg) throws Rejection {
+        if (payload == null || payload.length == 0) {
+            throw new Rejection("UNDECODABLE", "empty payload");
+        }
+        if (payload.length > cfg.maxRecordBytes()) {
+            throw new Rejection(
+                    "TOO_LARGE",
+                    "payload of "
+                            + payload.length
+                            + " bytes exceeds vectorstream.limits.max-record-bytes="
+                            + cfg.maxRecordBytes());
+        }
     }
-    if (payload.length > cfg.maxRecordBytes()) {
-      throw new Rejection(
-          "TOO_LARGE",
-          "payload of " + payload.length + " bytes exceeds vectorstream.limits.max-record-bytes="
-              + cfg.maxRecordBytes());
-    }
-  }
 
-  static void checkId(String id, String field, String missingCode, VectorStreamConfig cfg) throws Rejection {
-    if (id == null || id.isEmpty()) {
-      throw new Rejection(missingCode, "'" + field + "' is missing or empty");
+    static void checkId(String id, String field, String missingCode, VectorStreamConfig cfg)
+            throws Rejection {
+        if (id == null || id.isEmpty()) {
+            throw new Rejection(missingCode, "'" + field + "' is missing or empty");
+        }
+        int bytes = id.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > cfg.maxIdBytes()) {
+            throw new Rejection(
+                    "ID_TOO_LONG",
+                    "'"
+                            + field
+                            + "' is "
+                            + bytes
+                            + " UTF-8 bytes; vectorstream.limits.max-id-bytes="
+                            + cfg.maxIdBytes());
+        }
     }
-    int bytes = id.getBytes(StandardCharsets.UTF_8).length;
-    if (bytes > cfg.maxIdBytes()) {
-      throw new Rejection(
-          "ID_TOO_LONG",
-          "'" + field + "' is " + bytes + " UTF-8 bytes; vectorstream.limits.max-id-bytes=" + cfg.maxIdBytes());
-    }
-  }
 
-  static void checkCollection(String collection, VectorStreamConfig cfg) throws Rejection {
-    if (!cfg.collection().equals(collection)) {
-      throw new Rejection(
-          "UNKNOWN_COLLECTION",
-          "collection '" + collection + "' does not exist; this job serves '" + cfg.collection() + "'");
+    static void checkCollection(String collection, VectorStreamConfig cfg) throws Rejection {
+        if (!cfg.collection().equals(collection)) {
+            throw new Rejection(
+                    "UNKNOWN_COLLECTION",
+                    "collection '"
+                            + collection
+                            + "' does not exist; this job serves '"
+                            + cfg.collection()
+                            + "'");
+        }
     }
-  }
 
-  /** Decodes, checks and metric-prepares a vector. */
-  static float[] vector(ByteBuffer bytes, VectorStreamConfig cfg) throws Rejection {
-    float[] v;
-    try {
-      v = FloatVectors.fromBytes(bytes);
-    } catch (CodecException e) {
-      throw new Rejection(e.code(), e.getMessage());
+    /** Decodes, checks and metric-prepares a vector. */
+    static float[] vector(ByteBuffer bytes, VectorStreamConfig cfg) throws Rejection {
+        float[] v;
+        try {
+            v = FloatVectors.fromBytes(bytes);
+        } catch (CodecException e) {
+            throw new Rejection(e.code(), e.getMessage());
+        }
+        if (v.length != cfg.dimension()) {
+            throw new Rejection(
+                    "WRONG_DIMENSION",
+                    "vector has dimension "
+                            + v.length
+                            + ", collection '"
+                            + cfg.collection()
+                            + "' has "
+                            + cfg.dimension());
+        }
+        if (!VectorMath.allFinite(v)) {
+            throw new Rejection("NOT_FINITE", "vector contains NaN or infinity");
+        }
+        if (cfg.metric().normalises()) {
+            if (VectorMath.norm(v) == 0) {
+                throw new Rejection(
+                        "ZERO_VECTOR",
+                        "an all-zero vector has no direction under the cosine metric");
+            }
+            VectorMath.normalize(v);
+        }
+        return v;
     }
-    if (v.length != cfg.dimension()) {
-      throw new Rejection(
-          "WRONG_DIMENSION",
-          "vector has dimension " + v.length + ", collection '" + cfg.collection() + "' has " + cfg.dimension());
-    }
-    if (!VectorMath.allFinite(v)) {
-      throw new Rejection("NOT_FINITE", "vector contains NaN or infinity");
-    }
-    if (cfg.metric().normalises()) {
-      if (VectorMath.norm(v) == 0) {
-        throw new Rejection("ZERO_VECTOR", "an all-zero vector has no direction under the cosine metric");
-      }
-      VectorMath.normalize(v);
-    }
-    return v;
-  }
 }

@@ -18,86 +18,90 @@ import org.junit.jupiter.api.Test;
 
 class TopKMergerTest {
 
-  @Test
-  void mergesAllPartialsIntoTheGlobalTopKEvenWhenPartialsOvertakeTheQuery() throws Exception {
-    try (var h = harness(Metric.DOT)) {
-      h.setProcessingTime(100);
-      h.processElement2(partial("q", 4, hit("a", 0.9f), hit("c", 0.5f)), 1L);
-      h.processElement1(query("q", 3, 1_000), 1L);
-      assertThat(h.extractOutputValues()).isEmpty();
-      h.processElement2(partial("q", 4, hit("b", 0.7f), hit("d", 0.1f)), 1L);
+    @Test
+    void mergesAllPartialsIntoTheGlobalTopKEvenWhenPartialsOvertakeTheQuery() throws Exception {
+        try (var h = harness(Metric.DOT)) {
+            h.setProcessingTime(100);
+            h.processElement2(partial("q", 4, hit("a", 0.9f), hit("c", 0.5f)), 1L);
+            h.processElement1(query("q", 3, 1_000), 1L);
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.processElement2(partial("q", 4, hit("b", 0.7f), hit("d", 0.1f)), 1L);
 
-      QueryResponse r = only(h);
-      assertThat(r.getHits()).extracting(Hit::getId).containsExactly("a", "b", "c");
-      assertThat(r.getComplete()).isTrue();
-      assertThat(r.getShardsAnswered()).isEqualTo(8);
-      assertThat(r.getShardsExpected()).isEqualTo(8);
+            QueryResponse r = only(h);
+            assertThat(r.getHits()).extracting(Hit::getId).containsExactly("a", "b", "c");
+            assertThat(r.getComplete()).isTrue();
+            assertThat(r.getShardsAnswered()).isEqualTo(8);
+            assertThat(r.getShardsExpected()).isEqualTo(8);
+        }
     }
-  }
 
-  @Test
-  void euclideanKeepsTheSmallestDistances() throws Exception {
-    try (var h = harness(Metric.EUCLIDEAN)) {
-      h.processElement1(query("q", 2, 1_000), 1L);
-      h.processElement2(partial("q", 4, hit("far", 3f), hit("near", 0.5f)), 1L);
-      h.processElement2(partial("q", 4, hit("mid", 1f)), 1L);
-      assertThat(only(h).getHits()).extracting(Hit::getId).containsExactly("near", "mid");
+    @Test
+    void euclideanKeepsTheSmallestDistances() throws Exception {
+        try (var h = harness(Metric.EUCLIDEAN)) {
+            h.processElement1(query("q", 2, 1_000), 1L);
+            h.processElement2(partial("q", 4, hit("far", 3f), hit("near", 0.5f)), 1L);
+            h.processElement2(partial("q", 4, hit("mid", 1f)), 1L);
+            assertThat(only(h).getHits()).extracting(Hit::getId).containsExactly("near", "mid");
+        }
     }
-  }
 
-  @Test
-  void deadlineAnswersWithWhatArrivedAndSaysItIsIncomplete() throws Exception {
-    try (var h = harness(Metric.DOT)) {
-      h.setProcessingTime(0);
-      h.processElement1(query("q", 5, 500), 1L);
-      h.processElement2(partial("q", 4, hit("a", 1f)), 1L);
-      h.setProcessingTime(499);
-      assertThat(h.extractOutputValues()).isEmpty();
-      h.setProcessingTime(500);
-      QueryResponse r = only(h);
-      assertThat(r.getComplete()).isFalse();
-      assertThat(r.getShardsAnswered()).isEqualTo(4);
-      assertThat(r.getHits()).extracting(Hit::getId).containsExactly("a");
-      // A straggler after the answer does not produce a second one, and its state is dropped.
-      h.processElement2(partial("q", 4, hit("b", 2f)), 1L);
-      h.setProcessingTime(100_000);
-      assertThat(h.extractOutputValues()).hasSize(1);
-      assertThat(h.numKeyedStateEntries()).isZero();
+    @Test
+    void deadlineAnswersWithWhatArrivedAndSaysItIsIncomplete() throws Exception {
+        try (var h = harness(Metric.DOT)) {
+            h.setProcessingTime(0);
+            h.processElement1(query("q", 5, 500), 1L);
+            h.processElement2(partial("q", 4, hit("a", 1f)), 1L);
+            h.setProcessingTime(499);
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.setProcessingTime(500);
+            QueryResponse r = only(h);
+            assertThat(r.getComplete()).isFalse();
+            assertThat(r.getShardsAnswered()).isEqualTo(4);
+            assertThat(r.getHits()).extracting(Hit::getId).containsExactly("a");
+            // A straggler after the answer does not produce a second one, and its state is dropped.
+            h.processElement2(partial("q", 4, hit("b", 2f)), 1L);
+            h.setProcessingTime(100_000);
+            assertThat(h.extractOutputValues()).hasSize(1);
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
     }
-  }
 
-  private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer> harness(Metric m)
-      throws Exception {
-    return ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-        new TopKMerger(m, 2, 8, 10_000), (Query q) -> q.queryId, (PartialResult p) -> p.queryId, Types.STRING);
-  }
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
+            harness(Metric m) throws Exception {
+        return ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
+                new TopKMerger(m, 2, 8, 10_000),
+                (Query q) -> q.queryId,
+                (PartialResult p) -> p.queryId,
+                Types.STRING);
+    }
 
-  private static QueryResponse only(KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer> h) {
-    List<Answer> out = h.extractOutputValues();
-    assertThat(out).hasSize(1);
-    assertThat(out.get(0).topic).isEqualTo("results");
-    return PayloadCodec.decodeQueryResponse(out.get(0).payload);
-  }
+    private static QueryResponse only(
+            KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer> h) {
+        List<Answer> out = h.extractOutputValues();
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).topic).isEqualTo("results");
+        return PayloadCodec.decodeQueryResponse(out.get(0).payload);
+    }
 
-  private static Query query(String id, int k, long deadline) {
-    Query q = new Query();
-    q.queryId = id;
-    q.k = k;
-    q.deadlineMs = deadline;
-    q.replyTo = "results";
-    q.includeMetadata = true;
-    return q;
-  }
+    private static Query query(String id, int k, long deadline) {
+        Query q = new Query();
+        q.queryId = id;
+        q.k = k;
+        q.deadlineMs = deadline;
+        q.replyTo = "results";
+        q.includeMetadata = true;
+        return q;
+    }
 
-  private static PartialResult partial(String id, int shards, ScoredHit... hits) {
-    PartialResult p = new PartialResult();
-    p.queryId = id;
-    p.shards = shards;
-    p.hits = List.of(hits);
-    return p;
-  }
+    private static PartialResult partial(String id, int shards, ScoredHit... hits) {
+        PartialResult p = new PartialResult();
+        p.queryId = id;
+        p.shards = shards;
+        p.hits = List.of(hits);
+        return p;
+    }
 
-  private static ScoredHit hit(String id, float score) {
-    return new ScoredHit(id, score, Map.of());
-  }
+    private static ScoredHit hit(String id, float score) {
+        return new ScoredHit(id, score, Map.of());
+    }
 }

@@ -36,328 +36,347 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class PayloadCodec {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  private PayloadCodec() {}
+    private PayloadCodec() {}
 
-  // ---------------------------------------------------------------- vectors topic
+    // ---------------------------------------------------------------- vectors topic
 
-  public static VectorRecord decodeVectorRecord(byte[] payload) {
-    if (WireFormat.detect(payload) == WireFormat.AVRO) {
-      return decodeAvro(VectorRecord.getDecoder(), payload);
-    }
-    ObjectNode o = parseObject(payload);
-    VectorRecord.Builder b = VectorRecord.newBuilder();
-    b.setId(requiredText(o, "id", "MISSING_ID"));
-    String op = optionalText(o, "op");
-    b.setOp(op == null ? Op.UPSERT : parseOp(op));
-    String collection = optionalText(o, "collection");
-    if (collection != null) {
-      b.setCollection(collection);
-    }
-    JsonNode vector = o.get("vector");
-    b.setVector(vector == null || vector.isNull() ? null : FloatVectors.toBytes(floats(vector, "vector")));
-    b.setMetadata(stringMap(o.get("metadata"), "metadata"));
-    b.setText(optionalText(o, "text"));
-    b.setEventTimeMs(optionalLong(o, "eventTimeMs"));
-    return b.build();
-  }
-
-  public static byte[] encode(VectorRecord r, WireFormat format) {
-    if (format == WireFormat.AVRO) {
-      return encodeAvro(VectorRecord.getEncoder(), r);
-    }
-    ObjectNode o = JSON.createObjectNode();
-    o.put("id", r.getId());
-    o.put("op", r.getOp().name().toLowerCase(Locale.ROOT));
-    o.put("collection", r.getCollection());
-    if (r.getVector() != null) {
-      o.set("vector", floatArray(FloatVectors.fromBytes(r.getVector())));
-    }
-    o.set("metadata", mapNode(r.getMetadata()));
-    if (r.getText() != null) {
-      o.put("text", r.getText());
-    }
-    if (r.getEventTimeMs() != null) {
-      o.put("eventTimeMs", r.getEventTimeMs());
-    }
-    return writeJson(o);
-  }
-
-  // ---------------------------------------------------------------- queries topic
-
-  public static QueryRequest decodeQueryRequest(byte[] payload) {
-    if (WireFormat.detect(payload) == WireFormat.AVRO) {
-      return decodeAvro(QueryRequest.getDecoder(), payload);
-    }
-    ObjectNode o = parseObject(payload);
-    QueryRequest.Builder b = QueryRequest.newBuilder();
-    b.setQueryId(requiredText(o, "queryId", "MISSING_QUERY_ID"));
-    String collection = optionalText(o, "collection");
-    if (collection != null) {
-      b.setCollection(collection);
-    }
-    JsonNode vector = o.get("vector");
-    if (vector == null || vector.isNull()) {
-      throw new CodecException("MISSING_VECTOR", "field 'vector' is required");
-    }
-    b.setVector(FloatVectors.toBytes(floats(vector, "vector")));
-    Long k = optionalLong(o, "k");
-    if (k != null) {
-      b.setK(toInt(k, "k"));
-    }
-    JsonNode include = o.get("includeMetadata");
-    if (include != null && !include.isNull()) {
-      if (!include.isBoolean()) {
-        throw new CodecException("BAD_FIELD", "field 'includeMetadata' must be true or false");
-      }
-      b.setIncludeMetadata(include.booleanValue());
-    }
-    Long timeout = optionalLong(o, "timeoutMs");
-    b.setTimeoutMs(timeout == null ? null : toInt(timeout, "timeoutMs"));
-    return b.build();
-  }
-
-  public static byte[] encode(QueryRequest q, WireFormat format) {
-    if (format == WireFormat.AVRO) {
-      return encodeAvro(QueryRequest.getEncoder(), q);
-    }
-    ObjectNode o = JSON.createObjectNode();
-    o.put("queryId", q.getQueryId());
-    o.put("collection", q.getCollection());
-    o.set("vector", floatArray(FloatVectors.fromBytes(q.getVector())));
-    o.put("k", q.getK());
-    o.put("includeMetadata", q.getIncludeMetadata());
-    if (q.getTimeoutMs() != null) {
-      o.put("timeoutMs", q.getTimeoutMs());
-    }
-    return writeJson(o);
-  }
-
-  // ---------------------------------------------------------------- results topic
-
-  public static QueryResponse decodeQueryResponse(byte[] payload) {
-    if (WireFormat.detect(payload) == WireFormat.AVRO) {
-      return decodeAvro(QueryResponse.getDecoder(), payload);
-    }
-    ObjectNode o = parseObject(payload);
-    QueryResponse.Builder b = QueryResponse.newBuilder();
-    b.setQueryId(requiredText(o, "queryId", "MISSING_QUERY_ID"));
-    List<Hit> hits = new ArrayList<>();
-    JsonNode hitsNode = o.get("hits");
-    if (hitsNode != null && hitsNode.isArray()) {
-      for (JsonNode h : hitsNode) {
-        if (!(h instanceof ObjectNode ho)) {
-          throw new CodecException("BAD_FIELD", "every element of 'hits' must be an object");
+    public static VectorRecord decodeVectorRecord(byte[] payload) {
+        if (WireFormat.detect(payload) == WireFormat.AVRO) {
+            return decodeAvro(VectorRecord.getDecoder(), payload);
         }
-        hits.add(
-            new Hit(
-                requiredText(ho, "id", "BAD_FIELD"),
-                (float) ho.path("score").asDouble(),
-                stringMap(ho.get("metadata"), "metadata")));
-      }
+        ObjectNode o = parseObject(payload);
+        VectorRecord.Builder b = VectorRecord.newBuilder();
+        b.setId(requiredText(o, "id", "MISSING_ID"));
+        String op = optionalText(o, "op");
+        b.setOp(op == null ? Op.UPSERT : parseOp(op));
+        String collection = optionalText(o, "collection");
+        if (collection != null) {
+            b.setCollection(collection);
+        }
+        JsonNode vector = o.get("vector");
+        b.setVector(
+                vector == null || vector.isNull()
+                        ? null
+                        : FloatVectors.toBytes(floats(vector, "vector")));
+        b.setMetadata(stringMap(o.get("metadata"), "metadata"));
+        b.setText(optionalText(o, "text"));
+        b.setEventTimeMs(optionalLong(o, "eventTimeMs"));
+        return b.build();
     }
-    b.setHits(hits);
-    b.setShardsAnswered(o.path("shardsAnswered").asInt());
-    b.setShardsExpected(o.path("shardsExpected").asInt());
-    b.setComplete(o.path("complete").asBoolean());
-    JsonNode err = o.get("error");
-    if (err != null && err.isObject()) {
-      b.setError(new QueryError(err.path("code").asText(), err.path("message").asText()));
-    }
-    b.setTookMs(o.path("tookMs").asLong());
-    return b.build();
-  }
 
-  public static byte[] encode(QueryResponse r, WireFormat format) {
-    if (format == WireFormat.AVRO) {
-      return encodeAvro(QueryResponse.getEncoder(), r);
+    public static byte[] encode(VectorRecord r, WireFormat format) {
+        if (format == WireFormat.AVRO) {
+            return encodeAvro(VectorRecord.getEncoder(), r);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", r.getId());
+        o.put("op", r.getOp().name().toLowerCase(Locale.ROOT));
+        o.put("collection", r.getCollection());
+        if (r.getVector() != null) {
+            o.set("vector", floatArray(FloatVectors.fromBytes(r.getVector())));
+        }
+        o.set("metadata", mapNode(r.getMetadata()));
+        if (r.getText() != null) {
+            o.put("text", r.getText());
+        }
+        if (r.getEventTimeMs() != null) {
+            o.put("eventTimeMs", r.getEventTimeMs());
+        }
+        return writeJson(o);
     }
-    ObjectNode o = JSON.createObjectNode();
-    o.put("queryId", r.getQueryId());
-    ArrayNode hits = o.putArray("hits");
-    for (Hit h : r.getHits()) {
-      ObjectNode ho = hits.addObject();
-      ho.put("id", h.getId());
-      ho.put("score", h.getScore());
-      ho.set("metadata", mapNode(h.getMetadata()));
-    }
-    o.put("shardsAnswered", r.getShardsAnswered());
-    o.put("shardsExpected", r.getShardsExpected());
-    o.put("complete", r.getComplete());
-    if (r.getError() == null) {
-      o.putNull("error");
-    } else {
-      ObjectNode e = o.putObject("error");
-      e.put("code", r.getError().getCode());
-      e.put("message", r.getError().getMessage());
-    }
-    o.put("tookMs", r.getTookMs());
-    return writeJson(o);
-  }
 
-  // ---------------------------------------------------------------- dead letters (Avro only)
+    // ---------------------------------------------------------------- queries topic
 
-  public static DeadLetter decodeDeadLetter(byte[] payload) {
-    return decodeAvro(DeadLetter.getDecoder(), payload);
-  }
+    public static QueryRequest decodeQueryRequest(byte[] payload) {
+        if (WireFormat.detect(payload) == WireFormat.AVRO) {
+            return decodeAvro(QueryRequest.getDecoder(), payload);
+        }
+        ObjectNode o = parseObject(payload);
+        QueryRequest.Builder b = QueryRequest.newBuilder();
+        b.setQueryId(requiredText(o, "queryId", "MISSING_QUERY_ID"));
+        String collection = optionalText(o, "collection");
+        if (collection != null) {
+            b.setCollection(collection);
+        }
+        JsonNode vector = o.get("vector");
+        if (vector == null || vector.isNull()) {
+            throw new CodecException("MISSING_VECTOR", "field 'vector' is required");
+        }
+        b.setVector(FloatVectors.toBytes(floats(vector, "vector")));
+        Long k = optionalLong(o, "k");
+        if (k != null) {
+            b.setK(toInt(k, "k"));
+        }
+        JsonNode include = o.get("includeMetadata");
+        if (include != null && !include.isNull()) {
+            if (!include.isBoolean()) {
+                throw new CodecException(
+                        "BAD_FIELD", "field 'includeMetadata' must be true or false");
+            }
+            b.setIncludeMetadata(include.booleanValue());
+        }
+        Long timeout = optionalLong(o, "timeoutMs");
+        b.setTimeoutMs(timeout == null ? null : toInt(timeout, "timeoutMs"));
+        return b.build();
+    }
 
-  public static byte[] encode(DeadLetter d) {
-    return encodeAvro(DeadLetter.getEncoder(), d);
-  }
+    public static byte[] encode(QueryRequest q, WireFormat format) {
+        if (format == WireFormat.AVRO) {
+            return encodeAvro(QueryRequest.getEncoder(), q);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("queryId", q.getQueryId());
+        o.put("collection", q.getCollection());
+        o.set("vector", floatArray(FloatVectors.fromBytes(q.getVector())));
+        o.put("k", q.getK());
+        o.put("includeMetadata", q.getIncludeMetadata());
+        if (q.getTimeoutMs() != null) {
+            o.put("timeoutMs", q.getTimeoutMs());
+        }
+        return writeJson(o);
+    }
 
-  // ---------------------------------------------------------------- plumbing
+    // ---------------------------------------------------------------- results topic
 
-  private static <T extends SpecificRecord> T decodeAvro(BinaryMessageDecoder<T> decoder, byte[] payload) {
-    try {
-      return decoder.decode(payload);
-    } catch (MissingSchemaException e) {
-      throw new CodecException(
-          "UNKNOWN_SCHEMA", "Avro schema fingerprint is not a known version of this topic's schema", e);
-    } catch (IOException | RuntimeException e) {
-      throw new CodecException("UNDECODABLE", "corrupt Avro payload: " + e.getMessage(), e);
+    public static QueryResponse decodeQueryResponse(byte[] payload) {
+        if (WireFormat.detect(payload) == WireFormat.AVRO) {
+            return decodeAvro(QueryResponse.getDecoder(), payload);
+        }
+        ObjectNode o = parseObject(payload);
+        QueryResponse.Builder b = QueryResponse.newBuilder();
+        b.setQueryId(requiredText(o, "queryId", "MISSING_QUERY_ID"));
+        List<Hit> hits = new ArrayList<>();
+        JsonNode hitsNode = o.get("hits");
+        if (hitsNode != null && hitsNode.isArray()) {
+            for (JsonNode h : hitsNode) {
+                if (!(h instanceof ObjectNode ho)) {
+                    throw new CodecException(
+                            "BAD_FIELD", "every element of 'hits' must be an object");
+                }
+                hits.add(
+                        new Hit(
+                                requiredText(ho, "id", "BAD_FIELD"),
+                                (float) ho.path("score").asDouble(),
+                                stringMap(ho.get("metadata"), "metadata")));
+            }
+        }
+        b.setHits(hits);
+        b.setShardsAnswered(o.path("shardsAnswered").asInt());
+        b.setShardsExpected(o.path("shardsExpected").asInt());
+        b.setComplete(o.path("complete").asBoolean());
+        JsonNode err = o.get("error");
+        if (err != null && err.isObject()) {
+            b.setError(new QueryError(err.path("code").asText(), err.path("message").asText()));
+        }
+        b.setTookMs(o.path("tookMs").asLong());
+        return b.build();
     }
-  }
 
-  private static <T extends SpecificRecord> byte[] encodeAvro(BinaryMessageEncoder<T> encoder, T record) {
-    try {
-      ByteBuffer buf = encoder.encode(record);
-      byte[] out = new byte[buf.remaining()];
-      buf.get(out);
-      return out;
-    } catch (IOException e) {
-      throw new IllegalStateException("Avro encoding to memory failed", e);
+    public static byte[] encode(QueryResponse r, WireFormat format) {
+        if (format == WireFormat.AVRO) {
+            return encodeAvro(QueryResponse.getEncoder(), r);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("queryId", r.getQueryId());
+        ArrayNode hits = o.putArray("hits");
+        for (Hit h : r.getHits()) {
+            ObjectNode ho = hits.addObject();
+            ho.put("id", h.getId());
+            ho.put("score", h.getScore());
+            ho.set("metadata", mapNode(h.getMetadata()));
+        }
+        o.put("shardsAnswered", r.getShardsAnswered());
+        o.put("shardsExpected", r.getShardsExpected());
+        o.put("complete", r.getComplete());
+        if (r.getError() == null) {
+            o.putNull("error");
+        } else {
+            ObjectNode e = o.putObject("error");
+            e.put("code", r.getError().getCode());
+            e.put("message", r.getError().getMessage());
+        }
+        o.put("tookMs", r.getTookMs());
+        return writeJson(o);
     }
-  }
 
-  private static ObjectNode parseObject(byte[] payload) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(payload);
-    } catch (IOException e) {
-      throw new CodecException("UNDECODABLE", "malformed JSON: " + firstLine(e.getMessage()), e);
-    }
-    if (!(node instanceof ObjectNode o)) {
-      throw new CodecException("UNDECODABLE", "JSON payload must be an object");
-    }
-    return o;
-  }
+    // ---------------------------------------------------------------- dead letters (Avro only)
 
-  private static String requiredText(ObjectNode o, String field, String missingCode) {
-    JsonNode n = o.get(field);
-    if (n == null || n.isNull()) {
-      throw new CodecException(missingCode, "field '" + field + "' is required");
+    public static DeadLetter decodeDeadLetter(byte[] payload) {
+        return decodeAvro(DeadLetter.getDecoder(), payload);
     }
-    if (!n.isTextual()) {
-      throw new CodecException("BAD_FIELD", "field '" + field + "' must be a string");
-    }
-    return n.textValue();
-  }
 
-  private static String optionalText(ObjectNode o, String field) {
-    JsonNode n = o.get(field);
-    if (n == null || n.isNull()) {
-      return null;
+    public static byte[] encode(DeadLetter d) {
+        return encodeAvro(DeadLetter.getEncoder(), d);
     }
-    if (!n.isTextual()) {
-      throw new CodecException("BAD_FIELD", "field '" + field + "' must be a string");
-    }
-    return n.textValue();
-  }
 
-  private static Long optionalLong(ObjectNode o, String field) {
-    JsonNode n = o.get(field);
-    if (n == null || n.isNull()) {
-      return null;
-    }
-    if (!n.isIntegralNumber() || !n.canConvertToLong()) {
-      throw new CodecException("BAD_FIELD", "field '" + field + "' must be an integer");
-    }
-    return n.longValue();
-  }
+    // ---------------------------------------------------------------- plumbing
 
-  private static int toInt(long v, String field) {
-    if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-      throw new CodecException("BAD_FIELD", "field '" + field + "' is out of range");
+    private static <T extends SpecificRecord> T decodeAvro(
+            BinaryMessageDecoder<T> decoder, byte[] payload) {
+        try {
+            return decoder.decode(payload);
+        } catch (MissingSchemaException e) {
+            throw new CodecException(
+                    "UNKNOWN_SCHEMA",
+                    "Avro schema fingerprint is not a known version of this topic's schema",
+                    e);
+        } catch (IOException | RuntimeException e) {
+            throw new CodecException("UNDECODABLE", "corrupt Avro payload: " + e.getMessage(), e);
+        }
     }
-    return (int) v;
-  }
 
-  private static Op parseOp(String op) {
-    switch (op.toUpperCase(Locale.ROOT)) {
-      case "UPSERT":
-        return Op.UPSERT;
-      case "DELETE":
-        return Op.DELETE;
-      default:
-        throw new CodecException("BAD_FIELD", "field 'op' must be \"upsert\" or \"delete\", not \"" + op + "\"");
+    private static <T extends SpecificRecord> byte[] encodeAvro(
+            BinaryMessageEncoder<T> encoder, T record) {
+        try {
+            ByteBuffer buf = encoder.encode(record);
+            byte[] out = new byte[buf.remaining()];
+            buf.get(out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("Avro encoding to memory failed", e);
+        }
     }
-  }
 
-  private static float[] floats(JsonNode n, String field) {
-    if (!n.isArray()) {
-      throw new CodecException("BAD_FIELD", "field '" + field + "' must be an array of numbers");
+    private static ObjectNode parseObject(byte[] payload) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(payload);
+        } catch (IOException e) {
+            throw new CodecException(
+                    "UNDECODABLE", "malformed JSON: " + firstLine(e.getMessage()), e);
+        }
+        if (!(node instanceof ObjectNode o)) {
+            throw new CodecException("UNDECODABLE", "JSON payload must be an object");
+        }
+        return o;
     }
-    float[] out = new float[n.size()];
-    for (int i = 0; i < out.length; i++) {
-      JsonNode e = n.get(i);
-      if (!e.isNumber()) {
-        throw new CodecException(
-            e.getNodeType() == JsonNodeType.STRING ? "NOT_FINITE" : "BAD_FIELD",
-            "field '" + field + "' element " + i + " is not a finite number: " + e);
-      }
-      out[i] = e.floatValue();
-    }
-    return out;
-  }
 
-  private static Map<String, String> stringMap(JsonNode n, String field) {
-    Map<String, String> out = new LinkedHashMap<>();
-    if (n == null || n.isNull()) {
-      return out;
+    private static String requiredText(ObjectNode o, String field, String missingCode) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            throw new CodecException(missingCode, "field '" + field + "' is required");
+        }
+        if (!n.isTextual()) {
+            throw new CodecException("BAD_FIELD", "field '" + field + "' must be a string");
+        }
+        return n.textValue();
     }
-    if (!n.isObject()) {
-      throw new CodecException("BAD_FIELD", "field '" + field + "' must be an object of strings");
-    }
-    for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode v = e.getValue();
-      if (v.isNull() || v.isContainerNode()) {
-        throw new CodecException(
-            "BAD_FIELD", "field '" + field + "." + e.getKey() + "' must be a string, number or boolean");
-      }
-      out.put(e.getKey(), v.asText());
-    }
-    return out;
-  }
 
-  private static ArrayNode floatArray(float[] v) {
-    ArrayNode a = JSON.createArrayNode();
-    for (float f : v) {
-      a.add(f);
+    private static String optionalText(ObjectNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isTextual()) {
+            throw new CodecException("BAD_FIELD", "field '" + field + "' must be a string");
+        }
+        return n.textValue();
     }
-    return a;
-  }
 
-  private static ObjectNode mapNode(Map<String, String> m) {
-    ObjectNode o = JSON.createObjectNode();
-    m.forEach(o::put);
-    return o;
-  }
-
-  private static byte[] writeJson(ObjectNode o) {
-    try {
-      return JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("JSON encoding failed", e);
+    private static Long optionalLong(ObjectNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+            throw new CodecException("BAD_FIELD", "field '" + field + "' must be an integer");
+        }
+        return n.longValue();
     }
-  }
 
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "";
+    private static int toInt(long v, String field) {
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new CodecException("BAD_FIELD", "field '" + field + "' is out of range");
+        }
+        return (int) v;
     }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
-  }
+
+    private static Op parseOp(String op) {
+        switch (op.toUpperCase(Locale.ROOT)) {
+            case "UPSERT":
+                return Op.UPSERT;
+            case "DELETE":
+                return Op.DELETE;
+            default:
+                throw new CodecException(
+                        "BAD_FIELD",
+                        "field 'op' must be \"upsert\" or \"delete\", not \"" + op + "\"");
+        }
+    }
+
+    private static float[] floats(JsonNode n, String field) {
+        if (!n.isArray()) {
+            throw new CodecException(
+                    "BAD_FIELD", "field '" + field + "' must be an array of numbers");
+        }
+        float[] out = new float[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode e = n.get(i);
+            if (!e.isNumber()) {
+                throw new CodecException(
+                        e.getNodeType() == JsonNodeType.STRING ? "NOT_FINITE" : "BAD_FIELD",
+                        "field '" + field + "' element " + i + " is not a finite number: " + e);
+            }
+            out[i] = e.floatValue();
+        }
+        return out;
+    }
+
+    private static Map<String, String> stringMap(JsonNode n, String field) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (n == null || n.isNull()) {
+            return out;
+        }
+        if (!n.isObject()) {
+            throw new CodecException(
+                    "BAD_FIELD", "field '" + field + "' must be an object of strings");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            if (v.isNull() || v.isContainerNode()) {
+                throw new CodecException(
+                        "BAD_FIELD",
+                        "field '"
+                                + field
+                                + "."
+                                + e.getKey()
+                                + "' must be a string, number or boolean");
+            }
+            out.put(e.getKey(), v.asText());
+        }
+        return out;
+    }
+
+    private static ArrayNode floatArray(float[] v) {
+        ArrayNode a = JSON.createArrayNode();
+        for (float f : v) {
+            a.add(f);
+        }
+        return a;
+    }
+
+    private static ObjectNode mapNode(Map<String, String> m) {
+        ObjectNode o = JSON.createObjectNode();
+        m.forEach(o::put);
+        return o;
+    }
+
+    private static byte[] writeJson(ObjectNode o) {
+        try {
+            return JSON.writeValueAsString(o).getBytes(StandardCharsets.UTF_8);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON encoding failed", e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
 }

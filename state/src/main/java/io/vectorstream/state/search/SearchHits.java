@@ -11,34 +11,37 @@ import java.util.Objects;
  */
 public record SearchHits(String[] ids, float[] scores) {
 
-  public SearchHits {
-    Objects.requireNonNull(ids, "ids");
-    Objects.requireNonNull(scores, "scores");
-    if (ids.length != scores.length) {
-      throw new IllegalArgumentException(ids.length + " ids but " + scores.length + " scores");
+    public SearchHits {
+        Objects.requireNonNull(ids, "ids");
+        Objects.requireNonNull(scores, "scores");
+        if (ids.length != scores.length) {
+            throw new IllegalArgumentException(
+                    ids.length + " ids but " + scores.length + " scores");
+        }
     }
-  }
 
-  public static SearchHits empty() {
-    return new SearchHits(new String[0], new float[0]);
-  }
+    public static SearchHits empty() {
+        return new SearchHits(new String[0], new float[0]);
+    }
 
-  public int size() {
-    return ids.length;
-  }
+    public int size() {
+        return ids.length;
+    }
 
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof SearchHits h && Arrays.equals(ids, h.ids) && Arrays.equals(scores, h.scores);
-  }
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SearchHits h
+                && Arrays.equals(ids, h.ids)
+                && Arrays.equals(scores, h.scores);
+    }
 
-  @Override
-  public int hashCode() {
-    return 31 * Arrays.hashCode(ids) + Arrays.hashCode(scores);
-  }
+    @Override
+    public int hashCode() {
+        return 31 * Arrays.hashCode(ids) + Arrays.hashCode(scores);
+    }
 
-  @Override
-  public String toString() {
-    return "SearchHits" + Arrays.toString(ids) + Arrays.toString(scores);
-  }
+    @Override
+    public String toString() {
+        return "SearchHits" + Arrays.toString(ids) + Arrays.toString(scores);
+    }
 }

@@ -1,0 +1,594 @@
+package io.vectorstream.client;
+
+import static io.vectorstream.schema.KafkaContract.CORRELATION_ID_HEADER;
+import static io.vectorstream.schema.KafkaContract.REPLY_TO_HEADER;
+import static java.util.Objects.requireNonNull;
+
+import io.vectorstream.client.internal.KafkaClientConfigs;
+import io.vectorstream.client.internal.PendingQueries;
+import io.vectorstream.client.internal.ReplyListener;
+import io.vectorstream.schema.KafkaContract;
+import io.vectorstream.schema.Op;
+import io.vectorstream.schema.QueryRequest;
+import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.VectorRecord;
+import io.vectorstream.schema.codec.FloatVectors;
+import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.schema.codec.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+/**
+ * The Java client of VectorStream: publishes upserts and deletes and runs k-NN queries over Kafka.
+ *
+ * <pre>{@code
+ * try (VectorStreamClient client = VectorStreamClient.builder().bootstrapServers("localhost:9092").build()) {
+ *   client.upsert("doc-1", embedding, Map.of("lang", "en")).get();
+ *   QueryResponse answer = client.query(queryEmbedding, 10).get();
+ * }
+ * }</pre>
+ *
+ * <p><b>Writes</b> go to the vectors topic with the id as Kafka key, so the writes of one id stay
+ * in order. The producer uses {@code acks=all} and idempotence: a write's future completes when the
+ * brokers have it durably, and fails with the Kafka exception otherwise. A write is indexed
+ * asynchronously by the job; an acknowledged write is not yet searchable.
+ *
+ * <p><b>Queries</b> are request/response over two topics. Each request carries a fresh random
+ * {@code correlation-id} header and a {@code reply-to} header naming this client's reply topic. A
+ * background thread reads every partition of that topic without a consumer group, so many clients
+ * can share it; it completes the waiting future whose correlation id (or, if the header is lost,
+ * query id) matches and drops every other answer, including the duplicates that at-least-once
+ * delivery produces. A query with no answer within its timeout fails with a {@link
+ * TimeoutException}. A query the job rejected completes <em>normally</em> with a response whose
+ * {@code error} is set; see {@link QueryRejectedException#requireAccepted}. The first query starts
+ * the reply thread and waits (within its timeout) until its read position is fixed, so a client
+ * that only writes never needs the reply topic.
+ *
+ * <p><b>Thread-safety:</b> all methods may be called from any number of threads at once. Futures
+ * complete on the client's internal threads (Kafka's producer I/O thread, the reply thread, the
+ * timeout timer): stages chained with the non-async {@code then...} methods run there and must be
+ * quick; use the {@code ...Async} variants for slow work. After {@link #close()} every method
+ * throws {@link IllegalStateException}.
+ */
+public final class VectorStreamClient implements AutoCloseable {
+
+    /** Collection used by the overloads that take none; the job's default collection. */
+    public static final String DEFAULT_COLLECTION = "default";
+
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String bootstrapServers;
+    private final String vectorsTopic;
+    private final String queriesTopic;
+    private final String replyTopic;
+    private final WireFormat wireFormat;
+    private final Duration defaultTimeout;
+    private final String clientId;
+    private final Map<String, String> kafkaProperties;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final PendingQueries pending;
+    private final byte[] replyToHeader;
+
+    private final Object lock = new Object();
+    // Guarded by lock. Null until the first query; replaced by the next query after it failed, so
+    // that a missing reply topic or a lost connection is retried once fixed.
+    private ReplyListener listener;
+    private CompletableFuture<Void> listenerReady;
+    private volatile boolean closed;
+
+    private VectorStreamClient(Builder b) {
+        this.bootstrapServers = b.bootstrapServers;
+        this.vectorsTopic = b.vectorsTopic;
+        this.queriesTopic = b.queriesTopic;
+        this.replyTopic = b.replyTopic;
+        this.wireFormat = b.wireFormat;
+        this.defaultTimeout = b.defaultTimeout;
+        this.clientId = b.clientId;
+        this.kafkaProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.properties));
+        this.replyToHeader = replyTopic.getBytes(StandardCharsets.UTF_8);
+        this.producer =
+                new KafkaProducer<>(
+                        KafkaClientConfigs.producer(bootstrapServers, clientId, kafkaProperties));
+        this.pending = new PendingQueries(replyTopic, threadName("timeouts"));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ------------------------------------------------------------------------------------ writes
+
+    /** Inserts or replaces {@code id} in the default collection. */
+    public CompletableFuture<RecordMetadata> upsert(
+            String id, float[] vector, Map<String, String> metadata) {
+        return upsert(DEFAULT_COLLECTION, id, vector, metadata);
+    }
+
+    /**
+     * Inserts or replaces {@code id} in {@code collection}.
+     *
+     * @throws IllegalArgumentException if the id is empty or the vector is empty or not finite: the
+     *     job would reject it to the dead-letter topic, where the caller would not see it
+     */
+    public CompletableFuture<RecordMetadata> upsert(
+            String collection, String id, float[] vector, Map<String, String> metadata) {
+        requireNonNull(vector, "vector must not be null");
+        requireNonNull(metadata, "metadata must not be null; pass Map.of() for none");
+        checkFinite(id, vector);
+        return publish(
+                VectorRecord.newBuilder()
+                        .setId(checkId(id))
+                        .setOp(Op.UPSERT)
+                        .setCollection(requireNonNull(collection, "collection must not be null"))
+                        .setVector(FloatVectors.toBytes(vector))
+                        .setMetadata(new LinkedHashMap<>(metadata))
+                        .build());
+    }
+
+    /** Deletes {@code id} from the default collection; deleting an unknown id is not an error. */
+    public CompletableFuture<RecordMetadata> delete(String id) {
+        return delete(DEFAULT_COLLECTION, id);
+    }
+
+    /** Deletes {@code id} from {@code collection}; deleting an unknown id is not an error. */
+    public CompletableFuture<RecordMetadata> delete(String collection, String id) {
+        return publish(
+                VectorRecord.newBuilder()
+                        .setId(checkId(id))
+                        .setOp(Op.DELETE)
+                        .setCollection(requireNonNull(collection, "collection must not be null"))
+                        .build());
+    }
+
+    /**
+     * Publishes a complete record as it is, upsert or delete, for callers that set the optional
+     * fields ({@code text}, {@code eventTimeMs}) or read records from files.
+     */
+    public CompletableFuture<RecordMetadata> publish(VectorRecord record) {
+        requireNonNull(record, "record must not be null");
+        checkOpen();
+        checkId(record.getId());
+        byte[] value = PayloadCodec.encode(record, wireFormat);
+        return send(new ProducerRecord<>(vectorsTopic, null, utf8(record.getId()), value));
+    }
+
+    /** Blocks until every write and query sent so far has been acknowledged or has failed. */
+    public void flush() {
+        checkOpen();
+        producer.flush();
+    }
+
+    // ----------------------------------------------------------------------------------- queries
+
+    /** The {@code k} nearest neighbours of {@code vector} in the default collection. */
+    public CompletableFuture<QueryResponse> query(float[] vector, int k) {
+        return query(DEFAULT_COLLECTION, vector, k);
+    }
+
+    /** The {@code k} nearest neighbours of {@code vector} in {@code collection}, with metadata. */
+    public CompletableFuture<QueryResponse> query(String collection, float[] vector, int k) {
+        requireNonNull(vector, "vector must not be null");
+        return query(
+                QueryRequest.newBuilder()
+                        .setQueryId(UUID.randomUUID().toString())
+                        .setCollection(requireNonNull(collection, "collection must not be null"))
+                        .setVector(FloatVectors.toBytes(vector))
+                        .setK(k)
+                        .build());
+    }
+
+    /** Sends {@code request} and waits at most the default timeout for its answer. */
+    public CompletableFuture<QueryResponse> query(QueryRequest request) {
+        return query(request, defaultTimeout);
+    }
+
+    /**
+     * Sends {@code request} and waits at most {@code timeout} for its answer.
+     *
+     * <p>The future completes with the job's answer, which may be partial ({@code complete=false})
+     * or a rejection ({@code error} set); it fails with a {@link TimeoutException} naming the
+     * query, the timeout and the reply topic when no answer came in time, or with the Kafka
+     * exception when the request could not be written. Set {@link QueryRequest#getTimeoutMs()}
+     * below {@code timeout} to get the job's partial answer rather than a client-side timeout.
+     *
+     * @throws IllegalArgumentException if the query id is empty or already waiting on this client
+     */
+    public CompletableFuture<QueryResponse> query(QueryRequest request, Duration timeout) {
+        requireNonNull(request, "request must not be null");
+        requireNonNull(timeout, "timeout must not be null");
+        checkPositive(timeout, "timeout");
+        String queryId = checkId(request.getQueryId());
+        checkOpen();
+        long start = System.nanoTime();
+
+        try {
+            awaitListener(timeout);
+        } catch (TimeoutException e) {
+            return CompletableFuture.failedFuture(
+                    new TimeoutException(
+                            "query '"
+                                    + queryId
+                                    + "' was not sent: the reader of reply topic '"
+                                    + replyTopic
+                                    + "' did not start within "
+                                    + timeout.toMillis()
+                                    + " ms; check that the brokers at "
+                                    + bootstrapServers
+                                    + " are reachable"));
+        } catch (ExecutionException e) {
+            return CompletableFuture.failedFuture(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return CompletableFuture.failedFuture(e);
+        }
+
+        String correlationId = UUID.randomUUID().toString();
+        CompletableFuture<QueryResponse> answer =
+                pending.register(queryId, correlationId, timeout, start);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(new RecordHeader(REPLY_TO_HEADER, replyToHeader));
+        headers.add(new RecordHeader(CORRELATION_ID_HEADER, utf8(correlationId)));
+        byte[] value = PayloadCodec.encode(request, wireFormat);
+        send(new ProducerRecord<>(queriesTopic, null, utf8(queryId), value, headers))
+                .whenComplete(
+                        (metadata, error) -> {
+                            if (error != null) {
+                                pending.fail(correlationId, error);
+                            }
+                        });
+        return answer;
+    }
+
+    /** How many queries are waiting for their answer right now. */
+    public int inFlightQueries() {
+        return pending.size();
+    }
+
+    /** The topic this client reads answers from. */
+    public String replyTopic() {
+        return replyTopic;
+    }
+
+    // ----------------------------------------------------------------------------------- closing
+
+    /**
+     * Stops the reply thread, fails every waiting query with an {@link IllegalStateException}, and
+     * closes the producer after sending what it still holds. Idempotent.
+     */
+    @Override
+    public void close() {
+        ReplyListener l;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            l = listener;
+            listener = null;
+        }
+        pending.failAll(
+                queryId ->
+                        new IllegalStateException(
+                                "the VectorStream client was closed before the answer to query '"
+                                        + queryId
+                                        + "' arrived"));
+        pending.close();
+        try {
+            if (l != null) {
+                l.close(CLOSE_TIMEOUT);
+            }
+        } finally {
+            producer.close(CLOSE_TIMEOUT);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- plumbing
+
+    private CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+        CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
+        try {
+            producer.send(
+                    record,
+                    (metadata, error) -> {
+                        if (error != null) {
+                            done.completeExceptionally(error);
+                        } else {
+                            done.complete(metadata);
+                        }
+                    });
+        } catch (RuntimeException e) {
+            // send() throws for some failures (closed producer, metadata timeout) instead of
+            // calling back.
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    private void awaitListener(Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        CompletableFuture<Void> ready;
+        synchronized (lock) {
+            checkOpen();
+            if (listener == null || listener.hasFailed()) {
+                listener =
+                        new ReplyListener(
+                                replyTopic,
+                                KafkaClientConfigs.groupless(
+                                        bootstrapServers,
+                                        clientId == null ? null : clientId + "-replies",
+                                        kafkaProperties),
+                                threadName("replies"),
+                                pending::onReply,
+                                this::onListenerFailure);
+                listenerReady = listener.start();
+            }
+            ready = listenerReady;
+        }
+        ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void onListenerFailure(Throwable cause) {
+        pending.failAll(
+                queryId ->
+                        new IllegalStateException(
+                                "the reader of reply topic '"
+                                        + replyTopic
+                                        + "' failed while query '"
+                                        + queryId
+                                        + "' waited; the next query starts a new reader",
+                                cause));
+    }
+
+    private String threadName(String role) {
+        return "vectorstream-client-" + (clientId == null ? "" : clientId + "-") + role;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the VectorStream client is closed; build a new one");
+        }
+    }
+
+    private static String checkId(String id) {
+        requireNonNull(id, "id must not be null");
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("id must not be empty");
+        }
+        return id;
+    }
+
+    private static void checkFinite(String id, float[] vector) {
+        if (vector.length == 0) {
+            throw new IllegalArgumentException("vector of '" + id + "' is empty");
+        }
+        for (int i = 0; i < vector.length; i++) {
+            if (!Float.isFinite(vector[i])) {
+                throw new IllegalArgumentException(
+                        "vector of '"
+                                + id
+                                + "' has "
+                                + vector[i]
+                                + " at index "
+                                + i
+                                + "; every component must be finite");
+            }
+        }
+    }
+
+    private static void checkPositive(Duration d, String name) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(
+                    name + " must be positive, got " + d.toMillis() + " ms");
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    // ----------------------------------------------------------------------------------- builder
+
+    /**
+     * Builds a {@link VectorStreamClient}. Every setter rejects null; {@link #build()} checks the
+     * whole configuration and says how to fix what is wrong. Not thread-safe.
+     */
+    public static final class Builder {
+
+        // Kafka's own rule for topic names (kafka.common.internals.Topic).
+        private static final Pattern TOPIC_NAME = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
+        private static final Pattern HOST_PORT = Pattern.compile("\\S+:\\d{1,5}");
+
+        private String bootstrapServers;
+        private String vectorsTopic = KafkaContract.VECTORS_TOPIC;
+        private String queriesTopic = KafkaContract.QUERIES_TOPIC;
+        private String replyTopic = KafkaContract.RESULTS_TOPIC;
+        private WireFormat wireFormat = WireFormat.AVRO;
+        private Duration defaultTimeout = Duration.ofSeconds(10);
+        private String clientId;
+        private final Map<String, String> properties = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** Required: the Kafka brokers, {@code host:port[,host:port...]}. */
+        public Builder bootstrapServers(String bootstrapServers) {
+            this.bootstrapServers =
+                    requireNonNull(bootstrapServers, "bootstrapServers must not be null").trim();
+            return this;
+        }
+
+        /** Topic of upserts and deletes; default {@value KafkaContract#VECTORS_TOPIC}. */
+        public Builder vectorsTopic(String topic) {
+            this.vectorsTopic = requireNonNull(topic, "vectorsTopic must not be null");
+            return this;
+        }
+
+        /** Topic of query requests; default {@value KafkaContract#QUERIES_TOPIC}. */
+        public Builder queriesTopic(String topic) {
+            this.queriesTopic = requireNonNull(topic, "queriesTopic must not be null");
+            return this;
+        }
+
+        /**
+         * Topic this client asks its answers to be written to and reads them from; default {@value
+         * KafkaContract#RESULTS_TOPIC}. It must exist. Sharing it between clients is fine.
+         */
+        public Builder replyTopic(String topic) {
+            this.replyTopic = requireNonNull(topic, "replyTopic must not be null");
+            return this;
+        }
+
+        /**
+         * Payload form of what this client writes; default Avro. Answers are read in either form.
+         */
+        public Builder wireFormat(WireFormat wireFormat) {
+            this.wireFormat = requireNonNull(wireFormat, "wireFormat must not be null");
+            return this;
+        }
+
+        /** How long {@code query} waits for an answer unless told otherwise; default 10 s. */
+        public Builder defaultTimeout(Duration timeout) {
+            this.defaultTimeout = requireNonNull(timeout, "defaultTimeout must not be null");
+            return this;
+        }
+
+        /**
+         * Prefix of the Kafka {@code client.id}s and thread names; helps to find this client in
+         * logs.
+         */
+        public Builder clientId(String clientId) {
+            this.clientId = requireNonNull(clientId, "clientId must not be null");
+            return this;
+        }
+
+        /**
+         * A Kafka client setting passed to every producer and consumer this client creates, e.g.
+         * {@code security.protocol} or {@code sasl.jaas.config}. Values are never logged.
+         */
+        public Builder property(String key, String value) {
+            requireNonNull(key, "property key must not be null");
+            requireNonNull(value, "value of property '" + key + "' must not be null");
+            properties.put(key, value);
+            return this;
+        }
+
+        /** Every string entry of {@code props}, as with {@link #property(String, String)}. */
+        public Builder properties(Properties props) {
+            requireNonNull(props, "properties must not be null");
+            for (String key : props.stringPropertyNames()) {
+                property(key, props.getProperty(key));
+            }
+            return this;
+        }
+
+        /**
+         * Checks the configuration and creates the client (and its producer; no connection is made
+         * until the first write or query).
+         *
+         * @throws IllegalArgumentException naming the setting that is wrong and how to fix it
+         */
+        public VectorStreamClient build() {
+            List<String> problems = new ArrayList<>();
+            if (bootstrapServers == null || bootstrapServers.isEmpty()) {
+                problems.add(
+                        "bootstrapServers is required: call"
+                                + " bootstrapServers(\"host:port[,host:port]\"), e.g."
+                                + " bootstrapServers(\"localhost:9092\")");
+            } else {
+                for (String server : bootstrapServers.split(",", -1)) {
+                    if (!HOST_PORT.matcher(server.trim()).matches()) {
+                        problems.add(
+                                "bootstrapServers entry '"
+                                        + server.trim()
+                                        + "' is not host:port; separate brokers with commas, e.g."
+                                        + " \"kafka1:9092,kafka2:9092\"");
+                    }
+                }
+            }
+            checkTopic("vectorsTopic", vectorsTopic, problems);
+            checkTopic("queriesTopic", queriesTopic, problems);
+            checkTopic("replyTopic", replyTopic, problems);
+            if (replyTopic.equals(queriesTopic)) {
+                problems.add(
+                        "replyTopic and queriesTopic are both '"
+                                + replyTopic
+                                + "': answers would be read by the job as queries; use a separate"
+                                + " reply topic such as 'results'");
+            }
+            if (vectorsTopic.equals(queriesTopic) || vectorsTopic.equals(replyTopic)) {
+                problems.add(
+                        "vectorsTopic '"
+                                + vectorsTopic
+                                + "' is also used for queries or replies; vectors need a topic of"
+                                + " their own");
+            }
+            if (defaultTimeout.isNegative() || defaultTimeout.isZero()) {
+                problems.add(
+                        "defaultTimeout must be positive, got "
+                                + defaultTimeout.toMillis()
+                                + " ms");
+            }
+            if (clientId != null && clientId.isBlank()) {
+                problems.add(
+                        "clientId must not be blank; leave it unset to let Kafka generate ids");
+            }
+            for (String key : properties.keySet()) {
+                if (KafkaClientConfigs.OWNED_KEYS.contains(key)) {
+                    problems.add(
+                            "property '"
+                                    + key
+                                    + "' is set by the client itself; "
+                                    + ownedKeyHint(key));
+                }
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "invalid VectorStreamClient configuration:\n  - "
+                                + String.join("\n  - ", problems));
+            }
+            return new VectorStreamClient(this);
+        }
+
+        private static void checkTopic(String name, String topic, List<String> problems) {
+            if (!TOPIC_NAME.matcher(topic).matches() || topic.equals(".") || topic.equals("..")) {
+                problems.add(
+                        name
+                                + " '"
+                                + topic
+                                + "' is not a valid Kafka topic name: use 1 to 249 letters, digits,"
+                                + " '.', '_' or '-'");
+            }
+        }
+
+        private static String ownedKeyHint(String key) {
+            switch (key) {
+                case "bootstrap.servers":
+                    return "use bootstrapServers(...) instead";
+                case "client.id":
+                    return "use clientId(...) instead";
+                case "group.id":
+                    return "replies are read without a consumer group so that clients can share the"
+                            + " reply topic; remove it";
+                default:
+                    return "remove it (writes always use acks=all with idempotence; payloads are"
+                            + " bytes)";
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.vectorstream.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vectorstream.schema.QueryRequest;
+import io.vectorstream.schema.codec.FloatVectors;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class VectorStreamClientBuilderTest {
+
+    @Test
+    void missingBootstrapServersSaysHowToSetThem() {
+        assertThatThrownBy(() -> VectorStreamClient.builder().build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("bootstrapServers is required")
+                .hasMessageContaining("bootstrapServers(\"localhost:9092\")");
+    }
+
+    @Test
+    void bootstrapEntryWithoutPortIsNamed() {
+        assertThatThrownBy(
+                        () ->
+                                VectorStreamClient.builder()
+                                        .bootstrapServers("kafka1:9092,kafka2")
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("entry 'kafka2' is not host:port")
+                .hasMessageNotContaining("'kafka1:9092'");
+    }
+
+    @Test
+    void invalidTopicNameIsNamedWithTheRule() {
+        assertThatThrownBy(() -> valid().replyTopic("my results").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("replyTopic 'my results' is not a valid Kafka topic name")
+                .hasMessageContaining("letters, digits, '.', '_' or '-'");
+    }
+
+    @Test
+    void replyTopicMustDifferFromQueriesTopic() {
+        assertThatThrownBy(() -> valid().replyTopic("queries").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("replyTopic and queriesTopic are both 'queries'");
+    }
+
+    @Test
+    void vectorsTopicMustBeItsOwn() {
+        assertThatThrownBy(() -> valid().vectorsTopic("results").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("vectorsTopic 'results' is also used for queries or replies");
+    }
+
+    @Test
+    void nonPositiveTimeoutIsRejected() {
+        assertThatThrownBy(() -> valid().defaultTimeout(Duration.ZERO).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("defaultTimeout must be positive, got 0 ms");
+    }
+
+    @Test
+    void propertiesTheClientOwnsAreRejectedWithTheSetterToUse() {
+        assertThatThrownBy(() -> valid().property("bootstrap.servers", "x:1").build())
+                .hasMessageContaining(
+                        "property 'bootstrap.servers' is set by the client itself; use"
+                                + " bootstrapServers(...)");
+        assertThatThrownBy(() -> valid().property("acks", "1").build())
+                .hasMessageContaining("property 'acks' is set by the client itself")
+                .hasMessageContaining("acks=all");
+        assertThatThrownBy(() -> valid().property("group.id", "g").build())
+                .hasMessageContaining("without a consumer group");
+    }
+
+    @Test
+    void propertyValuesNeverAppearInMessages() {
+        Properties secret = new Properties();
+        secret.setProperty("sasl.jaas.config", "password=\"hunter2\"");
+        secret.setProperty("client.id", "hunter2-id");
+        assertThatThrownBy(() -> valid().properties(secret).build())
+                .hasMessageContaining("'client.id'")
+                .hasMessageNotContaining("hunter2");
+    }
+
+    @Test
+    void everyProblemIsListedAtOnce() {
+        assertThatThrownBy(
+                        () ->
+                                VectorStreamClient.builder()
+                                        .queriesTopic("")
+                                        .defaultTimeout(Duration.ofSeconds(-1))
+                                        .build())
+                .hasMessageContaining("bootstrapServers is required")
+                .hasMessageContaining("queriesTopic '' is not a valid Kafka topic name")
+                .hasMessageContaining("defaultTimeout must be positive");
+    }
+
+    @Test
+    void settersRejectNullWithTheSettingsName() {
+        assertThatThrownBy(() -> VectorStreamClient.builder().replyTopic(null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("replyTopic must not be null");
+        assertThatThrownBy(
+                        () -> VectorStreamClient.builder().property("ssl.keystore.password", null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("value of property 'ssl.keystore.password' must not be null");
+    }
+
+    @Test
+    void badWritesAndQueriesFailBeforeAnythingIsSent() {
+        // No broker at this address: these must fail on the arguments, before any network use.
+        try (VectorStreamClient client = valid().build()) {
+            assertThatThrownBy(() -> client.upsert("a", new float[] {1f, Float.NaN}, Map.of()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("vector of 'a' has NaN at index 1");
+            assertThatThrownBy(() -> client.upsert("", new float[] {1f}, Map.of()))
+                    .hasMessage("id must not be empty");
+            assertThatThrownBy(() -> client.delete(null)).hasMessage("id must not be null");
+            QueryRequest q =
+                    QueryRequest.newBuilder()
+                            .setQueryId("q")
+                            .setVector(FloatVectors.toBytes(new float[] {1f}))
+                            .build();
+            assertThatThrownBy(() -> client.query(q, Duration.ofMillis(-5)))
+                    .hasMessage("timeout must be positive, got -5 ms");
+            assertThat(client.inFlightQueries()).isZero();
+        }
+    }
+
+    @Test
+    void closedClientRefusesWork() {
+        VectorStreamClient client = valid().clientId("closing").build();
+        client.close();
+        client.close(); // idempotent
+        assertThatThrownBy(() -> client.delete("a"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> client.query(new float[] {1f}, 3))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static VectorStreamClient.Builder valid() {
+        // Port 1 is never a broker; building makes no connection.
+        return VectorStreamClient.builder().bootstrapServers("localhost:1");
+    }
+}

@@ -1,0 +1,202 @@
+package io.vectorstream.jobs;
+
+import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.VectorStreamOptions;
+import io.vectorstream.operators.index.PartialResult;
+import io.vectorstream.operators.index.ShardIndexOperator;
+import io.vectorstream.operators.kafka.AnswerSerializer;
+import io.vectorstream.operators.kafka.DeadLetterSerializer;
+import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.kafka.RawMessageDeserializer;
+import io.vectorstream.operators.merge.Answer;
+import io.vectorstream.operators.merge.TopKMerger;
+import io.vectorstream.operators.validate.Query;
+import io.vectorstream.operators.validate.QueryValidator;
+import io.vectorstream.operators.validate.RecordValidator;
+import io.vectorstream.operators.validate.VectorOp;
+import io.vectorstream.schema.DeadLetter;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The VectorStream job: Kafka vectors and queries in, answers and dead letters out.
+ *
+ * <p>{@link #buildPipeline} is the topology and does no I/O, so tests feed it from memory; {@link
+ * #attachKafka} wires it to Kafka; {@link #main} runs it on a cluster.
+ */
+public final class VectorStreamJob {
+
+    private VectorStreamJob() {}
+
+    /** The two result streams of the topology. */
+    public record Outputs(DataStream<Answer> answers, DataStream<DeadLetter> deadLetters) {}
+
+    /**
+     * Builds validate → shard → index (keyed state) ← broadcast queries → merge.
+     *
+     * @param indexParallelism parallelism of the index operator; the merger waits for this many
+     *     partial answers per query
+     */
+    public static Outputs buildPipeline(
+            DataStream<RawMessage> vectors,
+            DataStream<RawMessage> queries,
+            VectorStreamConfig cfg,
+            String resultsTopic,
+            int indexParallelism) {
+        SingleOutputStreamOperator<VectorOp> ops =
+                vectors.process(new RecordValidator(cfg))
+                        .returns(Types.POJO(VectorOp.class))
+                        .name("validate-vectors")
+                        .uid("validate-vectors");
+
+        // Queries are single records that someone is waiting for: flush every buffer at once.
+        SingleOutputStreamOperator<Query> validQueries =
+                queries.process(new QueryValidator(cfg, resultsTopic))
+                        .returns(Types.POJO(Query.class))
+                        .name("validate-queries")
+                        .uid("validate-queries")
+                        .setBufferTimeout(0);
+
+        SingleOutputStreamOperator<PartialResult> partials =
+                ops.keyBy(op -> op.shardKey, Types.INT)
+                        .connect(validQueries.broadcast())
+                        .transform(
+                                "shard-index",
+                                Types.POJO(PartialResult.class),
+                                new ShardIndexOperator(cfg))
+                        .uid("shard-index")
+                        .setParallelism(indexParallelism)
+                        .setMaxParallelism(cfg.maxParallelism())
+                        .setBufferTimeout(0);
+
+        SingleOutputStreamOperator<Answer> merged =
+                validQueries
+                        .keyBy(q -> q.queryId, Types.STRING)
+                        .connect(partials.keyBy(p -> p.queryId, Types.STRING))
+                        .process(
+                                new TopKMerger(
+                                        cfg.metric(),
+                                        indexParallelism,
+                                        cfg.shards(),
+                                        cfg.maxTimeoutMs()))
+                        .returns(Types.POJO(Answer.class))
+                        .name("merge-top-k")
+                        .uid("merge-top-k")
+                        .setBufferTimeout(0);
+
+        DataStream<Answer> answers =
+                merged.union(validQueries.getSideOutput(QueryValidator.REJECTED));
+        return new Outputs(answers, ops.getSideOutput(RecordValidator.DEAD_LETTERS));
+    }
+
+    /**
+     * Reads the topics named in {@code conf}, runs the pipeline and writes answers and dead letters
+     * back.
+     */
+    public static void attachKafka(StreamExecutionEnvironment env, Configuration conf) {
+        VectorStreamConfig cfg = VectorStreamConfig.from(conf);
+        String bootstrap = conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS);
+        String group = conf.get(VectorStreamOptions.GROUP_ID);
+        env.setMaxParallelism(cfg.maxParallelism());
+
+        // Vectors: from the beginning on a fresh start (state is rebuilt from the log); a restore
+        // takes its offsets from the checkpoint instead.
+        DataStream<RawMessage> vectors =
+                env.fromSource(
+                                source(
+                                        bootstrap,
+                                        conf.get(VectorStreamOptions.VECTORS_TOPIC),
+                                        group + "-vectors",
+                                        OffsetsInitializer.earliest()),
+                                WatermarkStrategy.noWatermarks(),
+                                "vectors-source")
+                        .uid("vectors-source");
+        // Queries: resume after the last committed offset so a restart without state does not
+        // answer every old query again.
+        DataStream<RawMessage> queries =
+                env.fromSource(
+                                source(
+                                        bootstrap,
+                                        conf.get(VectorStreamOptions.QUERIES_TOPIC),
+                                        group + "-queries",
+                                        OffsetsInitializer.committedOffsets(
+                                                OffsetResetStrategy.EARLIEST)),
+                                WatermarkStrategy.noWatermarks(),
+                                "queries-source")
+                        .uid("queries-source")
+                        .setBufferTimeout(0);
+
+        String results = conf.get(VectorStreamOptions.RESULTS_TOPIC);
+        Outputs out = buildPipeline(vectors, queries, cfg, results, env.getParallelism());
+
+        out.answers()
+                .sinkTo(
+                        KafkaSink.<Answer>builder()
+                                .setBootstrapServers(bootstrap)
+                                .setRecordSerializer(new AnswerSerializer())
+                                // At-least-once: exactly-once would hold every answer until the
+                                // next checkpoint.
+                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                                .setProperty("linger.ms", "0")
+                                .build())
+                .name("answers-sink")
+                .uid("answers-sink");
+        out.deadLetters()
+                .sinkTo(
+                        KafkaSink.<DeadLetter>builder()
+                                .setBootstrapServers(bootstrap)
+                                .setRecordSerializer(
+                                        new DeadLetterSerializer(
+                                                conf.get(VectorStreamOptions.DLQ_TOPIC)))
+                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                                .build())
+                .name("dead-letter-sink")
+                .uid("dead-letter-sink");
+    }
+
+    private static KafkaSource<RawMessage> source(
+            String bootstrap, String topic, String groupId, OffsetsInitializer start) {
+        return KafkaSource.<RawMessage>builder()
+                .setBootstrapServers(bootstrap)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setStartingOffsets(start)
+                .setDeserializer(new RawMessageDeserializer())
+                .setProperty("partition.discovery.interval.ms", "30000")
+                .build();
+    }
+
+    /** Cluster entry point: {@code --key value} pairs override the cluster's configuration. */
+    public static void main(String[] args) throws Exception {
+        Configuration conf = Configuration.fromMap(parseArgs(args));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        attachKafka(env, conf);
+        env.execute("vectorstream");
+    }
+
+    static Map<String, String> parseArgs(String[] args) {
+        Map<String, String> out = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException(
+                        "arguments must be '--<option> <value>' pairs, e.g."
+                                + " --vectorstream.collection.dimension 384; got '"
+                                + args[i]
+                                + "'");
+            }
+            out.put(args[i].substring(2), args[++i]);
+        }
+        return out;
+    }
+}

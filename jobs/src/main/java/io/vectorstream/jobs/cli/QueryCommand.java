@@ -1,0 +1,241 @@
+package io.vectorstream.jobs.cli;
+
+import io.vectorstream.client.VectorStreamClient;
+import io.vectorstream.schema.Hit;
+import io.vectorstream.schema.QueryRequest;
+import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.codec.FloatVectors;
+import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.schema.codec.WireFormat;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+
+/** {@code query}: sends one k-NN query and prints the answer. */
+final class QueryCommand implements Command {
+
+    static final String USAGE =
+            String.join(
+                    "\n",
+                    "Usage: vectorstream query --vector \"0.1,0.2,...\" [options] [common options]",
+                    "       vectorstream query --random --dim D [--seed S] [options] [common"
+                            + " options]",
+                    "",
+                    "Sends one query and prints the hits best first, then how many shards answered,"
+                            + " whether",
+                    "the answer is complete, the job's search time and the round trip.",
+                    "  --vector V        the query vector, comma-separated numbers",
+                    "  --random          a random unit vector of --dim D components (seed --seed"
+                            + " S)",
+                    "  --k K             number of neighbours (default 10)",
+                    "  --timeout-ms T    how long to wait for the answer (default 5000)",
+                    "  --reply-topic R   topic the answer is written to (default results)",
+                    "  --json            print the answer as JSON (the wire form) instead of a"
+                            + " table",
+                    "Exits with 2 when the job rejects the query (the error code and message are"
+                            + " printed)",
+                    "or no answer arrives in time.");
+
+    @Override
+    public String name() {
+        return "query";
+    }
+
+    @Override
+    public String summary() {
+        return "run one k-NN query and print the hits";
+    }
+
+    @Override
+    public String usage() {
+        return USAGE;
+    }
+
+    @Override
+    public Set<String> valueOptions() {
+        return Set.of("vector", "dim", "seed", "k", "timeout-ms", "reply-topic");
+    }
+
+    @Override
+    public Set<String> flags() {
+        return Set.of("random", "json");
+    }
+
+    @Override
+    public int run(CliArgs args, PrintStream out, PrintStream err) throws UsageException {
+        CommonOptions common = CommonOptions.parse(args);
+        if (!args.positionals().isEmpty()) {
+            throw new UsageException(
+                    "unexpected argument '"
+                            + args.positionals().get(0)
+                            + "'; pass the vector with --vector");
+        }
+        float[] vector;
+        if (args.has("vector") == args.flag("random")) {
+            throw new UsageException(
+                    "give exactly one of --vector \"0.1,0.2,...\" or --random --dim D");
+        }
+        if (args.has("vector")) {
+            if (args.has("dim") || args.has("seed")) {
+                throw new UsageException("--dim and --seed apply to --random only");
+            }
+            vector = parseVector(args.string("vector", ""));
+        } else {
+            if (!args.has("dim")) {
+                throw new UsageException("--dim D is required with --random");
+            }
+            int dim = args.intValue("dim", 0, 1, 1 << 20);
+            Random random =
+                    args.has("seed")
+                            ? new Random(args.longValue("seed", 0, Long.MIN_VALUE, Long.MAX_VALUE))
+                            : new Random();
+            vector = ProduceCommand.randomUnitVector(random, dim);
+        }
+        int k = args.intValue("k", 10, 1, Integer.MAX_VALUE);
+        Duration timeout = Duration.ofMillis(args.longValue("timeout-ms", 5000, 1, Long.MAX_VALUE));
+        QueryRequest request =
+                QueryRequest.newBuilder()
+                        .setQueryId(UUID.randomUUID().toString())
+                        .setCollection(common.collection())
+                        .setVector(FloatVectors.toBytes(vector))
+                        .setK(k)
+                        .build();
+        VectorStreamClient.Builder builder = common.clientBuilder();
+        if (args.has("reply-topic")) {
+            builder.replyTopic(args.string("reply-topic", null));
+        }
+        VectorStreamClient client;
+        try {
+            client = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage(), e);
+        }
+        try (client) {
+            return query(client, request, timeout, args.flag("json"), out, err);
+        }
+    }
+
+    /** Sends {@code request}, prints the answer, and returns the exit code. */
+    static int query(
+            VectorStreamClient client,
+            QueryRequest request,
+            Duration timeout,
+            boolean json,
+            PrintStream out,
+            PrintStream err) {
+        long start = System.nanoTime();
+        QueryResponse response;
+        try {
+            response = client.query(request, timeout).get();
+        } catch (ExecutionException e) {
+            err.println("error: " + e.getCause().getMessage());
+            return ExitCodes.FAILED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("error: interrupted while waiting for the answer");
+            return ExitCodes.FAILED;
+        }
+        double roundTripMs = (System.nanoTime() - start) / 1e6;
+        if (json) {
+            out.println(
+                    new String(
+                            PayloadCodec.encode(response, WireFormat.JSON),
+                            StandardCharsets.UTF_8));
+        } else {
+            printTable(response, roundTripMs, out);
+        }
+        if (response.getError() != null) {
+            err.println(
+                    "error: query '"
+                            + response.getQueryId()
+                            + "' rejected: "
+                            + response.getError().getCode()
+                            + ": "
+                            + response.getError().getMessage());
+            return ExitCodes.FAILED;
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void printTable(QueryResponse r, double roundTripMs, PrintStream out) {
+        if (r.getError() == null) {
+            int idWidth = "id".length();
+            for (Hit h : r.getHits()) {
+                idWidth = Math.max(idWidth, h.getId().length());
+            }
+            String row = "%4s  %-" + idWidth + "s  %10s  %s%n";
+            out.printf(Locale.ROOT, row, "rank", "id", "score", "metadata");
+            int rank = 1;
+            for (Hit h : r.getHits()) {
+                out.printf(
+                        Locale.ROOT,
+                        row,
+                        rank++,
+                        h.getId(),
+                        String.format(Locale.ROOT, "%.6f", h.getScore()),
+                        metadata(h.getMetadata()));
+            }
+            if (r.getHits().isEmpty()) {
+                out.println("(no hits)");
+            }
+        }
+        out.printf(
+                Locale.ROOT,
+                "query %s: shards %d/%d, complete=%s, tookMs=%d, round trip %.1f ms%n",
+                r.getQueryId(),
+                r.getShardsAnswered(),
+                r.getShardsExpected(),
+                r.getComplete(),
+                r.getTookMs(),
+                roundTripMs);
+    }
+
+    private static String metadata(Map<String, String> m) {
+        if (m.isEmpty()) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (Map.Entry<String, String> e : new TreeMap<>(m).entrySet()) {
+            if (sb.length() > 0) {
+                sb.append(", ");
+            }
+            sb.append(e.getKey()).append('=').append(e.getValue());
+        }
+        return sb.toString();
+    }
+
+    /** Parses {@code "0.1, 0.2,0.3"}; every component must be a finite number. */
+    static float[] parseVector(String s) throws UsageException {
+        String[] parts = s.split(",", -1);
+        float[] v = new float[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].trim();
+            try {
+                v[i] = Float.parseFloat(p);
+            } catch (NumberFormatException e) {
+                throw new UsageException(
+                        "--vector component "
+                                + i
+                                + " '"
+                                + p
+                                + "' is not a number; write e.g. --vector \"0.1,0.2,0.3\"");
+            }
+            if (!Float.isFinite(v[i])) {
+                throw new UsageException(
+                        "--vector component "
+                                + i
+                                + " is "
+                                + p
+                                + "; every component must be finite");
+            }
+        }
+        return v;
+    }
+}

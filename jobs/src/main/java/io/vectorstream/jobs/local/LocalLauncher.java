@@ -1,0 +1,235 @@
+package io.vectorstream.jobs.local;
+
+import io.vectorstream.operators.VectorStreamOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * Runs the whole system on one machine: an embedded Kafka broker, a local Flink cluster with the
+ * web UI and the Prometheus endpoint, the topics, and the job.
+ *
+ * <p>Data (Kafka log, checkpoints, logs) lives under one directory; a restart resumes the job from
+ * its newest retained checkpoint, so nothing published is lost across restarts.
+ */
+public final class LocalLauncher {
+
+    /** Command-line settings of a local run. */
+    record Settings(
+            Path dataDir,
+            Path configDir,
+            int kafkaPort,
+            int uiPort,
+            int metricsPort,
+            int parallelism,
+            boolean fresh,
+            Configuration overrides) {}
+
+    private LocalLauncher() {}
+
+    public static void main(String[] args) throws Exception {
+        Settings s = parse(args);
+        if (s == null) {
+            return;
+        }
+        if (s.fresh()) {
+            deleteRecursively(s.dataDir());
+        }
+        Files.createDirectories(s.dataDir().resolve("logs"));
+        // Before the first logger exists: send Flink's and Kafka's logs to a file, not the
+        // terminal.
+        System.setProperty(
+                "vectorstream.log.file", s.dataDir().resolve("logs/vectorstream.log").toString());
+        System.setProperty("log.file", s.dataDir().resolve("logs/vectorstream.log").toString());
+
+        Configuration conf = flinkConfiguration(s);
+        LocalSystem system = LocalSystem.start(s.dataDir(), s.kafkaPort(), conf);
+        JobClient job = system.job();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    System.out.println(
+                                            "\n"
+                                                    + "Stopping: cancelling the job (its last"
+                                                    + " checkpoint is kept) and the broker...");
+                                    system.close();
+                                    stopped.countDown();
+                                },
+                                "vectorstream-shutdown"));
+
+        printBanner(s, system, conf);
+        try {
+            job.getJobExecutionResult().get();
+            System.out.println(
+                    "The job ended; see " + s.dataDir().resolve("logs/vectorstream.log"));
+        } catch (Exception e) {
+            if (stopped.getCount() > 0) {
+                System.out.println(
+                        "The job failed: "
+                                + e.getMessage()
+                                + "\nSee "
+                                + s.dataDir().resolve("logs/vectorstream.log"));
+            }
+        }
+        stopped.await(60, TimeUnit.SECONDS);
+    }
+
+    static Configuration flinkConfiguration(Settings s) {
+        if (!Files.isRegularFile(s.configDir().resolve("config.yaml"))) {
+            throw new IllegalArgumentException(
+                    "no config.yaml in "
+                            + s.configDir().toAbsolutePath()
+                            + "; run from the project root or pass --config-dir");
+        }
+        Configuration conf = GlobalConfiguration.loadConfiguration(s.configDir().toString());
+        conf.set(RestOptions.PORT, s.uiPort());
+        conf.setString("metrics.reporter.prom.port", String.valueOf(s.metricsPort()));
+        conf.setString("parallelism.default", String.valueOf(s.parallelism()));
+        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(s.parallelism()));
+        conf.setString("web.log.path", s.dataDir().resolve("logs/vectorstream.log").toString());
+        conf.addAll(s.overrides());
+        return conf;
+    }
+
+    private static void printBanner(Settings s, LocalSystem system, Configuration conf) {
+        String n = System.lineSeparator();
+        System.out.println(
+                n
+                        + "VectorStream is running."
+                        + n
+                        + "  Kafka bootstrap     "
+                        + system.bootstrapServers()
+                        + n
+                        + "  Topics              "
+                        + conf.get(VectorStreamOptions.VECTORS_TOPIC)
+                        + ", "
+                        + conf.get(VectorStreamOptions.QUERIES_TOPIC)
+                        + ", "
+                        + conf.get(VectorStreamOptions.RESULTS_TOPIC)
+                        + ", "
+                        + conf.get(VectorStreamOptions.DLQ_TOPIC)
+                        + n
+                        + "  Collection          '"
+                        + conf.get(VectorStreamOptions.COLLECTION)
+                        + "', dimension "
+                        + conf.get(VectorStreamOptions.DIMENSION)
+                        + ", metric "
+                        + conf.get(VectorStreamOptions.METRIC)
+                        + n
+                        + "  Flink web UI        http://localhost:"
+                        + s.uiPort()
+                        + n
+                        + "  Prometheus metrics  http://localhost:"
+                        + s.metricsPort()
+                        + "/metrics"
+                        + n
+                        + "  Job id              "
+                        + system.job().getJobID()
+                        + n
+                        + "  Data directory      "
+                        + s.dataDir().toAbsolutePath()
+                        + system.resumedFrom()
+                                .map(p -> " (resumed from " + p.getFileName() + ")")
+                                .orElse("")
+                        + n
+                        + "  Logs                "
+                        + s.dataDir().resolve("logs/vectorstream.log").toAbsolutePath()
+                        + n
+                        + n
+                        + "Try it from another terminal:"
+                        + n
+                        + "  bin/vectorstream produce --random 1000 --dim "
+                        + conf.get(VectorStreamOptions.DIMENSION)
+                        + n
+                        + "  bin/vectorstream query --random --dim "
+                        + conf.get(VectorStreamOptions.DIMENSION)
+                        + " --k 5"
+                        + n
+                        + "Stop with Ctrl+C (data is kept; --fresh starts empty).");
+    }
+
+    static Settings parse(String[] args) {
+        Path dataDir = Paths.get("data");
+        Path configDir = Paths.get("config");
+        int kafkaPort = 9092;
+        int uiPort = 8081;
+        int metricsPort = 9249;
+        int parallelism = 2;
+        boolean fresh = false;
+        Configuration overrides = new Configuration();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    System.out.println(usage());
+                    return null;
+                }
+                case "--fresh" -> fresh = true;
+                case "--data-dir" -> dataDir = Paths.get(value(args, ++i, a));
+                case "--config-dir" -> configDir = Paths.get(value(args, ++i, a));
+                case "--kafka-port" -> kafkaPort = Integer.parseInt(value(args, ++i, a));
+                case "--ui-port" -> uiPort = Integer.parseInt(value(args, ++i, a));
+                case "--metrics-port" -> metricsPort = Integer.parseInt(value(args, ++i, a));
+                case "--parallelism" -> parallelism = Integer.parseInt(value(args, ++i, a));
+                case "--set" -> {
+                    String kv = value(args, ++i, a);
+                    int eq = kv.indexOf('=');
+                    if (eq < 1) {
+                        throw new IllegalArgumentException(
+                                "--set takes key=value, got '" + kv + "'");
+                    }
+                    overrides.setString(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+                default ->
+                        throw new IllegalArgumentException(
+                                "unknown option '" + a + "'\n" + usage());
+            }
+        }
+        return new Settings(
+                dataDir, configDir, kafkaPort, uiPort, metricsPort, parallelism, fresh, overrides);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    static String usage() {
+        return String.join(
+                System.lineSeparator(),
+                "usage: bin/vectorstream local [options]",
+                "  --data-dir DIR       Kafka log, checkpoints and logs (default ./data)",
+                "  --config-dir DIR     directory of config.yaml (default ./config)",
+                "  --kafka-port N       Kafka client port (default 9092)",
+                "  --ui-port N          Flink web UI port (default 8081)",
+                "  --metrics-port N     Prometheus endpoint port (default 9249)",
+                "  --parallelism N      index parallelism and task slots (default 2)",
+                "  --set KEY=VALUE      override any config.yaml option, e.g. --set"
+                        + " vectorstream.collection.dimension=128",
+                "  --fresh              delete the data directory first");
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.vectorstream.jobs.local;
+
+import io.vectorstream.jobs.VectorStreamJob;
+import io.vectorstream.operators.VectorStreamOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The whole system in this JVM: an embedded Kafka broker with the topics, and the job on a local
+ * Flink cluster with the web UI. Used by the local launcher and by benchmarks.
+ *
+ * <p>A start on a data directory that holds a completed checkpoint resumes from it, so what was
+ * indexed before a stop is still there (the Kafka log under the same directory holds the rest).
+ */
+public final class LocalSystem implements AutoCloseable {
+
+    private final EmbeddedKafka kafka;
+    private final JobClient job;
+    private final Optional<Path> resumedFrom;
+
+    private LocalSystem(EmbeddedKafka kafka, JobClient job, Optional<Path> resumedFrom) {
+        this.kafka = kafka;
+        this.job = job;
+        this.resumedFrom = resumedFrom;
+    }
+
+    /**
+     * Starts the broker on {@code kafkaPort} (0 = any free port), creates the topics, and submits
+     * the job with {@code conf}, whose bootstrap servers and checkpoint directory are set here.
+     */
+    public static LocalSystem start(Path dataDir, int kafkaPort, Configuration conf)
+            throws Exception {
+        EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort);
+        try {
+            String dlq = conf.get(VectorStreamOptions.DLQ_TOPIC);
+            for (String topic :
+                    new String[] {
+                        conf.get(VectorStreamOptions.VECTORS_TOPIC),
+                        conf.get(VectorStreamOptions.QUERIES_TOPIC),
+                        conf.get(VectorStreamOptions.RESULTS_TOPIC),
+                        dlq
+                    }) {
+                kafka.createTopic(topic, topic.equals(dlq) ? 1 : 4);
+            }
+            Configuration jobConf = new Configuration(conf);
+            jobConf.set(VectorStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+            jobConf.setString(
+                    "execution.checkpointing.dir",
+                    dataDir.resolve("checkpoints").toUri().toString());
+            Optional<Path> resumeFrom = newestCheckpoint(dataDir.resolve("checkpoints"));
+            resumeFrom.ifPresent(
+                    p -> jobConf.setString("execution.state-recovery.path", p.toUri().toString()));
+
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(jobConf);
+            VectorStreamJob.attachKafka(env, jobConf);
+            return new LocalSystem(kafka, env.executeAsync("vectorstream"), resumeFrom);
+        } catch (Exception e) {
+            kafka.close();
+            throw e;
+        }
+    }
+
+    public String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    public JobClient job() {
+        return job;
+    }
+
+    /** The checkpoint this run resumed from, if any. */
+    public Optional<Path> resumedFrom() {
+        return resumedFrom;
+    }
+
+    /** Cancels the job (its retained checkpoint stays on disk) and stops the broker. */
+    @Override
+    public void close() {
+        try {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // Already finished or failed: nothing left to cancel.
+        } finally {
+            kafka.close();
+        }
+    }
+
+    /** The newest completed checkpoint (one with a {@code _metadata} file) under {@code dir}. */
+    static Optional<Path> newestCheckpoint(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        try (Stream<Path> files =
+                Files.find(
+                        dir,
+                        3,
+                        (p, a) ->
+                                p.getFileName().toString().equals("_metadata")
+                                        && p.getParent()
+                                                .getFileName()
+                                                .toString()
+                                                .startsWith("chk-"))) {
+            return files.max(Comparator.comparingLong(LocalSystem::modified)).map(Path::getParent);
+        }
+    }
+
+    private static long modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p).toMillis();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

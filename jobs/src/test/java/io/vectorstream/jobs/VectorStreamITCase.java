@@ -1,0 +1,426 @@
+package io.vectorstream.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.vectorstream.client.VectorStreamClient;
+import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.schema.DeadLetter;
+import io.vectorstream.schema.Hit;
+import io.vectorstream.schema.Op;
+import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.VectorRecord;
+import io.vectorstream.schema.codec.FloatVectors;
+import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.schema.codec.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole path against real parts: a KRaft broker from the Kafka jars, the job on a Flink mini
+ * cluster with RocksDB and checkpoints, and the Java client. Answers are compared with exact brute
+ * force over what the test published. The tests share one running job, in order.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VectorStreamITCase {
+
+    private static final int DIM = 32;
+    private static final int COUNT = 3000;
+    private static final int PARALLELISM = 2;
+
+    @TempDir static Path tmp;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(PARALLELISM)
+                            .build());
+
+    private static EmbeddedKafka kafka;
+    private static JobClient job;
+    private static VectorStreamClient client;
+
+    /** What the test has published and not deleted: the oracle's data. */
+    private static final Map<String, float[]> live = new LinkedHashMap<>();
+
+    private static final Random rnd = new Random(20261124);
+
+    @BeforeAll
+    static void startSystem() throws Exception {
+        kafka = EmbeddedKafka.start(tmp.resolve("kafka"), 0);
+        for (String t : List.of("vectors", "queries", "results", "my-replies")) {
+            kafka.createTopic(t, 2);
+        }
+        kafka.createTopic("vectors.dlq", 1);
+
+        Configuration conf = new Configuration();
+        conf.setString("vectorstream.kafka.bootstrap-servers", kafka.bootstrapServers());
+        conf.setString("vectorstream.collection.dimension", String.valueOf(DIM));
+        conf.setString("vectorstream.collection.metric", "cosine");
+        conf.setString("vectorstream.query.max-k", "5000");
+        conf.setString("vectorstream.limits.max-record-bytes", "8192");
+        conf.setString("state.backend.type", "rocksdb");
+        conf.setString("execution.checkpointing.interval", "2 s");
+        conf.setString("execution.checkpointing.incremental", "true");
+        conf.setString(
+                "execution.checkpointing.dir", tmp.resolve("checkpoints").toUri().toString());
+        conf.setString("pipeline.generic-types", "false");
+        conf.setString("parallelism.default", String.valueOf(PARALLELISM));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        VectorStreamJob.attachKafka(env, conf);
+        job = env.executeAsync("vectorstream-itcase");
+
+        client =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .defaultTimeout(Duration.ofSeconds(30))
+                        .build();
+    }
+
+    @AfterAll
+    static void stopSystem() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (job != null) {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void answersEqualExactBruteForceTopK() throws Exception {
+        List<CompletableFuture<?>> acks = new ArrayList<>();
+        for (int i = 0; i < COUNT; i++) {
+            float[] v = randomVector();
+            live.put("doc-" + i, v);
+            acks.add(client.upsert("doc-" + i, v, Map.of("n", String.valueOf(i))));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        awaitLiveCount(COUNT);
+
+        for (int q = 0; q < 30; q++) {
+            float[] query = randomVector();
+            QueryResponse r = client.query(query, 10).get(30, TimeUnit.SECONDS);
+            assertThat(r.getError()).isNull();
+            assertThat(r.getComplete()).isTrue();
+            assertThat(r.getShardsAnswered()).isEqualTo(8);
+            assertThat(r.getShardsExpected()).isEqualTo(8);
+            List<String> expected = bruteForce(query, 10);
+            assertThat(r.getHits()).extracting(Hit::getId).containsExactlyElementsOf(expected);
+            for (Hit h : r.getHits()) {
+                assertThat(h.getScore())
+                        .isCloseTo((float) cosine(query, live.get(h.getId())), within(1e-4f));
+                assertThat(h.getMetadata()).containsEntry("n", h.getId().substring(4));
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void upsertsReplaceAndDeletesRemove() throws Exception {
+        List<CompletableFuture<?>> acks = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            acks.add(client.delete("doc-" + i));
+            live.remove("doc-" + i);
+        }
+        Map<String, float[]> replaced = new HashMap<>();
+        for (int i = 100; i < 200; i++) {
+            float[] v = randomVector();
+            replaced.put("doc-" + i, v);
+            live.put("doc-" + i, v);
+            acks.add(client.upsert("doc-" + i, v, Map.of("n", String.valueOf(i), "version", "2")));
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        awaitLiveCount(COUNT - 100);
+
+        for (Map.Entry<String, float[]> e : replaced.entrySet()) {
+            if (rnd.nextInt(5) != 0) {
+                continue;
+            }
+            QueryResponse r = awaitTop1(e.getValue(), e.getKey());
+            assertThat(r.getHits().get(0).getMetadata()).containsEntry("version", "2");
+            assertThat(r.getHits().get(0).getScore()).isCloseTo(1f, within(1e-4f));
+        }
+        QueryResponse all = client.query(randomVector(), 5000).get(30, TimeUnit.SECONDS);
+        List<String> ids = all.getHits().stream().map(Hit::getId).toList();
+        assertThat(ids)
+                .doesNotHaveDuplicates()
+                .hasSize(COUNT - 100)
+                .containsExactlyInAnyOrderElementsOf(live.keySet());
+        for (int q = 0; q < 10; q++) {
+            float[] query = randomVector();
+            assertThat(client.query(query, 10).get(30, TimeUnit.SECONDS).getHits())
+                    .extracting(Hit::getId)
+                    .containsExactlyElementsOf(bruteForce(query, 10));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void badRecordsGoToTheDeadLetterTopicAndGoodOnesAreStillIndexed() throws Exception {
+        Map<String, byte[]> bad = new LinkedHashMap<>();
+        bad.put("WRONG_DIMENSION", avro("bad-dim", new float[DIM - 1]));
+        float[] nan = randomVector();
+        nan[3] = Float.NaN;
+        bad.put("NOT_FINITE", avro("bad-nan", nan));
+        bad.put("MISSING_ID", "{\"vector\":[1,2]}".getBytes(StandardCharsets.UTF_8));
+        bad.put("UNDECODABLE", new byte[] {1, 2, 3, 4, 5});
+        bad.put("TOO_LARGE", avro("bad-big", new float[DIM], "x".repeat(9000)));
+
+        try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+            int good = 0;
+            for (byte[] value : bad.values()) {
+                String goodId = "good-" + good++;
+                float[] v = randomVector();
+                live.put(goodId, v);
+                producer.send(new ProducerRecord<>("vectors", utf8(goodId), avro(goodId, v))).get();
+                producer.send(new ProducerRecord<>("vectors", null, value)).get();
+            }
+        }
+
+        List<DeadLetter> dead = readDeadLetters(bad.size());
+        assertThat(dead)
+                .extracting(DeadLetter::getCode)
+                .containsExactlyInAnyOrderElementsOf(bad.keySet());
+        for (DeadLetter d : dead) {
+            byte[] original = new byte[d.getValue().remaining()];
+            d.getValue().duplicate().get(original);
+            assertThat(original).isEqualTo(bad.get(d.getCode()));
+            assertThat(d.getReason()).isNotBlank();
+            assertThat(d.getTopic()).isEqualTo("vectors");
+        }
+        for (int i = 0; i < bad.size(); i++) {
+            awaitTop1(live.get("good-" + i), "good-" + i);
+        }
+        awaitLiveCount(live.size());
+    }
+
+    @Test
+    @Order(4)
+    void badQueriesGetAnErrorAnswerAndTheJobKeepsServing() throws Exception {
+        QueryResponse wrongDim = client.query(new float[DIM + 1], 10).get(30, TimeUnit.SECONDS);
+        assertThat(wrongDim.getError().getCode()).isEqualTo("WRONG_DIMENSION");
+        assertThat(wrongDim.getComplete()).isFalse();
+
+        QueryResponse bigK = client.query(randomVector(), 6000).get(30, TimeUnit.SECONDS);
+        assertThat(bigK.getError().getCode()).isEqualTo("K_TOO_LARGE");
+        assertThat(bigK.getError().getMessage()).contains("vectorstream.query.max-k=5000");
+
+        // A JSON query by hand, with its own reply topic and correlation id: answered in JSON
+        // there.
+        float[] query = randomVector();
+        StringBuilder json = new StringBuilder("{\"queryId\":\"by-hand\",\"k\":3,\"vector\":[");
+        for (int i = 0; i < DIM; i++) {
+            json.append(i == 0 ? "" : ",").append(query[i]);
+        }
+        json.append("]}");
+        try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+            ProducerRecord<byte[], byte[]> r =
+                    new ProducerRecord<>(
+                            "queries",
+                            utf8("by-hand"),
+                            json.toString().getBytes(StandardCharsets.UTF_8));
+            r.headers().add("reply-to", utf8("my-replies")).add("correlation-id", utf8("corr-42"));
+            producer.send(r).get();
+            producer.send(new ProducerRecord<>("queries", utf8("garbage"), utf8("not a query")))
+                    .get();
+        }
+        ConsumerRecord<byte[], byte[]> answer = readOne("my-replies");
+        assertThat(new String(answer.key(), StandardCharsets.UTF_8)).isEqualTo("by-hand");
+        assertThat(answer.headers().lastHeader("correlation-id").value())
+                .isEqualTo(utf8("corr-42"));
+        assertThat(WireFormat.detect(answer.value())).isEqualTo(WireFormat.JSON);
+        QueryResponse byHand = PayloadCodec.decodeQueryResponse(answer.value());
+        assertThat(byHand.getHits())
+                .extracting(Hit::getId)
+                .containsExactlyElementsOf(bruteForce(query, 3));
+
+        // The undecodable query was answered on the default topic, keyed by its Kafka key.
+        QueryResponse garbage = readAnswerFor("results", "garbage");
+        assertThat(garbage.getError().getCode()).isEqualTo("UNDECODABLE");
+
+        float[] after = randomVector();
+        assertThat(client.query(after, 5).get(30, TimeUnit.SECONDS).getHits())
+                .extracting(Hit::getId)
+                .containsExactlyElementsOf(bruteForce(after, 5));
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    private static void awaitLiveCount(int expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        int seen = -1;
+        while (System.nanoTime() < deadline) {
+            seen = client.query(randomVector(), 5000).get(30, TimeUnit.SECONDS).getHits().size();
+            if (seen == expected) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the index holds " + seen + " vectors, expected " + expected);
+    }
+
+    private static QueryResponse awaitTop1(float[] vector, String id) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        QueryResponse r = null;
+        while (System.nanoTime() < deadline) {
+            r = client.query(vector, 1).get(30, TimeUnit.SECONDS);
+            if (!r.getHits().isEmpty()
+                    && r.getHits().get(0).getId().equals(id)
+                    && Math.abs(r.getHits().get(0).getScore() - 1f) < 1e-4) {
+                return r;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError(id + " is not its own nearest neighbour: " + r);
+    }
+
+    private static List<String> bruteForce(float[] q, int k) {
+        return live.entrySet().stream()
+                .sorted(
+                        Comparator.comparingDouble(
+                                        (Map.Entry<String, float[]> e) -> -cosine(q, e.getValue()))
+                                .thenComparing(Map.Entry::getKey))
+                .limit(k)
+                .map(Map.Entry::getKey)
+                .toList();
+    }
+
+    private static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
+    private static float[] randomVector() {
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) {
+            v[i] = (float) rnd.nextGaussian();
+        }
+        return v;
+    }
+
+    private static byte[] avro(String id, float[] v) {
+        return avro(id, v, null);
+    }
+
+    private static byte[] avro(String id, float[] v, String text) {
+        return PayloadCodec.encode(
+                VectorRecord.newBuilder()
+                        .setId(id)
+                        .setOp(Op.UPSERT)
+                        .setVector(FloatVectors.toBytes(v))
+                        .setText(text)
+                        .build(),
+                WireFormat.AVRO);
+    }
+
+    private static List<DeadLetter> readDeadLetters(int n) {
+        List<DeadLetter> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
+            c.assign(List.of(new TopicPartition("vectors.dlq", 0)));
+            c.seekToBeginning(c.assignment());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (out.size() < n && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(PayloadCodec.decodeDeadLetter(r.value()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static ConsumerRecord<byte[], byte[]> readOne(String topic) {
+        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
+            c.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
+            c.seekToBeginning(c.assignment());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    return r;
+                }
+            }
+        }
+        throw new AssertionError("nothing arrived on " + topic);
+    }
+
+    private static QueryResponse readAnswerFor(String topic, String queryId) {
+        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
+            c.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
+            c.seekToBeginning(c.assignment());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null
+                            && queryId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
+                        return PayloadCodec.decodeQueryResponse(r.value());
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no answer for " + queryId + " on " + topic);
+    }
+
+    private static KafkaProducer<byte[], byte[]> rawProducer() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("acks", "all");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<byte[], byte[]> rawConsumer() {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", kafka.bootstrapServers());
+        p.put("group.id", "itcase-" + UUID.randomUUID());
+        p.put("enable.auto.commit", "false");
+        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

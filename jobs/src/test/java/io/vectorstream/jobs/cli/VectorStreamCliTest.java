@@ -1,0 +1,148 @@
+package io.vectorstream.jobs.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Command-line handling that needs no broker: help, and usage errors with exit code 1. */
+class VectorStreamCliTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void helpListsEveryCommand() {
+        CliRun run = CliRun.of("--help");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out())
+                .contains(
+                        "produce",
+                        "query",
+                        "delete",
+                        "tail-dlq",
+                        "Exit status: 0 ok, 1 usage error");
+    }
+
+    @Test
+    void noArgumentsIsAUsageError() {
+        assertThat(CliRun.of().exitCode()).isEqualTo(ExitCodes.USAGE);
+    }
+
+    @Test
+    void unknownCommandIsNamed() {
+        CliRun run = CliRun.of("serch");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).contains("unknown command 'serch'");
+    }
+
+    @Test
+    void everyCommandHasHelpWithTheCommonOptions() {
+        for (String command : new String[] {"produce", "query", "delete", "tail-dlq"}) {
+            CliRun run = CliRun.of(command, "--help");
+
+            assertThat(run.exitCode()).as(command).isEqualTo(ExitCodes.OK);
+            assertThat(run.out())
+                    .as(command)
+                    .contains("Usage: vectorstream " + command, "--bootstrap", "--collection");
+        }
+    }
+
+    @Test
+    void usageErrorsSayWhatIsWrongAndExitWithOne() {
+        assertUsageError(new String[] {"produce"}, "give exactly one of --random N or --file F");
+        assertUsageError(
+                new String[] {"produce", "--random", "5"}, "--dim D is required with --random");
+        assertUsageError(
+                new String[] {"produce", "--random", "0", "--dim", "3"},
+                "--random must be between 1 and");
+        assertUsageError(
+                new String[] {"produce", "--random", "many", "--dim", "3"},
+                "--random must be a whole number, not 'many'");
+        assertUsageError(
+                new String[] {"produce", "--file", dir.resolve("nope.fvecs").toString()},
+                "nope.fvecs' does not exist");
+        assertUsageError(new String[] {"query"}, "give exactly one of --vector");
+        assertUsageError(
+                new String[] {"query", "--vector", "1,x,3"},
+                "--vector component 1 'x' is not a number");
+        assertUsageError(
+                new String[] {"query", "--vector", "1,NaN"}, "--vector component 1 is NaN");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--k", "0"}, "--k must be between 1 and");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--kk", "3"}, "'query' has no option --kk");
+        assertUsageError(new String[] {"query", "--vector"}, "--vector needs a value");
+        assertUsageError(new String[] {"delete"}, "give at least one id to delete");
+        assertUsageError(
+                new String[] {"delete", "a", "--format", "xml"},
+                "--format must be avro or json, not 'xml'");
+        assertUsageError(
+                new String[] {"delete", "a", "--bootstrap", "nohost"},
+                "entry 'nohost' is not host:port");
+        assertUsageError(
+                new String[] {
+                    "delete", "a", "--command-config", dir.resolve("missing.properties").toString()
+                },
+                "missing.properties' does not exist");
+        assertUsageError(new String[] {"tail-dlq", "--max", "-1"}, "--max must be between 1 and");
+    }
+
+    @Test
+    void argsAcceptEqualsFormAndDoubleDash() throws UsageException {
+        CliArgs a =
+                CliArgs.parse(
+                        "delete",
+                        new String[] {"--collection=docs", "x", "--", "--y"},
+                        Set.of("collection"),
+                        Set.of());
+
+        assertThat(a.string("collection", null)).isEqualTo("docs");
+        assertThat(a.positionals()).containsExactly("x", "--y");
+    }
+
+    @Test
+    void argsRejectRepeatsAndValuesOnFlags() {
+        assertThatThrownBy(
+                        () ->
+                                CliArgs.parse(
+                                        "q",
+                                        new String[] {"--k", "1", "--k", "2"},
+                                        Set.of("k"),
+                                        Set.of()))
+                .hasMessage("--k is given twice");
+        assertThatThrownBy(
+                        () ->
+                                CliArgs.parse(
+                                        "q", new String[] {"--json=yes"}, Set.of(), Set.of("json")))
+                .hasMessage("--json takes no value");
+    }
+
+    @Test
+    void vectorParsingToleratesSpaces() throws UsageException {
+        assertThat(QueryCommand.parseVector(" 0.5, -1 ,2e-3")).containsExactly(0.5f, -1f, 2e-3f);
+    }
+
+    @Test
+    void randomVectorsAreUnitLengthAndSeeded() {
+        float[] a = ProduceCommand.randomUnitVector(new java.util.Random(3), 64);
+        float[] b = ProduceCommand.randomUnitVector(new java.util.Random(3), 64);
+        double norm = 0;
+        for (float x : a) {
+            norm += x * x;
+        }
+
+        assertThat(a).containsExactly(b);
+        assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    }
+
+    private static void assertUsageError(String[] args, String message) {
+        CliRun run = CliRun.of(args);
+        assertThat(run.exitCode()).as(String.join(" ", args)).isEqualTo(ExitCodes.USAGE);
+        assertThat(run.err()).as(String.join(" ", args)).contains(message).contains("--help");
+    }
+}

@@ -1,0 +1,396 @@
+package io.vectorstream.jobs.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vectorstream.client.QueryRejectedException;
+import io.vectorstream.client.VectorStreamClient;
+import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.schema.KafkaContract;
+import io.vectorstream.schema.Op;
+import io.vectorstream.schema.QueryRequest;
+import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.VectorRecord;
+import io.vectorstream.schema.codec.FloatVectors;
+import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.schema.codec.WireFormat;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client against a real Kafka broker, with {@link FakeQueryServer} in the job's place: request
+ * and response correlation, duplicates, timeouts, rejections, and where writes land.
+ */
+class VectorStreamClientITCase {
+
+    private static final Duration GENEROUS = Duration.ofSeconds(60);
+
+    @TempDir static Path dataDir;
+
+    private static EmbeddedKafka kafka;
+    private static FakeQueryServer server;
+    private static VectorStreamClient client;
+
+    @BeforeAll
+    static void startBrokerAndFakeJob() throws Exception {
+        kafka = EmbeddedKafka.start(dataDir, 0);
+        kafka.createTopic(KafkaContract.VECTORS_TOPIC, 4);
+        kafka.createTopic(KafkaContract.QUERIES_TOPIC, 2);
+        kafka.createTopic(KafkaContract.RESULTS_TOPIC, 3);
+        kafka.createTopic("other-results", 1);
+        server = new FakeQueryServer(kafka.bootstrapServers());
+        client =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .clientId("it")
+                        .defaultTimeout(GENEROUS)
+                        .build();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (client != null) {
+            client.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @AfterEach
+    void fakeJobIsHealthy() {
+        assertThat(server.failure()).as("fake query server failure").isNull();
+    }
+
+    @Test
+    void fiftyConcurrentQueriesEachGetTheirOwnAnswer() throws Exception {
+        // Plain, duplicated and header-less answers, sent from many threads at once, answered out
+        // of order.
+        String[] modes = {"plain", "twice", "noheader"};
+        int n = 50;
+        int answersBefore = server.answersSent();
+        ExecutorService callers = Executors.newFixedThreadPool(8);
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<CompletableFuture<QueryResponse>>> sent = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                String queryId = modes[i % modes.length] + "-concurrent-" + i;
+                float[] vector = {i, 1f, 2f};
+                sent.add(
+                        CompletableFuture.supplyAsync(
+                                () -> {
+                                    awaitQuietly(go);
+                                    return client.query(request(queryId, vector, 5));
+                                },
+                                callers));
+            }
+            go.countDown();
+            for (int i = 0; i < n; i++) {
+                QueryResponse r = sent.get(i).get(60, TimeUnit.SECONDS).get(60, TimeUnit.SECONDS);
+                String queryId = modes[i % modes.length] + "-concurrent-" + i;
+                assertThat(r.getQueryId()).isEqualTo(queryId);
+                assertThat(r.getHits()).hasSize(1);
+                assertThat(r.getHits().get(0).getId())
+                        .as("decoys and other queries' answers are ignored")
+                        .isEqualTo(queryId);
+                assertThat(r.getHits().get(0).getScore()).isEqualTo((float) i);
+                assertThat(r.getShardsAnswered()).isEqualTo(FakeQueryServer.SHARDS);
+                assertThat(r.getComplete()).isTrue();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        // 17 of the 50 were answered twice: the duplicates really were sent, and dropped.
+        assertThat(server.answersSent() - answersBefore).isEqualTo(n + 17);
+        assertThat(client.inFlightQueries()).isZero();
+    }
+
+    @Test
+    void requestsCarryReplyToAndAFreshCorrelationId() throws Exception {
+        client.query(request("plain-headers-1", new float[] {1f}, 3)).get(60, TimeUnit.SECONDS);
+        client.query(request("plain-headers-2", new float[] {1f}, 3)).get(60, TimeUnit.SECONDS);
+
+        List<ConsumerRecord<byte[], byte[]>> mine =
+                server.requests().stream()
+                        .filter(r -> key(r).startsWith("plain-headers-"))
+                        .toList();
+        assertThat(mine).hasSize(2);
+        for (ConsumerRecord<byte[], byte[]> r : mine) {
+            assertThat(header(r, KafkaContract.REPLY_TO_HEADER)).isEqualTo("results");
+            assertThat(PayloadCodec.decodeQueryRequest(r.value()).getQueryId()).isEqualTo(key(r));
+        }
+        assertThat(header(mine.get(0), KafkaContract.CORRELATION_ID_HEADER))
+                .isNotBlank()
+                .isNotEqualTo(header(mine.get(1), KafkaContract.CORRELATION_ID_HEADER));
+    }
+
+    @Test
+    void unansweredQueryTimesOutWithTheDocumentedMessage() {
+        CompletableFuture<QueryResponse> answer =
+                client.query(
+                        request("silent-timeout", new float[] {1f}, 3), Duration.ofMillis(700));
+
+        assertThatThrownBy(() -> answer.get(60, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining(
+                        "no answer to query 'silent-timeout' within 700 ms on reply topic"
+                                + " 'results'");
+        assertThat(client.inFlightQueries()).isZero();
+    }
+
+    @Test
+    void rejectedQueryCompletesNormallyWithTheError() throws Exception {
+        QueryResponse r =
+                client.query(request("reject-1", new float[] {1f, 2f, 3f}, 3))
+                        .get(60, TimeUnit.SECONDS);
+
+        assertThat(QueryRejectedException.isRejected(r)).isTrue();
+        assertThat(r.getError().getCode()).isEqualTo("WRONG_DIMENSION");
+        assertThat(r.getError().getMessage()).contains("the query has 3");
+        assertThatThrownBy(() -> QueryRejectedException.requireAccepted(r))
+                .isInstanceOf(QueryRejectedException.class)
+                .hasMessageStartingWith("query 'reject-1' was rejected: WRONG_DIMENSION");
+    }
+
+    @Test
+    void ownReplyTopicAndJsonWireFormatWork() throws Exception {
+        try (VectorStreamClient jsonClient =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .replyTopic("other-results")
+                        .wireFormat(WireFormat.JSON)
+                        .defaultTimeout(GENEROUS)
+                        .build()) {
+            QueryResponse r =
+                    jsonClient
+                            .query(request("plain-json", new float[] {7f, 0f}, 4))
+                            .get(60, TimeUnit.SECONDS);
+
+            assertThat(r.getHits().get(0).getId()).isEqualTo("plain-json");
+            assertThat(r.getHits().get(0).getMetadata()).containsEntry("k", "4");
+        }
+        ConsumerRecord<byte[], byte[]> request =
+                server.requests().stream()
+                        .filter(x -> key(x).equals("plain-json"))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(header(request, KafkaContract.REPLY_TO_HEADER)).isEqualTo("other-results");
+        assertThat(WireFormat.detect(request.value())).isEqualTo(WireFormat.JSON);
+    }
+
+    @Test
+    void closingFailsWaitingQueriesClearly() {
+        VectorStreamClient closing =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .defaultTimeout(GENEROUS)
+                        .build();
+        CompletableFuture<QueryResponse> answer =
+                closing.query(request("silent-close", new float[] {1f}, 3));
+
+        closing.close();
+
+        assertThatThrownBy(() -> answer.get(60, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed before the answer to query 'silent-close' arrived");
+    }
+
+    @Test
+    void missingReplyTopicIsReportedWithTheFix() {
+        try (VectorStreamClient lost =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .replyTopic("no-such-topic")
+                        .defaultTimeout(GENEROUS)
+                        .build()) {
+            CompletableFuture<QueryResponse> answer =
+                    lost.query(request("plain-lost", new float[] {1f}, 3));
+
+            assertThatThrownBy(() -> answer.get(60, TimeUnit.SECONDS))
+                    .cause()
+                    .hasMessageContaining("reply topic 'no-such-topic' does not exist")
+                    .hasMessageContaining("create it");
+        }
+    }
+
+    @Test
+    void upsertsAndDeletesLandOnVectorsKeyedByIdAndDecodeBackEqual() throws Exception {
+        VectorRecord full =
+                VectorRecord.newBuilder()
+                        .setId("full")
+                        .setCollection("docs")
+                        .setVector(FloatVectors.toBytes(new float[] {0.5f, -0.25f}))
+                        .setMetadata(Map.of("lang", "de"))
+                        .setText("Hallo Welt")
+                        .setEventTimeMs(1_700_000_000_000L)
+                        .build();
+        List<VectorRecord> expected =
+                List.of(
+                        VectorRecord.newBuilder()
+                                .setId("a")
+                                .setVector(FloatVectors.toBytes(new float[] {1f, 2f, 3f}))
+                                .setMetadata(Map.of("lang", "en", "year", "2024"))
+                                .build(),
+                        VectorRecord.newBuilder()
+                                .setId("b")
+                                .setCollection("docs")
+                                .setVector(FloatVectors.toBytes(new float[] {-1f, 0f, 1e-7f}))
+                                .build(),
+                        VectorRecord.newBuilder().setId("a").setOp(Op.DELETE).build(),
+                        VectorRecord.newBuilder()
+                                .setId("b")
+                                .setOp(Op.DELETE)
+                                .setCollection("docs")
+                                .build(),
+                        full,
+                        VectorRecord.newBuilder()
+                                .setId("j")
+                                .setVector(FloatVectors.toBytes(new float[] {0.125f}))
+                                .setMetadata(Map.of("via", "json"))
+                                .build());
+
+        List<RecordMetadata> acks = new ArrayList<>();
+        acks.add(
+                client.upsert("a", new float[] {1f, 2f, 3f}, Map.of("lang", "en", "year", "2024"))
+                        .get(60, TimeUnit.SECONDS));
+        acks.add(
+                client.upsert("docs", "b", new float[] {-1f, 0f, 1e-7f}, Map.of())
+                        .get(60, TimeUnit.SECONDS));
+        acks.add(client.delete("a").get(60, TimeUnit.SECONDS));
+        acks.add(client.delete("docs", "b").get(60, TimeUnit.SECONDS));
+        acks.add(client.publish(full).get(60, TimeUnit.SECONDS));
+        try (VectorStreamClient jsonClient =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .wireFormat(WireFormat.JSON)
+                        .build()) {
+            acks.add(
+                    jsonClient
+                            .upsert("j", new float[] {0.125f}, Map.of("via", "json"))
+                            .get(60, TimeUnit.SECONDS));
+        }
+        assertThat(acks)
+                .allSatisfy(m -> assertThat(m.topic()).isEqualTo(KafkaContract.VECTORS_TOPIC));
+
+        List<ConsumerRecord<byte[], byte[]>> landed =
+                readAll(KafkaContract.VECTORS_TOPIC, expected.size());
+
+        assertThat(landed)
+                .allSatisfy(
+                        r ->
+                                assertThat(key(r))
+                                        .isEqualTo(
+                                                PayloadCodec.decodeVectorRecord(r.value())
+                                                        .getId()));
+        assertThat(
+                        WireFormat.detect(
+                                landed.stream()
+                                        .filter(r -> key(r).equals("j"))
+                                        .findFirst()
+                                        .orElseThrow()
+                                        .value()))
+                .isEqualTo(WireFormat.JSON);
+        // Records of one id share a partition, in the order they were written.
+        for (String id : List.of("a", "b", "full", "j")) {
+            List<VectorRecord> ofId =
+                    landed.stream()
+                            .filter(r -> key(r).equals(id))
+                            .sorted((x, y) -> Long.compare(x.offset(), y.offset()))
+                            .map(r -> PayloadCodec.decodeVectorRecord(r.value()))
+                            .toList();
+            assertThat(ofId)
+                    .as(id)
+                    .containsExactlyElementsOf(
+                            expected.stream().filter(e -> e.getId().equals(id)).toList());
+            assertThat(
+                            landed.stream()
+                                    .filter(r -> key(r).equals(id))
+                                    .map(ConsumerRecord::partition)
+                                    .distinct())
+                    .hasSize(1);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    private static QueryRequest request(String queryId, float[] vector, int k) {
+        return QueryRequest.newBuilder()
+                .setQueryId(queryId)
+                .setVector(FloatVectors.toBytes(vector))
+                .setK(k)
+                .build();
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(String topic, int expected) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
+            List<TopicPartition> parts =
+                    c.partitionsFor(topic).stream()
+                            .map(i -> new TopicPartition(topic, i.partition()))
+                            .toList();
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + GENEROUS.toNanos();
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp))
+                    && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        assertThat(out).hasSize(expected);
+        return out;
+    }
+
+    private static String key(ConsumerRecord<byte[], byte[]> r) {
+        return r.key() == null ? "" : new String(r.key(), StandardCharsets.UTF_8);
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        Header h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
