@@ -11,8 +11,7 @@ import io.vectorstream.operators.kafka.RawMessageDeserializer;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.merge.TopKMerger;
 import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.QueryValidator;
-import io.vectorstream.operators.validate.RecordValidator;
+import io.vectorstream.operators.validate.RequestValidator;
 import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.schema.DeadLetter;
 import java.util.HashMap;
@@ -54,19 +53,17 @@ public final class VectorStreamJob {
             VectorStreamConfig cfg,
             String resultsTopic,
             int indexParallelism) {
+        // One gatekeeper for both topics: it owns the collection's dimension (see its docs).
+        // Queries are single records someone waits for, so its buffers flush within 1 ms.
         SingleOutputStreamOperator<VectorOp> ops =
-                vectors.process(new RecordValidator(cfg))
+                vectors.connect(queries)
+                        .process(new RequestValidator(cfg, resultsTopic))
                         .returns(Types.POJO(VectorOp.class))
-                        .name("validate-vectors")
-                        .uid("validate-vectors");
-
-        // Queries are single records that someone is waiting for: flush every buffer at once.
-        SingleOutputStreamOperator<Query> validQueries =
-                queries.process(new QueryValidator(cfg, resultsTopic))
-                        .returns(Types.POJO(Query.class))
-                        .name("validate-queries")
-                        .uid("validate-queries")
-                        .setBufferTimeout(0);
+                        .name("validate")
+                        .uid("validate")
+                        .setParallelism(1)
+                        .setBufferTimeout(1);
+        DataStream<Query> validQueries = ops.getSideOutput(RequestValidator.QUERIES);
 
         SingleOutputStreamOperator<PartialResult> partials =
                 ops.keyBy(op -> op.shardKey, Types.INT)
@@ -95,9 +92,8 @@ public final class VectorStreamJob {
                         .uid("merge-top-k")
                         .setBufferTimeout(0);
 
-        DataStream<Answer> answers =
-                merged.union(validQueries.getSideOutput(QueryValidator.REJECTED));
-        return new Outputs(answers, ops.getSideOutput(RecordValidator.DEAD_LETTERS));
+        DataStream<Answer> answers = merged.union(ops.getSideOutput(RequestValidator.REJECTED));
+        return new Outputs(answers, ops.getSideOutput(RequestValidator.DEAD_LETTERS));
     }
 
     /**

@@ -89,7 +89,6 @@ class VectorStreamITCase {
 
         Configuration conf = new Configuration();
         conf.setString("vectorstream.kafka.bootstrap-servers", kafka.bootstrapServers());
-        conf.setString("vectorstream.collection.dimension", String.valueOf(DIM));
         conf.setString("vectorstream.collection.metric", "cosine");
         conf.setString("vectorstream.query.max-k", "5000");
         conf.setString("vectorstream.limits.max-record-bytes", "8192");

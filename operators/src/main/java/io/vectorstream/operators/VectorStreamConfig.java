@@ -21,10 +21,16 @@ public record VectorStreamConfig(
         int maxIdBytes)
         implements Serializable {
 
+    /** Largest supported vector dimension. */
+    public static final int MAX_DIMENSION = 65536;
+
     public VectorStreamConfig {
         check(
-                dimension >= 1 && dimension <= 65536,
-                "collection.dimension must be 1..65536, got " + dimension);
+                dimension >= 0 && dimension <= MAX_DIMENSION,
+                "collection.dimension must be 0 (taken from the first vector) or 1.."
+                        + MAX_DIMENSION
+                        + ", got "
+                        + dimension);
         check(shards >= 1, "collection.shards must be at least 1, got " + shards);
         check(
                 maxParallelism >= shards && maxParallelism % shards == 0,

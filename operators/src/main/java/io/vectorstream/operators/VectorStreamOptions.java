@@ -59,9 +59,11 @@ public final class VectorStreamOptions {
     public static final ConfigOption<Integer> DIMENSION =
             key("vectorstream.collection.dimension")
                     .intType()
-                    .defaultValue(384)
+                    .defaultValue(0)
                     .withDescription(
-                            "Vector dimension of the collection; other dimensions are rejected.");
+                            "Vector dimension of the collection; other dimensions are rejected. 0"
+                                    + " takes it from the first accepted vector and keeps it"
+                                    + " (it is checkpointed).");
 
     public static final ConfigOption<String> METRIC =
             key("vectorstream.collection.metric")

@@ -8,6 +8,7 @@ import java.nio.file.Paths;
 import java.util.Comparator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
@@ -55,6 +56,7 @@ public final class LocalLauncher {
         LocalSystem system = LocalSystem.start(s.dataDir(), s.kafkaPort(), conf);
         JobClient job = system.job();
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime()
                 .addShutdownHook(
                         new Thread(
@@ -63,6 +65,7 @@ public final class LocalLauncher {
                                             "\n"
                                                     + "Stopping: cancelling the job (its last"
                                                     + " checkpoint is kept) and the broker...");
+                                    stopping.set(true);
                                     system.close();
                                     stopped.countDown();
                                 },
@@ -74,7 +77,7 @@ public final class LocalLauncher {
             System.out.println(
                     "The job ended; see " + s.dataDir().resolve("logs/vectorstream.log"));
         } catch (Exception e) {
-            if (stopped.getCount() > 0) {
+            if (!stopping.get()) {
                 System.out.println(
                         "The job failed: "
                                 + e.getMessage()
@@ -103,6 +106,8 @@ public final class LocalLauncher {
     }
 
     private static void printBanner(Settings s, LocalSystem system, Configuration conf) {
+        int dim = conf.get(VectorStreamOptions.DIMENSION);
+        int exampleDim = dim == 0 ? 384 : dim;
         String n = System.lineSeparator();
         System.out.println(
                 n
@@ -123,7 +128,9 @@ public final class LocalLauncher {
                         + "  Collection          '"
                         + conf.get(VectorStreamOptions.COLLECTION)
                         + "', dimension "
-                        + conf.get(VectorStreamOptions.DIMENSION)
+                        + (conf.get(VectorStreamOptions.DIMENSION) == 0
+                                ? "taken from the first vector"
+                                : String.valueOf(conf.get(VectorStreamOptions.DIMENSION)))
                         + ", metric "
                         + conf.get(VectorStreamOptions.METRIC)
                         + n
@@ -150,10 +157,10 @@ public final class LocalLauncher {
                         + "Try it from another terminal:"
                         + n
                         + "  bin/vectorstream produce --random 1000 --dim "
-                        + conf.get(VectorStreamOptions.DIMENSION)
+                        + exampleDim
                         + n
                         + "  bin/vectorstream query --random --dim "
-                        + conf.get(VectorStreamOptions.DIMENSION)
+                        + exampleDim
                         + " --k 5"
                         + n
                         + "Stop with Ctrl+C (data is kept; --fresh starts empty).");

@@ -96,7 +96,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     @Override
     public void processElement1(StreamRecord<VectorOp> record) throws Exception {
         VectorOp op = record.getValue();
-        FlatIndex index = shardIndex(op.shardKey);
+        FlatIndex index = shardIndex(op.shardKey, op.delete ? 0 : op.vector.length);
+        if (index == null) {
+            return; // a delete in a shard that never held a vector
+        }
         long live = index.size();
         if (op.delete) {
             if (index.delete(op.id)) {
@@ -104,6 +107,19 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 deleted.inc();
             }
         } else {
+            if (op.vector.length != index.dimension()) {
+                // The validator fixes one dimension per collection, so this is a broken invariant.
+                throw new IllegalStateException(
+                        "vector "
+                                + op.id
+                                + " has dimension "
+                                + op.vector.length
+                                + " but shard "
+                                + op.shard
+                                + " holds "
+                                + index.dimension()
+                                + "-d vectors");
+            }
             vectors.put(op.id, new StoredVector(op.vector, op.metadata, op.text).toBytes());
             index.upsert(op.id, op.vector);
             indexed.inc();
@@ -127,7 +143,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         List<ShardHit> candidates = new ArrayList<>();
         for (Integer key : shardKeys) {
             setCurrentKey(key);
-            SearchHits hits = shardIndex(key).search(q.vector, q.k);
+            FlatIndex index = shardIndex(key, 0);
+            if (index == null || index.dimension() != q.vector.length) {
+                // Empty, or a query validated before the first vector fixed the dimension.
+                continue;
+            }
+            SearchHits hits = index.search(q.vector, q.k);
             for (int i = 0; i < hits.size(); i++) {
                 candidates.add(
                         new ShardHit(key, new ScoredHit(hits.ids()[i], hits.scores()[i], null)));
@@ -154,17 +175,32 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
     }
 
-    /** The cached index of the current shard, loaded from state on first use. */
-    private FlatIndex shardIndex(int shardKey) throws Exception {
+    /**
+     * The cached index of the current shard, loaded from state on first use.
+     *
+     * @param dimensionIfNew dimension of a new index when the shard holds no vector yet, or 0 to
+     *     return null in that case
+     */
+    private FlatIndex shardIndex(int shardKey, int dimensionIfNew) throws Exception {
         FlatIndex index = cache.get(shardKey);
-        if (index == null) {
-            index = new FlatIndex(cfg.dimension(), cfg.metric());
-            for (Map.Entry<String, byte[]> e : vectors.entries()) {
-                index.upsert(e.getKey(), StoredVector.fromBytes(e.getValue()).vector());
-            }
-            cache.put(shardKey, index);
-            cacheLoads.inc();
+        if (index != null) {
+            return index;
         }
+        for (Map.Entry<String, byte[]> e : vectors.entries()) {
+            float[] v = StoredVector.fromBytes(e.getValue()).vector();
+            if (index == null) {
+                index = new FlatIndex(v.length, cfg.metric());
+            }
+            index.upsert(e.getKey(), v);
+        }
+        if (index == null) {
+            if (dimensionIfNew == 0) {
+                return null;
+            }
+            index = new FlatIndex(dimensionIfNew, cfg.metric());
+        }
+        cache.put(shardKey, index);
+        cacheLoads.inc();
         return index;
     }
 

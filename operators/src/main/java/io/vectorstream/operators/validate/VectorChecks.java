@@ -56,15 +56,28 @@ final class VectorChecks {
         }
     }
 
-    /** Decodes, checks and metric-prepares a vector. */
-    static float[] vector(ByteBuffer bytes, VectorStreamConfig cfg) throws Rejection {
+    /**
+     * Decodes, checks and metric-prepares a vector.
+     *
+     * @param dimension the collection's dimension, or 0 while it is not known yet (any accepted)
+     */
+    static float[] vector(ByteBuffer bytes, int dimension, VectorStreamConfig cfg)
+            throws Rejection {
         float[] v;
         try {
             v = FloatVectors.fromBytes(bytes);
         } catch (CodecException e) {
             throw new Rejection(e.code(), e.getMessage());
         }
-        if (v.length != cfg.dimension()) {
+        if (v.length == 0 || v.length > VectorStreamConfig.MAX_DIMENSION) {
+            throw new Rejection(
+                    "WRONG_DIMENSION",
+                    "vector has dimension "
+                            + v.length
+                            + "; supported are 1.."
+                            + VectorStreamConfig.MAX_DIMENSION);
+        }
+        if (dimension != 0 && v.length != dimension) {
             throw new Rejection(
                     "WRONG_DIMENSION",
                     "vector has dimension "
@@ -72,7 +85,7 @@ final class VectorChecks {
                             + ", collection '"
                             + cfg.collection()
                             + "' has "
-                            + cfg.dimension());
+                            + dimension);
         }
         if (!VectorMath.allFinite(v)) {
             throw new Rejection("NOT_FINITE", "vector contains NaN or infinity");

@@ -1,0 +1,65 @@
+package io.vectorstream.operators.validate;
+
+import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.shard.ShardRouter;
+import io.vectorstream.schema.Op;
+import io.vectorstream.schema.VectorRecord;
+import io.vectorstream.schema.codec.CodecException;
+import io.vectorstream.schema.codec.PayloadCodec;
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Decodes and checks one record of the vectors topic into a {@link VectorOp} routed to its shard.
+ */
+final class VectorOpDecoder implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final VectorStreamConfig cfg;
+    private final ShardRouter router;
+
+    VectorOpDecoder(VectorStreamConfig cfg) {
+        this.cfg = cfg;
+        this.router = new ShardRouter(cfg.shards(), cfg.maxParallelism());
+    }
+
+    /**
+     * @param dimension the collection's dimension, or 0 while it is not known yet
+     * @throws Rejection with the reason when the record cannot be accepted
+     */
+    VectorOp decode(RawMessage m, int dimension) throws Rejection {
+        VectorChecks.checkSize(m.value, cfg);
+        VectorRecord r;
+        try {
+            r = PayloadCodec.decodeVectorRecord(m.value);
+        } catch (CodecException e) {
+            throw new Rejection(e.code(), e.getMessage());
+        }
+        VectorChecks.checkId(r.getId(), "id", "MISSING_ID", cfg);
+        if (m.key != null && !Arrays.equals(m.key, r.getId().getBytes(StandardCharsets.UTF_8))) {
+            throw new Rejection(
+                    "KEY_MISMATCH",
+                    "Kafka key must be the record id (UTF-8) so that writes of one id stay in"
+                            + " order");
+        }
+        VectorChecks.checkCollection(r.getCollection(), cfg);
+
+        VectorOp op = new VectorOp();
+        op.id = r.getId();
+        op.shard = router.shardOf(op.id);
+        op.shardKey = router.keyOf(op.shard);
+        op.eventTimeMs = r.getEventTimeMs() != null ? r.getEventTimeMs() : m.timestampMs;
+        op.delete = r.getOp() == Op.DELETE;
+        if (!op.delete) {
+            if (r.getVector() == null) {
+                throw new Rejection("MISSING_VECTOR", "an UPSERT needs a vector");
+            }
+            op.vector = VectorChecks.vector(r.getVector(), dimension, cfg);
+            op.metadata = r.getMetadata();
+            op.text = r.getText();
+        }
+        return op;
+    }
+}

@@ -1,0 +1,231 @@
+package io.vectorstream.operators.validate;
+
+import static io.vectorstream.operators.TestData.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vectorstream.operators.TestData;
+import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.merge.Answer;
+import io.vectorstream.operators.shard.ShardRouter;
+import io.vectorstream.schema.DeadLetter;
+import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.state.vector.Metric;
+import java.nio.ByteBuffer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
+import org.apache.flink.util.OutputTag;
+import org.junit.jupiter.api.Test;
+
+class RequestValidatorTest {
+
+    private static final VectorStreamConfig DIM3 = TestData.config(3, Metric.COSINE);
+
+    @Test
+    void goodAvroRecordIsNormalisedAndRoutedToItsShard() throws Exception {
+        try (var h = harness(DIM3)) {
+            h.processElement1(
+                    TestData.upsert("doc-1", new float[] {3, 0, 4}, Map.of("lang", "en")), 10L);
+            VectorOp op = h.extractOutputValues().get(0);
+            ShardRouter router = new ShardRouter(8, 128);
+            assertThat(op.id).isEqualTo("doc-1");
+            assertThat(op.shard).isEqualTo(router.shardOf("doc-1"));
+            assertThat(op.shardKey).isEqualTo(router.keyOf(op.shard));
+            assertThat(op.vector).containsExactly(0.6f, 0f, 0.8f);
+            assertThat(op.metadata).containsEntry("lang", "en");
+            assertThat(op.delete).isFalse();
+            assertThat(side(h, RequestValidator.DEAD_LETTERS)).isEmpty();
+        }
+    }
+
+    @Test
+    void jsonRecordsAndDeletesAreAccepted() throws Exception {
+        try (var h = harness(DIM3)) {
+            h.processElement1(
+                    json(
+                            "vectors",
+                            "a",
+                            "{\"id\":\"a\",\"vector\":[1,2,2],\"metadata\":{\"n\":1}}"),
+                    1L);
+            h.processElement1(json("vectors", null, "{\"id\":\"b\",\"op\":\"delete\"}"), 2L);
+            List<VectorOp> ops = h.extractOutputValues();
+            assertThat(ops).hasSize(2);
+            assertThat(ops.get(0).metadata).containsEntry("n", "1");
+            assertThat(ops.get(1).delete).isTrue();
+            assertThat(ops.get(1).vector).isNull();
+        }
+    }
+
+    @Test
+    void everyBadRecordBecomesADeadLetterWithItsBytesAndReason() throws Exception {
+        Map<String, RawMessage> bad = new LinkedHashMap<>();
+        bad.put("WRONG_DIMENSION", TestData.upsert("x", new float[] {1, 2}, Map.of()));
+        bad.put("NOT_FINITE", TestData.upsert("x", new float[] {1, Float.NaN, 2}, Map.of()));
+        bad.put("MISSING_ID", json("vectors", null, "{\"vector\":[1,2,3]}"));
+        bad.put("UNDECODABLE", RawMessage.of("vectors", null, new byte[] {(byte) 0xC3, 1, 9, 9}));
+        bad.put("TOO_LARGE", RawMessage.of("vectors", null, new byte[5000]));
+        bad.put("ZERO_VECTOR", TestData.upsert("x", new float[] {0, 0, 0}, Map.of()));
+        bad.put("MISSING_VECTOR", json("vectors", "x", "{\"id\":\"x\"}"));
+        bad.put("KEY_MISMATCH", json("vectors", "y", "{\"id\":\"x\",\"vector\":[1,2,3]}"));
+        bad.put(
+                "UNKNOWN_COLLECTION",
+                json("vectors", "x", "{\"id\":\"x\",\"collection\":\"c2\",\"vector\":[1,2,3]}"));
+        bad.put(
+                "ID_TOO_LONG",
+                json("vectors", null, "{\"id\":\"" + "i".repeat(65) + "\",\"vector\":[1,2,3]}"));
+        try (var h = harness(DIM3)) {
+            for (RawMessage m : bad.values()) {
+                h.processElement1(m, 1L);
+            }
+            h.processElement1(TestData.upsert("good", new float[] {1, 1, 1}, Map.of()), 2L);
+
+            List<DeadLetter> dead = side(h, RequestValidator.DEAD_LETTERS);
+            assertThat(dead)
+                    .extracting(DeadLetter::getCode)
+                    .containsExactlyElementsOf(bad.keySet());
+            int i = 0;
+            for (RawMessage m : bad.values()) {
+                DeadLetter d = dead.get(i++);
+                assertThat(d.getValue()).isEqualTo(ByteBuffer.wrap(m.value));
+                assertThat(d.getReason()).isNotBlank();
+            }
+            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("good");
+        }
+    }
+
+    @Test
+    void goodQueryGetsDeadlineAndReplyRoute() throws Exception {
+        try (var h = harness(DIM3)) {
+            h.setProcessingTime(1_000);
+            RawMessage m =
+                    json(
+                            "queries",
+                            "q1",
+                            "{\"queryId\":\"q1\",\"vector\":[1,2,2],\"k\":4,\"timeoutMs\":250}");
+            m.replyTo = "my-replies";
+            m.correlationId = new byte[] {7};
+            h.processElement2(m, 1L);
+            h.processElement2(TestData.query("q2", new float[] {1, 2, 3}, 10), 2L);
+
+            List<Query> queries = side(h, RequestValidator.QUERIES);
+            Query q = queries.get(0);
+            assertThat(q.queryId).isEqualTo("q1");
+            assertThat(q.vector).containsExactly(1f / 3, 2f / 3, 2f / 3);
+            assertThat(q.k).isEqualTo(4);
+            assertThat(q.deadlineMs).isEqualTo(1_250);
+            assertThat(q.replyTo).isEqualTo("my-replies");
+            assertThat(q.correlationId).containsExactly(7);
+            assertThat(q.jsonReply).isTrue();
+            Query avro = queries.get(1);
+            assertThat(avro.jsonReply).isFalse();
+            assertThat(avro.replyTo).isEqualTo("results");
+            assertThat(avro.deadlineMs).isEqualTo(1_000 + 5_000);
+            assertThat(h.extractOutputValues()).isEmpty();
+        }
+    }
+
+    @Test
+    void badQueriesAreAnsweredWithAnErrorNamingTheProblem() throws Exception {
+        try (var h = harness(DIM3)) {
+            h.processElement2(TestData.query("dim", new float[] {1, 2}, 10), 1L);
+            h.processElement2(TestData.query("big-k", new float[] {1, 2, 3}, 101), 1L);
+            h.processElement2(
+                    TestData.query("nan", new float[] {1, Float.POSITIVE_INFINITY, 3}, 10), 1L);
+            h.processElement2(json("queries", "junk", "{not json"), 1L);
+            h.processElement2(
+                    json(
+                            "queries",
+                            "slow",
+                            "{\"queryId\":\"slow\",\"vector\":[1,2,3],\"timeoutMs\":600000}"),
+                    1L);
+            h.processElement2(
+                    json(
+                            "queries",
+                            "zero-k",
+                            "{\"queryId\":\"zero-k\",\"vector\":[1,2,3],\"k\":0}"),
+                    1L);
+
+            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
+            List<QueryResponse> errors =
+                    side(h, RequestValidator.REJECTED).stream()
+                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
+                            .toList();
+            assertThat(errors)
+                    .extracting(QueryResponse::getQueryId)
+                    .containsExactly("dim", "big-k", "nan", "junk", "slow", "zero-k");
+            assertThat(errors)
+                    .extracting(r -> r.getError().getCode())
+                    .containsExactly(
+                            "WRONG_DIMENSION",
+                            "K_TOO_LARGE",
+                            "NOT_FINITE",
+                            "UNDECODABLE",
+                            "TIMEOUT_TOO_LARGE",
+                            "BAD_K");
+            assertThat(errors.get(1).getError().getMessage())
+                    .contains("vectorstream.query.max-k=100");
+            assertThat(errors)
+                    .allSatisfy(
+                            r -> {
+                                assertThat(r.getComplete()).isFalse();
+                                assertThat(r.getHits()).isEmpty();
+                            });
+        }
+    }
+
+    @Test
+    void firstVectorFixesAnUnsetDimensionAndItSurvivesARestore() throws Exception {
+        VectorStreamConfig auto = TestData.config(0, Metric.DOT);
+        OperatorSubtaskState snapshot;
+        try (var h = harness(auto)) {
+            h.processElement2(TestData.query("early", new float[] {1, 2}, 5), 1L);
+            h.processElement1(TestData.upsert("a", new float[] {1, 2, 3, 4}, Map.of()), 1L);
+            h.processElement1(TestData.upsert("b", new float[] {1, 2}, Map.of()), 1L);
+            h.processElement2(TestData.query("late", new float[] {1, 2}, 5), 1L);
+            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("a");
+            assertThat(side(h, RequestValidator.DEAD_LETTERS))
+                    .extracting(DeadLetter::getCode)
+                    .containsExactly("WRONG_DIMENSION");
+            assertThat(side(h, RequestValidator.QUERIES))
+                    .extracting(q -> q.queryId)
+                    .containsExactly("early");
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (var restored = harness(auto, snapshot)) {
+            restored.processElement1(TestData.upsert("c", new float[] {1, 2}, Map.of()), 1L);
+            restored.processElement1(TestData.upsert("d", new float[] {4, 3, 2, 1}, Map.of()), 1L);
+            assertThat(restored.extractOutputValues()).extracting(op -> op.id).containsExactly("d");
+        }
+    }
+
+    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
+            VectorStreamConfig cfg) throws Exception {
+        return harness(cfg, null);
+    }
+
+    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
+            VectorStreamConfig cfg, OperatorSubtaskState restore) throws Exception {
+        var h =
+                new TwoInputStreamOperatorTestHarness<>(
+                        new CoProcessOperator<>(new RequestValidator(cfg, "results")));
+        if (restore != null) {
+            h.initializeState(restore);
+        }
+        h.open();
+        return h;
+    }
+
+    private static <T> List<T> side(
+            TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> h,
+            OutputTag<T> tag) {
+        Queue<StreamRecord<T>> records = h.getSideOutput(tag);
+        return records == null ? List.of() : records.stream().map(StreamRecord::getValue).toList();
+    }
+}
