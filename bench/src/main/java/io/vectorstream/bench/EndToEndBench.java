@@ -40,7 +40,17 @@ import org.apache.flink.configuration.GlobalConfiguration;
  */
 public final class EndToEndBench {
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+            System.exit(0);
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1); // the embedded broker's threads would keep the JVM alive
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         int n = 50_000;
         int dim = 384;
         int queries = 400;
@@ -98,7 +108,8 @@ public final class EndToEndBench {
             while (seen < n) {
                 seen = count(client, dim, n);
                 if (seen < n) {
-                    Thread.sleep(100);
+                    // Each count is a full exact scan; poll gently so it barely slows the ingest.
+                    Thread.sleep(250);
                 }
             }
             long searchable = System.nanoTime();
