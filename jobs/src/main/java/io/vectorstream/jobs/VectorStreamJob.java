@@ -8,6 +8,7 @@ import io.vectorstream.operators.kafka.AnswerSerializer;
 import io.vectorstream.operators.kafka.DeadLetterSerializer;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.RawMessageDeserializer;
+import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.merge.TopKMerger;
 import io.vectorstream.operators.validate.Query;
@@ -16,6 +17,7 @@ import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.schema.DeadLetter;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -44,6 +46,7 @@ public final class VectorStreamJob {
     /**
      * Builds validate → shard → index (keyed state) ← broadcast queries → merge.
      *
+     * @param replyTopics tells which reply-to topics exist (queries naming others get an error)
      * @param indexParallelism parallelism of the index operator; the merger waits for this many
      *     partial answers per query
      */
@@ -52,12 +55,13 @@ public final class VectorStreamJob {
             DataStream<RawMessage> queries,
             VectorStreamConfig cfg,
             String resultsTopic,
+            ReplyTopics replyTopics,
             int indexParallelism) {
         // One gatekeeper for both topics: it owns the collection's dimension (see its docs).
         // Queries are single records someone waits for, so its buffers flush within 1 ms.
         SingleOutputStreamOperator<VectorOp> ops =
                 vectors.connect(queries)
-                        .process(new RequestValidator(cfg, resultsTopic))
+                        .process(new RequestValidator(cfg, resultsTopic, replyTopics))
                         .returns(Types.POJO(VectorOp.class))
                         .name("validate")
                         .uid("validate")
@@ -134,7 +138,16 @@ public final class VectorStreamJob {
                         .setBufferTimeout(0);
 
         String results = conf.get(VectorStreamOptions.RESULTS_TOPIC);
-        Outputs out = buildPipeline(vectors, queries, cfg, results, env.getParallelism());
+        Properties admin = new Properties();
+        admin.setProperty("bootstrap.servers", bootstrap);
+        Outputs out =
+                buildPipeline(
+                        vectors,
+                        queries,
+                        cfg,
+                        results,
+                        ReplyTopics.inKafka(admin),
+                        env.getParallelism());
 
         out.answers()
                 .sinkTo(

@@ -261,6 +261,13 @@ class VectorStreamITCase {
             producer.send(r).get();
             producer.send(new ProducerRecord<>("queries", utf8("garbage"), utf8("not a query")))
                     .get();
+            ProducerRecord<byte[], byte[]> lost =
+                    new ProducerRecord<>(
+                            "queries",
+                            utf8("nowhere"),
+                            utf8(json.toString().replace("by-hand", "nowhere")));
+            lost.headers().add("reply-to", utf8("no-such-topic"));
+            producer.send(lost).get();
         }
         ConsumerRecord<byte[], byte[]> answer = readOne("my-replies");
         assertThat(new String(answer.key(), StandardCharsets.UTF_8)).isEqualTo("by-hand");
@@ -275,6 +282,9 @@ class VectorStreamITCase {
         // The undecodable query was answered on the default topic, keyed by its Kafka key.
         QueryResponse garbage = readAnswerFor("results", "garbage");
         assertThat(garbage.getError().getCode()).isEqualTo("UNDECODABLE");
+        // A reply topic that does not exist would fail the sink; the error goes to results instead.
+        QueryResponse nowhere = readAnswerFor("results", "nowhere");
+        assertThat(nowhere.getError().getCode()).isEqualTo("UNKNOWN_REPLY_TOPIC");
 
         float[] after = randomVector();
         assertThat(client.query(after, 5).get(30, TimeUnit.SECONDS).getHits())
@@ -388,12 +398,14 @@ class VectorStreamITCase {
     }
 
     private static QueryResponse readAnswerFor(String topic, String queryId) {
+        int seen = 0;
         try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
             c.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
             c.seekToBeginning(c.assignment());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    seen++;
                     if (r.key() != null
                             && queryId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
                         return PayloadCodec.decodeQueryResponse(r.value());
@@ -401,7 +413,8 @@ class VectorStreamITCase {
                 }
             }
         }
-        throw new AssertionError("no answer for " + queryId + " on " + topic);
+        throw new AssertionError(
+                "no answer for " + queryId + " on " + topic + " among " + seen + " records");
     }
 
     private static KafkaProducer<byte[], byte[]> rawProducer() {

@@ -2,6 +2,7 @@ package io.vectorstream.operators.validate;
 
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.QueryError;
@@ -61,6 +62,7 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
     private final String resultsTopic;
     private final VectorOpDecoder records;
     private final QueryDecoder queries;
+    private final ReplyTopics replyTopics;
 
     private transient ListState<Integer> dimensionState;
     private transient int dimension;
@@ -68,9 +70,14 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
     private transient Counter rejected;
     private transient Counter queriesRejected;
 
-    public RequestValidator(VectorStreamConfig cfg, String resultsTopic) {
+    /**
+     * @param resultsTopic where answers go when a query names no reply topic
+     * @param replyTopics tells which reply topics exist
+     */
+    public RequestValidator(VectorStreamConfig cfg, String resultsTopic, ReplyTopics replyTopics) {
         this.cfg = cfg;
         this.resultsTopic = resultsTopic;
+        this.replyTopics = replyTopics;
         this.records = new VectorOpDecoder(cfg);
         this.queries = new QueryDecoder(cfg);
     }
@@ -107,6 +114,13 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
         rejected = group.counter("recordsRejected");
         queriesRejected = group.counter("queriesRejected");
         group.gauge("dimension", () -> dimension);
+        replyTopics.open();
+    }
+
+    @Override
+    public void close() throws Exception {
+        replyTopics.close();
+        super.close();
     }
 
     /** The collection's dimension, 0 until known. */
@@ -139,6 +153,25 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
         String replyTo = m.replyTo == null || m.replyTo.isEmpty() ? resultsTopic : m.replyTo;
         long now = ctx.timerService().currentProcessingTime();
         try {
+            System.err.println(
+                    "DEBUG replyTo="
+                            + replyTo
+                            + " results="
+                            + resultsTopic
+                            + " exists="
+                            + replyTopics.exists(replyTo));
+            if (!replyTo.equals(resultsTopic) && !replyTopics.exists(replyTo)) {
+                String asked = replyTo;
+                replyTo = resultsTopic;
+                throw new Rejection(
+                        "UNKNOWN_REPLY_TOPIC",
+                        "reply-to topic '"
+                                + asked
+                                + "' does not exist (or is not a legal topic name); create it"
+                                + " first. This answer went to '"
+                                + resultsTopic
+                                + "' instead");
+            }
             ctx.output(QUERIES, queries.decode(m, dimension, now, replyTo, json));
         } catch (Rejection e) {
             queriesRejected.inc();

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.DeadLetter;
@@ -181,6 +182,22 @@ class RequestValidatorTest {
     }
 
     @Test
+    void aQueryForAMissingReplyTopicIsAnsweredOnTheResultsTopic() throws Exception {
+        try (var h = harness(DIM3)) {
+            RawMessage m = TestData.query("q", new float[] {1, 2, 3}, 3);
+            m.replyTo = "bad topic name!";
+            m.correlationId = new byte[] {9};
+            h.processElement2(m, 1L);
+            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
+            Answer a = side(h, RequestValidator.REJECTED).get(0);
+            assertThat(a.topic).isEqualTo("results");
+            assertThat(a.correlationId).containsExactly(9);
+            assertThat(PayloadCodec.decodeQueryResponse(a.payload).getError().getCode())
+                    .isEqualTo("UNKNOWN_REPLY_TOPIC");
+        }
+    }
+
+    @Test
     void firstVectorFixesAnUnsetDimensionAndItSurvivesARestore() throws Exception {
         VectorStreamConfig auto = TestData.config(0, Metric.DOT);
         OperatorSubtaskState snapshot;
@@ -214,7 +231,8 @@ class RequestValidatorTest {
             VectorStreamConfig cfg, OperatorSubtaskState restore) throws Exception {
         var h =
                 new TwoInputStreamOperatorTestHarness<>(
-                        new CoProcessOperator<>(new RequestValidator(cfg, "results")));
+                        new CoProcessOperator<>(
+                                new RequestValidator(cfg, "results", ReplyTopics.anyLegalName())));
         if (restore != null) {
             h.initializeState(restore);
         }
