@@ -5,6 +5,7 @@ import io.vectorstream.jobs.local.LocalSystem;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -75,7 +76,12 @@ public final class EndToEndBench {
         conf.setString("vectorstream.collection.dimension", String.valueOf(dim));
         conf.setString("vectorstream.query.max-k", String.valueOf(Math.max(1000, n)));
         conf.setString("parallelism.default", "2");
-        conf.setString("rest.bind-port", "8090-8099");
+        int restPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            restPort = socket.getLocalPort();
+        }
+        conf.setString("rest.port", String.valueOf(restPort));
+        conf.setString("metrics.fetcher.update-interval", "200");
         conf.setString("metrics.reporter.prom.port", "9250-9260");
 
         Random rnd = new Random(42);
@@ -104,15 +110,17 @@ public final class EndToEndBench {
             CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
                     .get(10, TimeUnit.MINUTES);
             long acked = System.nanoTime();
-            int seen = 0;
-            while (seen < n) {
-                seen = count(client, dim, n);
-                if (seen < n) {
-                    // Each count is a full exact scan; poll gently so it barely slows the ingest.
-                    Thread.sleep(250);
-                }
+            // The index operator's own counter, read through Flink's REST API: querying for the
+            // count would itself cost a full scan and slow the ingest being measured.
+            IndexedCounter indexed =
+                    new IndexedCounter(restPort, system.job().getJobID().toHexString());
+            while (indexed.get() < n) {
+                Thread.sleep(50);
             }
             long searchable = System.nanoTime();
+            if (count(client, dim, n) != n) {
+                throw new IllegalStateException("the index does not hold all " + n + " vectors");
+            }
 
             StringBuilder md = new StringBuilder();
             md.append(String.format("| start: job running | %.1f s |%n", secs(t0, running)));
