@@ -167,8 +167,10 @@ public final class LocalLauncher {
     }
 
     static Settings parse(String[] args) {
-        Path dataDir = Paths.get("data");
-        Path configDir = Paths.get("config");
+        // bin/vectorstream passes the project directory, so the defaults do not depend on the cwd.
+        Path home = Paths.get(System.getProperty("vectorstream.home", "."));
+        Path dataDir = home.resolve("data");
+        Path configDir = home.resolve("config");
         int kafkaPort = 9092;
         int uiPort = 8081;
         int metricsPort = 9249;
@@ -218,8 +220,8 @@ public final class LocalLauncher {
         return String.join(
                 System.lineSeparator(),
                 "usage: bin/vectorstream local [options]",
-                "  --data-dir DIR       Kafka log, checkpoints and logs (default ./data)",
-                "  --config-dir DIR     directory of config.yaml (default ./config)",
+                "  --data-dir DIR       Kafka log, checkpoints and logs (default <project>/data)",
+                "  --config-dir DIR     directory of config.yaml (default <project>/config)",
                 "  --kafka-port N       Kafka client port (default 9092)",
                 "  --ui-port N          Flink web UI port (default 8081)",
                 "  --metrics-port N     Prometheus endpoint port (default 9249)",

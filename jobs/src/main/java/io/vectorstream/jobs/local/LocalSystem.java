@@ -1,16 +1,24 @@
 package io.vectorstream.jobs.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vectorstream.jobs.VectorStreamJob;
 import io.vectorstream.operators.VectorStreamOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -22,6 +30,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * indexed before a stop is still there (the Kafka log under the same directory holds the rest).
  */
 public final class LocalSystem implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EmbeddedKafka kafka;
     private final JobClient job;
@@ -63,7 +72,9 @@ public final class LocalSystem implements AutoCloseable {
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(jobConf);
             VectorStreamJob.attachKafka(env, jobConf);
-            return new LocalSystem(kafka, env.executeAsync("vectorstream"), resumeFrom);
+            JobClient job = env.executeAsync("vectorstream");
+            awaitAllTasksRunning(jobConf.get(RestOptions.PORT), job, Duration.ofMinutes(2));
+            return new LocalSystem(kafka, job, resumeFrom);
         } catch (Exception e) {
             kafka.close();
             throw e;
@@ -93,6 +104,49 @@ public final class LocalSystem implements AutoCloseable {
         } finally {
             kafka.close();
         }
+    }
+
+    /**
+     * Waits until every task of the job runs (read from the web UI's REST API), so that whoever is
+     * told "running" can rely on the sources reading and the index answering.
+     */
+    private static void awaitAllTasksRunning(int restPort, JobClient job, Duration timeout)
+            throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create("http://localhost:" + restPort + "/jobs/" + job.getJobID());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                JsonNode body =
+                        JSON.readTree(
+                                http.send(
+                                                HttpRequest.newBuilder(uri).GET().build(),
+                                                HttpResponse.BodyHandlers.ofString())
+                                        .body());
+                JsonNode vertices = body.path("vertices");
+                boolean allRunning = vertices.size() > 0;
+                for (JsonNode v : vertices) {
+                    allRunning &= "RUNNING".equals(v.path("status").asText());
+                }
+                if (allRunning) {
+                    return;
+                }
+                last = "job " + body.path("state").asText();
+                if ("FAILED".equals(body.path("state").asText())) {
+                    break;
+                }
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException(
+                "the job's tasks did not all start within "
+                        + timeout
+                        + " ("
+                        + last
+                        + "); see the log file");
     }
 
     /** The newest completed checkpoint (one with a {@code _metadata} file) under {@code dir}. */
