@@ -17,7 +17,7 @@ public final class AnswerSerializer implements KafkaRecordSerializationSchema<An
                 new ProducerRecord<>(
                         a.topic,
                         null,
-                        timestamp,
+                        null, // Kafka stamps it when written: shows when it was produced
                         a.queryId.getBytes(StandardCharsets.UTF_8),
                         a.payload);
         if (a.correlationId != null) {

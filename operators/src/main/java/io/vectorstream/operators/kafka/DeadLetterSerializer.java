@@ -26,7 +26,11 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
             DeadLetter d, KafkaSinkContext context, Long timestamp) {
         ProducerRecord<byte[], byte[]> r =
                 new ProducerRecord<>(
-                        topic, null, timestamp, bytes(d.getKey()), PayloadCodec.encode(d));
+                        topic,
+                        null,
+                        null, // Kafka stamps it when written: shows when it was produced
+                        bytes(d.getKey()),
+                        PayloadCodec.encode(d));
         r.headers()
                 .add(KafkaContract.ERROR_CODE_HEADER, d.getCode().getBytes(StandardCharsets.UTF_8));
         r.headers()

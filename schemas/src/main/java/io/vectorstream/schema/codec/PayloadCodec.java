@@ -336,14 +336,13 @@ public final class PayloadCodec {
         for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode v = e.getValue();
-            if (v.isNull() || v.isContainerNode()) {
-                throw new CodecException(
-                        "BAD_FIELD",
-                        "field '"
-                                + field
-                                + "."
-                                + e.getKey()
-                                + "' must be a string, number or boolean");
+            if (v.isNull()) {
+                continue; // an absent value: nothing to store
+            }
+            if (v.isContainerNode()) {
+                // Arrays and objects are kept as their JSON text rather than rejecting the record.
+                out.put(e.getKey(), v.toString());
+                continue;
             }
             out.put(e.getKey(), v.asText());
         }

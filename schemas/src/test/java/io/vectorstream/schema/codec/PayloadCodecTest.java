@@ -73,6 +73,18 @@ class PayloadCodecTest {
     }
 
     @Test
+    void jsonMetadataValuesOfAnyTypeAreKeptAsText() {
+        VectorRecord r =
+                PayloadCodec.decodeVectorRecord(
+                        utf8(
+                                "{\"id\":\"x\",\"vector\":[1],\"metadata\":{\"n\":3,\"ok\":true,"
+                                    + "\"tags\":[\"a\",\"b\"],\"o\":{\"k\":1},\"gone\":null}}"));
+        assertThat(r.getMetadata())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("n", "3", "ok", "true", "tags", "[\"a\",\"b\"]", "o", "{\"k\":1}"));
+    }
+
+    @Test
     void badPayloadsFailWithACodeAndAMessageNamingTheField() {
         assertThatThrownBy(() -> PayloadCodec.decodeVectorRecord(utf8("hello")))
                 .isInstanceOf(CodecException.class)
