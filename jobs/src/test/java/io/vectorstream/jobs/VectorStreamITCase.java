@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -384,20 +385,24 @@ class VectorStreamITCase {
     }
 
     private static ConsumerRecord<byte[], byte[]> readOne(String topic) {
-        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
-            c.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
-            c.seekToBeginning(c.assignment());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    return r;
-                }
-            }
-        }
-        throw new AssertionError("nothing arrived on " + topic);
+        return firstRecord(topic, r -> true);
     }
 
     private static QueryResponse readAnswerFor(String topic, String queryId) {
+        return PayloadCodec.decodeQueryResponse(
+                firstRecord(
+                                topic,
+                                r ->
+                                        r.key() != null
+                                                && queryId.equals(
+                                                        new String(
+                                                                r.key(), StandardCharsets.UTF_8)))
+                        .value());
+    }
+
+    /** The first record of the topic's two partitions that matches, waiting up to a minute. */
+    private static ConsumerRecord<byte[], byte[]> firstRecord(
+            String topic, Predicate<ConsumerRecord<byte[], byte[]>> matches) {
         int seen = 0;
         try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
             c.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
@@ -406,15 +411,13 @@ class VectorStreamITCase {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
                     seen++;
-                    if (r.key() != null
-                            && queryId.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                        return PayloadCodec.decodeQueryResponse(r.value());
+                    if (matches.test(r)) {
+                        return r;
                     }
                 }
             }
         }
-        throw new AssertionError(
-                "no answer for " + queryId + " on " + topic + " among " + seen + " records");
+        throw new AssertionError("no matching record on " + topic + " among " + seen);
     }
 
     private static KafkaProducer<byte[], byte[]> rawProducer() {
