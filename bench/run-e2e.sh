@@ -6,6 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 mvn -q -B -DskipTests install
 OPENS=$(sed -n 's/.*<flink.jvm.opens>\(.*\)<\/flink.jvm.opens>.*/\1/p' pom.xml)
+# --add-modules jdk.incubator.vector: the SIMD distance kernel (scalar fallback without it)
 # shellcheck disable=SC2086
-exec java -Xmx6g $OPENS -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" \
+exec java -Xmx6g $OPENS --add-modules jdk.incubator.vector -cp "$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")" \
   io.vectorstream.bench.EndToEndBench "$@"
