@@ -70,7 +70,8 @@ public final class TopK {
         return out;
     }
 
-    static long pack(float score, int node) {
+    /** Packs a pair so that comparing packed longs compares scores, ties towards the lower node. */
+    public static long pack(float score, int node) {
         int bits = Float.floatToIntBits(score);
         // Flip the magnitude bits of negatives so signed int order equals float order.
         bits ^= (bits >> 31) & 0x7fffffff;
