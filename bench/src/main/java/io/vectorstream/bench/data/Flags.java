@@ -1,0 +1,55 @@
+package io.vectorstream.bench.data;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The {@code --name value} arguments of a bench main, read once into a typed options record.
+ * Unknown names fail with the list of known ones, so a typo never silently runs the default.
+ */
+public final class Flags {
+
+    private final Map<String, String> values = new HashMap<>();
+
+    private Flags(String[] args, Set<String> known, String usage) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new IllegalArgumentException(usage);
+            }
+            if (!a.startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException(
+                        "expected --name value, got '" + a + "'\n" + usage);
+            }
+            String name = a.substring(2);
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown option --" + name + "\n" + usage);
+            }
+            values.put(name, args[++i]);
+        }
+    }
+
+    public static Flags parse(String[] args, Set<String> known, String usage) {
+        return new Flags(args, known, usage);
+    }
+
+    public String string(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    public int integer(String name, int fallback) {
+        String v = values.get(name);
+        return v == null ? fallback : Integer.parseInt(v.replace("_", ""));
+    }
+
+    public long longValue(String name, long fallback) {
+        String v = values.get(name);
+        return v == null ? fallback : Long.parseLong(v.replace("_", ""));
+    }
+
+    public double real(String name, double fallback) {
+        String v = values.get(name);
+        return v == null ? fallback : Double.parseDouble(v);
+    }
+}
