@@ -1,5 +1,6 @@
 package io.vectorstream.state.hnsw;
 
+import io.vectorstream.state.search.LongHeap;
 import io.vectorstream.state.search.TopK;
 import java.util.Arrays;
 
@@ -100,32 +101,10 @@ final class NodeQueue {
     }
 
     private void siftUp(int i) {
-        long x = heap[i];
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (heap[parent] <= x) {
-                break;
-            }
-            heap[i] = heap[parent];
-            i = parent;
-        }
-        heap[i] = x;
+        LongHeap.siftUp(heap, i);
     }
 
     private void siftDown(int i) {
-        long x = heap[i];
-        int half = size >>> 1;
-        while (i < half) {
-            int child = 2 * i + 1;
-            if (child + 1 < size && heap[child + 1] < heap[child]) {
-                child++;
-            }
-            if (x <= heap[child]) {
-                break;
-            }
-            heap[i] = heap[child];
-            i = child;
-        }
-        heap[i] = x;
+        LongHeap.siftDown(heap, size, i);
     }
 }
