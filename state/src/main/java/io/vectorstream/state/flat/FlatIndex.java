@@ -105,11 +105,6 @@ public final class FlatIndex {
         return new SearchHits(outIds, outScores);
     }
 
-    /** Bytes held by vectors and ids, for the memory metric (excludes the id map's overhead). */
-    public long vectorBytes() {
-        return (long) vectors.length * Float.BYTES + (long) ids.length * 8;
-    }
-
     private void ensureCapacity(int needed) {
         if (needed <= ids.length) {
             return;
