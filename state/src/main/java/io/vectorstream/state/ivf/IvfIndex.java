@@ -24,6 +24,10 @@ import java.util.Objects;
  * centroid. Deletes are tombstones: a deleted node stays in its list and is skipped. Vectors must
  * be prepared for the metric (unit length for cosine) by the caller.
  *
+ * <p>An IVF-PQ index can give up its full vectors ({@link #withoutVectors}) when they are stored
+ * elsewhere: it then keeps centroids, codebooks, lists and codes, and reranks through a {@link
+ * VectorLookup}.
+ *
  * <p>Not thread-safe: searches reuse scratch buffers, so one thread at a time may use an instance.
  */
 public final class IvfIndex {
@@ -37,8 +41,15 @@ public final class IvfIndex {
     private final CoarseQuantizer quantizer;
     private final ProductQuantizer pq;
     private final InvertedLists lists;
+
+    /** The full vectors, node-major; null once dropped by {@link #withoutVectors}. */
     private float[] vectors;
+
     private int size;
+
+    /** Set once {@link #withoutVectors} shared the lists: adds would change the other index too. */
+    private boolean listsShared;
+
     private long[] deleted;
     private int deletedCount;
 
@@ -167,6 +178,10 @@ public final class IvfIndex {
      * ordinal (the previous {@link #size()}).
      */
     public int add(float[] vector) {
+        if (vectors == null || listsShared) {
+            throw new IllegalStateException(
+                    "this index shares its lists with a copy without vectors and cannot take adds");
+        }
         if (vector.length != dim) {
             throw new IllegalArgumentException(
                     "vector has dimension " + vector.length + ", index has " + dim);
@@ -217,6 +232,24 @@ public final class IvfIndex {
      *     the probed lists would hold, the accepted nodes are scanned exactly instead.
      */
     public ScoredNodes search(float[] query, int k, int nprobe, int rerank, AcceptSet accept) {
+        return search(query, k, nprobe, rerank, accept, null);
+    }
+
+    /**
+     * As {@link #search(float[], int, int, int, AcceptSet)}, reading full vectors through {@code
+     * lookup} when this index has none ({@link #withoutVectors}).
+     *
+     * <p>Without full vectors, a filter small enough for an exact scan makes the search scan the
+     * codes of every list instead (the accepted nodes' ADC scores), then rerank as usual; so when
+     * {@code rerank} covers every candidate the answer equals that of the index with its vectors.
+     *
+     * @param lookup full vectors by node, or null if this index holds them; a node it returns null
+     *     for is left out
+     * @throws IllegalStateException if the search needs full vectors (rerank > 0) and there are
+     *     neither vectors here nor a lookup
+     */
+    public ScoredNodes search(
+            float[] query, int k, int nprobe, int rerank, AcceptSet accept, VectorLookup lookup) {
         if (query.length != dim) {
             throw new IllegalArgumentException(
                     "query has dimension " + query.length + ", index has " + dim);
@@ -230,7 +263,12 @@ public final class IvfIndex {
                             + ", rerank="
                             + rerank);
         }
-        return searcher.search(query, k, Math.min(nprobe, quantizer.nlist()), rerank, accept);
+        if (vectors == null && lookup == null && rerank > 0) {
+            throw new IllegalStateException(
+                    "this index dropped its full vectors; rerank needs a VectorLookup");
+        }
+        return searcher.search(
+                query, k, Math.min(nprobe, quantizer.nlist()), rerank, accept, lookup);
     }
 
     /** Nodes ever added, deleted ones included: the next node ordinal. */
@@ -259,15 +297,49 @@ public final class IvfIndex {
         return quantizer.nlist();
     }
 
-    /** A copy of the stored vector of {@code node} (deleted nodes keep theirs). */
+    /**
+     * A copy of the stored vector of {@code node} (deleted nodes keep theirs).
+     *
+     * @throws IllegalStateException if the index dropped its vectors ({@link #withoutVectors})
+     */
     public float[] vector(int node) {
         checkNode(node);
+        if (vectors == null) {
+            throw new IllegalStateException(
+                    "this index dropped its full vectors; read node " + node + " from their store");
+        }
         return Arrays.copyOfRange(vectors, node * dim, (node + 1) * dim);
     }
 
     /** Heap bytes of the whole index: full vectors plus {@link #codesMemoryBytes()}. */
     public long memoryBytes() {
-        return (long) vectors.length * Float.BYTES + codesMemoryBytes();
+        return (vectors == null ? 0 : (long) vectors.length * Float.BYTES) + codesMemoryBytes();
+    }
+
+    /** Whether the full vectors are in memory (false after {@link #withoutVectors}). */
+    public boolean hasVectors() {
+        return vectors != null;
+    }
+
+    /**
+     * This IVF-PQ index without its full vectors: a new index sharing the (immutable) centroids,
+     * codebooks, lists and codes, with a copy of the tombstones and its own search scratch; this
+     * one is unchanged. The copy searches through ADC codes and reranks through a {@link
+     * VectorLookup}; it cannot {@link #add}, {@link #write} or return {@link #vector}s. Since the
+     * two share the lists, neither takes adds afterwards.
+     *
+     * @throws IllegalStateException for IVF-Flat, which scans full vectors
+     */
+    public IvfIndex withoutVectors() {
+        if (pq == null) {
+            throw new IllegalStateException("IVF-Flat scans full vectors and cannot drop them");
+        }
+        listsShared = true;
+        IvfIndex copy =
+                new IvfIndex(
+                        metric, dim, params, quantizer, pq, lists, null, size, deleted.clone());
+        copy.listsShared = true;
+        return copy;
     }
 
     /**
@@ -285,8 +357,14 @@ public final class IvfIndex {
 
     /**
      * Writes the index (format in {@link IvfFormat}) to {@code out}, which is flushed, not closed.
+     *
+     * @throws IllegalStateException if the index dropped its vectors ({@link #withoutVectors})
      */
     public void write(OutputStream out) throws IOException {
+        if (vectors == null) {
+            throw new IllegalStateException(
+                    "this index dropped its full vectors (withoutVectors) and cannot be written");
+        }
         IvfFormat.write(this, out);
     }
 
@@ -331,6 +409,7 @@ public final class IvfIndex {
         return lists;
     }
 
+    /** The full vectors, or null after {@link #withoutVectors}. */
     float[] vectorData() {
         return vectors;
     }

@@ -55,6 +55,15 @@ final class IvfSearcher {
     }
 
     ScoredNodes search(float[] query, int k, int nprobe, int rerank, AcceptSet accept) {
+        return search(query, k, nprobe, rerank, accept, null);
+    }
+
+    /**
+     * @param lookup full vectors for an index without them ({@link IvfIndex#withoutVectors}), or
+     *     null
+     */
+    ScoredNodes search(
+            float[] query, int k, int nprobe, int rerank, AcceptSet accept, VectorLookup lookup) {
         int live = index.liveCount();
         if (live == 0) {
             return ScoredNodes.empty();
@@ -66,7 +75,12 @@ final class IvfSearcher {
         // and probing would find too few of its nodes anyway.
         long expectedScanned = (long) index.size() * nprobe / index.nlist();
         if (accept != null && accept.count() <= Math.max(expectedScanned, k)) {
-            return exactScan(query, k, accept);
+            if (index.vectorData() != null) {
+                return exactScan(query, k, accept);
+            }
+            // Without full vectors an exact scan would read every accepted vector from the
+            // lookup; scoring the codes of all lists and reranking the best reads only those.
+            nprobe = index.nlist();
         }
         if (probeHeap == null || probeHeap.capacity() != nprobe) {
             probeHeap = new TopK(nprobe);
@@ -77,7 +91,7 @@ final class IvfSearcher {
         }
         int pool = rerank > 0 ? Math.max(k, rerank) : k;
         TopK candidates = scanCodes(query, pool, lists, accept);
-        return rerank > 0 ? rerank(query, k, candidates) : ScoredNodes.of(candidates);
+        return rerank > 0 ? rerank(query, k, candidates, lookup) : ScoredNodes.of(candidates);
     }
 
     private ScoredNodes exactScan(float[] query, int k, AcceptSet accept) {
@@ -174,13 +188,31 @@ final class IvfSearcher {
         return residualTerms == null ? 0 : residualTerms.memoryBytes();
     }
 
-    private ScoredNodes rerank(float[] query, int k, TopK candidates) {
+    /** Rescores the candidates exactly, from memory or else through {@code lookup}. */
+    private ScoredNodes rerank(float[] query, int k, TopK candidates, VectorLookup lookup) {
         float[] vectors = index.vectorData();
         long[] pool = candidates.drainBestFirst();
         TopK top = new TopK(k);
         for (long packed : pool) {
             int node = TopK.unpackNode(packed);
-            top.offer(metric.score(query, vectors, node * dim, dim), node);
+            if (vectors != null) {
+                top.offer(metric.score(query, vectors, node * dim, dim), node);
+                continue;
+            }
+            float[] v = lookup.vector(node);
+            if (v == null) {
+                continue;
+            }
+            if (v.length != dim) {
+                throw new IllegalStateException(
+                        "lookup returned "
+                                + v.length
+                                + " components for node "
+                                + node
+                                + ", index has "
+                                + dim);
+            }
+            top.offer(metric.score(query, v, 0, dim), node);
         }
         return ScoredNodes.of(top);
     }

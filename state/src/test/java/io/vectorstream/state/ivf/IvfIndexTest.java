@@ -321,6 +321,64 @@ class IvfIndexTest {
                 .isGreaterThanOrEqualTo(1000L * 4 + 256L * 8 * Float.BYTES);
     }
 
+    @ParameterizedTest
+    @EnumSource(
+            value = Metric.class,
+            names = {"COSINE", "EUCLIDEAN"})
+    void withoutVectorsRerankingThroughALookupGivesTheSameAnswers(Metric metric) {
+        IvfIndex full = tinyIndex(metric, 4, 1000);
+        full.delete(3);
+        IvfIndex codes = full.withoutVectors();
+        VectorLookup lookup = node -> full.vector(node);
+        BitSet few = new BitSet();
+        few.set(10, 40);
+        AcceptSet selective = AcceptSet.of(few);
+
+        assertThat(codes.hasVectors()).isFalse();
+        assertThat(full.hasVectors()).isTrue();
+        assertThat(codes.isDeleted(3)).isTrue();
+        assertThat(codes.memoryBytes()).isEqualTo(codes.codesMemoryBytes());
+        assertThat(codes.memoryBytes()).isLessThan(full.memoryBytes() - 1000L * 8 * Float.BYTES);
+        for (int q = 0; q < 1000; q += 37) {
+            float[] query = full.vector(q);
+            // Rerank covering every node: the same answer as with vectors in memory.
+            assertThat(codes.search(query, 10, 4, 1000, null, lookup))
+                    .isEqualTo(full.search(query, 10, 4, 1000, null));
+            assertThat(codes.search(query, 10, 2, 1000, selective, lookup))
+                    .isEqualTo(full.search(query, 10, 2, 1000, selective));
+            // ADC only needs no lookup.
+            assertThat(codes.search(query, 10, 2, 0, null))
+                    .isEqualTo(full.search(query, 10, 2, 0, null));
+        }
+        // A node the lookup no longer has is left out.
+        float[] query = full.vector(7);
+        ScoredNodes hits =
+                codes.search(query, 5, 4, 100, null, node -> node == 7 ? null : full.vector(node));
+        assertThat(hits.nodes()).hasSize(5).doesNotContain(7);
+    }
+
+    @Test
+    void withoutVectorsRefusesWhatNeedsThem() {
+        IvfIndex full = tinyIndex(Metric.EUCLIDEAN, 4, 100);
+        IvfIndex codes = full.withoutVectors();
+        float[] v = full.vector(0);
+        assertThatThrownBy(() -> codes.vector(0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> codes.write(new ByteArrayOutputStream()))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> codes.search(v, 5, 2, 10, null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("VectorLookup");
+        // The two share their lists, so neither takes adds any more.
+        assertThatThrownBy(() -> codes.add(v)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> full.add(v)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> tinyIndex(Metric.EUCLIDEAN, 0, 50).withoutVectors())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("IVF-Flat");
+        // Deletes on one do not reach the other.
+        codes.delete(1);
+        assertThat(full.isDeleted(1)).isFalse();
+    }
+
     private static IvfIndex build(Metric metric, int pqM) {
         float[][] base = BASE.get(metric);
         // Train on a quarter of the data, as a streaming index would on its first vectors.

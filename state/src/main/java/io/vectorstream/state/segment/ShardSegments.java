@@ -1,0 +1,478 @@
+package io.vectorstream.state.segment;
+
+import io.vectorstream.state.search.ScoredNodes;
+import io.vectorstream.state.search.SearchHits;
+import io.vectorstream.state.search.TopK;
+import io.vectorstream.state.segment.internal.GrowingSegment;
+import io.vectorstream.state.vector.Metric;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The in-memory view of one shard: a growing segment (exact search) plus immutable sealed segments,
+ * each live id in exactly one place. A cache derived from persisted state: the caller persists what
+ * the mutators report (tombstones, ids moved out of the growing segment) and can restore this view
+ * with {@link #restoreGrowing} and {@link #restoreSealed} without building anything.
+ *
+ * <p>At most one build (seal or compaction) is in flight per shard. Not thread-safe: only the task
+ * thread calls it; only {@link SegmentBuild#run} runs elsewhere.
+ *
+ * <p>Invariant: a live id is either in the growing segment or live in exactly one sealed segment. A
+ * build in flight holds copies only; writes that race with it are reconciled by {@link #install}
+ * (see {@link io.vectorstream.state.segment} for the whole life cycle).
+ */
+public final class ShardSegments {
+
+    private final SegmentSpec spec;
+    private final MemoryTier tier;
+    private final int dim;
+    private final Metric metric;
+    private final GrowingSegment growing;
+    private final List<SealedSegment> sealed = new ArrayList<>();
+    private final List<SealedSegment> sealedView = Collections.unmodifiableList(sealed);
+    private SegmentBuild inFlight;
+
+    /**
+     * An empty shard whose sealed segments are built by {@code spec} and kept in {@code tier}.
+     *
+     * @throws IllegalArgumentException if {@code tier} is PQ_CODES and the type is not IVF-PQ
+     */
+    public ShardSegments(SegmentSpec spec, MemoryTier tier) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.tier = Objects.requireNonNull(tier, "tier");
+        if (tier == MemoryTier.PQ_CODES && spec.type() != SegmentType.IVF_PQ) {
+            throw new IllegalArgumentException(
+                    "memory tier pq-codes needs index type ivf-pq, got "
+                            + spec.type().configName()
+                            + "; use tier full or index type ivf-pq");
+        }
+        this.dim = spec.dimension();
+        this.metric = spec.metric();
+        this.growing = new GrowingSegment(dim, metric);
+    }
+
+    public SegmentSpec spec() {
+        return spec;
+    }
+
+    public MemoryTier tier() {
+        return tier;
+    }
+
+    /**
+     * Puts a persisted growing vector back.
+     *
+     * @throws IllegalStateException if a build is in flight or {@code id} is already growing
+     */
+    public void restoreGrowing(String id, float[] vector, long seq) {
+        Objects.requireNonNull(id, "id");
+        checkVector(id, vector);
+        if (seq < 0) {
+            throw new IllegalArgumentException("seq must not be negative, got " + seq);
+        }
+        if (inFlight != null) {
+            throw new IllegalStateException("restore before starting builds");
+        }
+        if (growing.contains(id)) {
+            throw new IllegalStateException(id + " is restored twice into the growing segment");
+        }
+        growing.upsert(id, vector, seq);
+    }
+
+    /**
+     * Puts a loaded sealed segment back, its persisted tombstones already applied. It is kept as
+     * given (read it in this shard's tier); segments go oldest first, as the manifest lists them.
+     * Its live ids must not be live anywhere else in the shard (not checked).
+     *
+     * @throws IllegalArgumentException if the dimension differs or its id is already present
+     * @throws IllegalStateException if a build is in flight
+     */
+    public void restoreSealed(SealedSegment segment) {
+        Objects.requireNonNull(segment, "segment");
+        if (inFlight != null) {
+            throw new IllegalStateException("restore before starting builds");
+        }
+        if (segment.dimension() != dim) {
+            throw new IllegalArgumentException(
+                    "segment "
+                            + segment.id()
+                            + " has dimension "
+                            + segment.dimension()
+                            + ", shard has "
+                            + dim);
+        }
+        if (find(segment.id()) != null) {
+            throw new IllegalArgumentException("segment " + segment.id() + " is already present");
+        }
+        sealed.add(segment);
+    }
+
+    /**
+     * Inserts or replaces {@code id} in the growing segment under sequence number {@code seq}
+     * (larger than any before in this shard); returns the tombstone of its previous copy in a
+     * sealed segment, if there was one. The vector is copied and must be prepared for the metric.
+     */
+    public List<Tombstone> upsert(String id, float[] vector, long seq) {
+        Objects.requireNonNull(id, "id");
+        checkVector(id, vector);
+        if (seq < 0) {
+            throw new IllegalArgumentException("seq must not be negative, got " + seq);
+        }
+        List<Tombstone> tombstones = growing.contains(id) ? List.of() : killSealed(id);
+        growing.upsert(id, vector, seq);
+        return tombstones;
+    }
+
+    /**
+     * Removes {@code id}; returns the tombstone of its copy in a sealed segment, if any.
+     *
+     * @return tombstones to persist (empty if it was growing or absent; see {@link #contains})
+     */
+    public List<Tombstone> delete(String id) {
+        Objects.requireNonNull(id, "id");
+        if (growing.remove(id)) {
+            return List.of();
+        }
+        return killSealed(id);
+    }
+
+    public boolean contains(String id) {
+        return growing.contains(id) || findLive(id) != null;
+    }
+
+    public boolean isGrowing(String id) {
+        return growing.contains(id);
+    }
+
+    /** Whether a seal or compaction is in flight. */
+    public boolean building() {
+        return inFlight != null;
+    }
+
+    /**
+     * Snapshots the whole growing segment as a seal into segment {@code segmentId}, or returns null
+     * if a build is in flight or the growing segment is empty. The growing vectors stay searchable
+     * (and in the caller's state) until {@link #install}.
+     */
+    public SegmentBuild startSeal(long segmentId) {
+        if (inFlight != null || growing.size() == 0) {
+            return null;
+        }
+        inFlight =
+                new SegmentBuild(
+                        segmentId,
+                        growing.copyIds(),
+                        growing.copyVectors(),
+                        growing.copySeqs(),
+                        new long[0]);
+        return inFlight;
+    }
+
+    /**
+     * Starts a compaction into {@code segmentId} of the segments {@code policy} picks, or returns
+     * null if a build is in flight or none is due. Collects the live vectors of those segments
+     * (from memory, or from {@code source} in the PQ_CODES tier); an id {@code source} returns null
+     * for no longer exists and is left out. When no live vector is left the build has no ids, and
+     * installing it just drops the picked segments.
+     */
+    public SegmentBuild startCompaction(
+            long segmentId, CompactionPolicy policy, VectorSource source) {
+        Objects.requireNonNull(policy, "policy");
+        if (inFlight != null) {
+            return null;
+        }
+        List<SealedSegment> picked = policy.pick(sealedView);
+        if (picked.isEmpty()) {
+            return null;
+        }
+        int live = 0;
+        for (SealedSegment segment : picked) {
+            live += segment.liveCount();
+        }
+        String[] ids = new String[live];
+        float[] vectors = new float[live * dim];
+        int n = 0;
+        for (SealedSegment segment : picked) {
+            for (int ordinal = 0; ordinal < segment.size(); ordinal++) {
+                if (!segment.isLive(ordinal)) {
+                    continue;
+                }
+                String id = segment.idAt(ordinal);
+                float[] vector =
+                        segment.tier() == MemoryTier.FULL
+                                ? segment.vectorAt(ordinal)
+                                : Objects.requireNonNull(source, "source").vector(id);
+                if (vector == null) {
+                    continue;
+                }
+                checkVector(id, vector);
+                ids[n] = id;
+                System.arraycopy(vector, 0, vectors, n * dim, dim);
+                n++;
+            }
+        }
+        long[] sources = new long[picked.size()];
+        for (int i = 0; i < sources.length; i++) {
+            sources[i] = picked.get(i).id();
+        }
+        inFlight =
+                new SegmentBuild(
+                        segmentId,
+                        Arrays.copyOf(ids, n),
+                        Arrays.copyOf(vectors, n * dim),
+                        new long[0],
+                        sources);
+        return inFlight;
+    }
+
+    /**
+     * Installs a finished build. Vectors written while it ran win: a copy in {@code built} whose id
+     * was deleted or replaced meanwhile is tombstoned at once.
+     *
+     * <ol>
+     *   <li>A seal: an id still growing under the sequence number the build copied leaves the
+     *       growing segment ({@link Installed#movedFromGrowing}); any other (deleted or upserted
+     *       again since) is killed in the new segment.
+     *   <li>A compaction: an id stays live only if it is still live in one of the source segments
+     *       (deletes and upserts during the build killed it there); the sources are then removed.
+     * </ol>
+     *
+     * The new segment joins the sealed list last, in this shard's tier ({@code built} may already
+     * be in it: tiering is pure and may run on the build thread); an empty one (a compaction of
+     * dead segments) is not added, so the caller should persist nothing for it.
+     *
+     * @throws IllegalStateException if {@code build} is not the build in flight
+     * @throws IllegalArgumentException if {@code built} is not the result of {@code build}
+     */
+    public Installed install(SegmentBuild build, SealedSegment built) {
+        Objects.requireNonNull(build, "build");
+        Objects.requireNonNull(built, "built");
+        checkInFlight(build);
+        if (built.id() != build.segmentId()
+                || built.size() != build.ids().length
+                || built.dimension() != dim) {
+            throw new IllegalArgumentException(
+                    built
+                            + " is not the result of the build of segment "
+                            + build.segmentId()
+                            + " over "
+                            + build.ids().length
+                            + " vectors");
+        }
+        List<SealedSegment> sources = new ArrayList<>();
+        for (long sourceId : build.sourceSegments()) {
+            SealedSegment source = find(sourceId);
+            if (source == null) {
+                throw new IllegalStateException(
+                        "source segment " + sourceId + " of the compaction is gone");
+            }
+            sources.add(source);
+        }
+        SealedSegment installed =
+                built.size() > 0 && tier != built.tier() && built.type() == SegmentType.IVF_PQ
+                        ? built.withTier(tier)
+                        : built;
+        List<String> moved = new ArrayList<>();
+        List<Tombstone> tombstones = new ArrayList<>();
+        String[] ids = build.ids();
+        for (int ordinal = 0; ordinal < ids.length; ordinal++) {
+            String id = ids[ordinal];
+            boolean current;
+            if (build.isSeal()) {
+                current = growing.seqOf(id) == build.seqs()[ordinal];
+                if (current) {
+                    growing.remove(id);
+                    moved.add(id);
+                }
+            } else {
+                current = liveIn(sources, id);
+            }
+            if (!current) {
+                installed.kill(ordinal);
+                if (installed != built) {
+                    built.kill(ordinal);
+                }
+                tombstones.add(new Tombstone(build.segmentId(), ordinal));
+            }
+        }
+        sealed.removeAll(sources);
+        if (installed.size() > 0) {
+            sealed.add(installed);
+        }
+        inFlight = null;
+        List<Long> removed = new ArrayList<>(sources.size());
+        for (SealedSegment source : sources) {
+            removed.add(source.id());
+        }
+        return new Installed(
+                built, List.copyOf(moved), List.copyOf(removed), List.copyOf(tombstones));
+    }
+
+    /**
+     * Forgets a failed build; the shard stays as before it started.
+     *
+     * @throws IllegalStateException if {@code build} is not the build in flight
+     */
+    public void abort(SegmentBuild build) {
+        Objects.requireNonNull(build, "build");
+        checkInFlight(build);
+        inFlight = null;
+    }
+
+    /**
+     * The k best live vectors over all segments, best first, with external scores. Each segment
+     * returns its own best k; they are merged on internal scores (higher is closer for every
+     * metric), which are exact for the growing segment, HNSW and IVF-Flat, and ADC estimates for
+     * IVF-PQ without rerank.
+     */
+    public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source) {
+        Objects.requireNonNull(query, "query");
+        Objects.requireNonNull(knobs, "knobs");
+        if (query.length != dim) {
+            throw new IllegalArgumentException(
+                    "query has dimension " + query.length + ", shard has " + dim);
+        }
+        int k = knobs.k();
+        List<String> candidateIds = new ArrayList<>();
+        TopK top = new TopK(k);
+        ScoredNodes fromGrowing = growing.search(query, k);
+        for (int i = 0; i < fromGrowing.size(); i++) {
+            top.offer(fromGrowing.scores()[i], candidateIds.size());
+            candidateIds.add(growing.idAt(fromGrowing.nodes()[i]));
+        }
+        for (SealedSegment segment : sealed) {
+            ScoredNodes found = segment.searchNodes(query, knobs, source);
+            for (int i = 0; i < found.size(); i++) {
+                if (top.offer(found.scores()[i], candidateIds.size())) {
+                    candidateIds.add(segment.idAt(found.nodes()[i]));
+                } else {
+                    // Results are best first: the rest of this segment's cannot make it either.
+                    break;
+                }
+            }
+        }
+        long[] best = top.drainBestFirst();
+        String[] ids = new String[best.length];
+        float[] scores = new float[best.length];
+        for (int i = 0; i < best.length; i++) {
+            ids[i] = candidateIds.get(TopK.unpackNode(best[i]));
+            scores[i] = metric.externalScore(TopK.unpackScore(best[i]));
+        }
+        return new SearchHits(ids, scores);
+    }
+
+    /** Live vectors in the shard: growing plus live in sealed segments. */
+    public int liveCount() {
+        int live = growing.size();
+        for (SealedSegment segment : sealed) {
+            live += segment.liveCount();
+        }
+        return live;
+    }
+
+    public int growingCount() {
+        return growing.size();
+    }
+
+    /** The sealed segments, oldest first (unmodifiable, follows this view). */
+    public List<SealedSegment> sealed() {
+        return sealedView;
+    }
+
+    /** Dead vectors still held by sealed segments. */
+    public long tombstoneCount() {
+        long dead = 0;
+        for (SealedSegment segment : sealed) {
+            dead += segment.deletedCount();
+        }
+        return dead;
+    }
+
+    /** Estimated heap bytes of the growing and sealed segments. */
+    public long memoryBytes() {
+        long bytes = growing.memoryBytes();
+        for (SealedSegment segment : sealed) {
+            bytes += segment.memoryBytes();
+        }
+        return bytes;
+    }
+
+    private List<Tombstone> killSealed(String id) {
+        for (SealedSegment segment : sealed) {
+            int ordinal = segment.ordinalOf(id);
+            if (ordinal >= 0) {
+                segment.kill(ordinal);
+                return List.of(new Tombstone(segment.id(), ordinal));
+            }
+        }
+        return List.of();
+    }
+
+    private SealedSegment findLive(String id) {
+        for (SealedSegment segment : sealed) {
+            if (segment.ordinalOf(id) >= 0) {
+                return segment;
+            }
+        }
+        return null;
+    }
+
+    private SealedSegment find(long segmentId) {
+        for (SealedSegment segment : sealed) {
+            if (segment.id() == segmentId) {
+                return segment;
+            }
+        }
+        return null;
+    }
+
+    private static boolean liveIn(List<SealedSegment> segments, String id) {
+        for (SealedSegment segment : segments) {
+            if (segment.ordinalOf(id) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void checkInFlight(SegmentBuild build) {
+        if (build != inFlight) {
+            throw new IllegalStateException(
+                    inFlight == null
+                            ? "no build is in flight"
+                            : "segment "
+                                    + build.segmentId()
+                                    + " is not the build in flight (segment "
+                                    + inFlight.segmentId()
+                                    + " is)");
+        }
+    }
+
+    private void checkVector(String id, float[] vector) {
+        Objects.requireNonNull(vector, "vector");
+        if (vector.length != dim) {
+            throw new IllegalArgumentException(
+                    "vector of " + id + " has dimension " + vector.length + ", shard has " + dim);
+        }
+    }
+
+    /**
+     * What {@link #install} changed, for the caller to persist.
+     *
+     * @param segment {@code built} as passed to {@link #install}, with the tombstones applied. The
+     *     view holds it, or, when it was FULL and this shard keeps PQ_CODES, its PQ_CODES copy; so
+     *     a FULL {@code built} can still be {@link SealedSegment#write written}. Empty (size 0, not
+     *     added to the view, nothing to persist) when a compaction found no live vector.
+     * @param movedFromGrowing ids that left the growing segment for it (a seal)
+     * @param removedSegments ids of the segments it replaced (a compaction)
+     * @param tombstones dead copies in the new segment
+     */
+    public record Installed(
+            SealedSegment segment,
+            List<String> movedFromGrowing,
+            List<Long> removedSegments,
+            List<Tombstone> tombstones) {}
+}

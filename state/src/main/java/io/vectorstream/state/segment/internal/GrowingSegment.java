@@ -1,0 +1,155 @@
+package io.vectorstream.state.segment.internal;
+
+import io.vectorstream.state.search.ScoredNodes;
+import io.vectorstream.state.search.TopK;
+import io.vectorstream.state.vector.Metric;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The mutable, exactly searched segment of a shard: vectors with their ids and write sequence
+ * numbers in dense slots.
+ *
+ * <p>Like {@link io.vectorstream.state.flat.FlatIndex} it keeps vectors in one flat {@code float[]}
+ * ({@code slot * dim} is a vector's offset) and fills a removed slot with the last one, so a scan
+ * walks memory sequentially and never skips holes; unlike it, it hands out copies of its contents
+ * for a seal and keeps each vector's sequence number, which tells a seal's installer whether the
+ * copy it sealed is still the current one. Not thread-safe.
+ */
+public final class GrowingSegment {
+
+    private static final int INITIAL_CAPACITY = 16;
+
+    private final int dim;
+    private final Metric metric;
+    private float[] vectors;
+    private String[] ids;
+    private long[] seqs;
+    private final Map<String, Integer> slotOf = new HashMap<>();
+    private int size;
+
+    public GrowingSegment(int dim, Metric metric) {
+        if (dim < 1) {
+            throw new IllegalArgumentException("dimension must be at least 1, got " + dim);
+        }
+        this.dim = dim;
+        this.metric = metric;
+        this.vectors = new float[INITIAL_CAPACITY * dim];
+        this.ids = new String[INITIAL_CAPACITY];
+        this.seqs = new long[INITIAL_CAPACITY];
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public boolean contains(String id) {
+        return slotOf.containsKey(id);
+    }
+
+    /** The sequence number {@code id} was last written under, or -1 if it is not here. */
+    public long seqOf(String id) {
+        Integer slot = slotOf.get(id);
+        return slot == null ? -1 : seqs[slot];
+    }
+
+    /** Inserts {@code id} or replaces its vector and sequence number; the vector is copied. */
+    public void upsert(String id, float[] vector, long seq) {
+        assert vector.length == dim : "vector of " + id + " has dimension " + vector.length;
+        Integer slot = slotOf.get(id);
+        if (slot == null) {
+            ensureCapacity(size + 1);
+            slot = size++;
+            ids[slot] = id;
+            slotOf.put(id, slot);
+        }
+        System.arraycopy(vector, 0, vectors, slot * dim, dim);
+        seqs[slot] = seq;
+    }
+
+    /** Removes {@code id}; returns whether it was here. */
+    public boolean remove(String id) {
+        Integer slot = slotOf.remove(id);
+        if (slot == null) {
+            return false;
+        }
+        int last = --size;
+        if (slot != last) {
+            System.arraycopy(vectors, last * dim, vectors, slot * dim, dim);
+            ids[slot] = ids[last];
+            seqs[slot] = seqs[last];
+            slotOf.put(ids[slot], slot);
+        }
+        ids[last] = null;
+        shrinkIfSparse();
+        return true;
+    }
+
+    /** The id in {@code slot}; slots change on every {@link #remove}. */
+    public String idAt(int slot) {
+        assert slot >= 0 && slot < size : "slot " + slot + " out of [0, " + size + ")";
+        return ids[slot];
+    }
+
+    /** The k best vectors for {@code query} by exact internal score, best first, as slots. */
+    public ScoredNodes search(float[] query, int k) {
+        if (size == 0) {
+            return ScoredNodes.empty();
+        }
+        TopK top = new TopK(Math.min(k, size));
+        for (int slot = 0; slot < size; slot++) {
+            top.offer(metric.score(query, vectors, slot * dim, dim), slot);
+        }
+        return ScoredNodes.of(top);
+    }
+
+    /** A copy of the ids, in slot order. */
+    public String[] copyIds() {
+        return Arrays.copyOf(ids, size);
+    }
+
+    /** A copy of the vectors, {@code size * dim} floats in slot order. */
+    public float[] copyVectors() {
+        return Arrays.copyOf(vectors, size * dim);
+    }
+
+    /** A copy of the sequence numbers, in slot order. */
+    public long[] copySeqs() {
+        return Arrays.copyOf(seqs, size);
+    }
+
+    /** Heap bytes of the arrays (with spare capacity) and an estimate for ids and their lookup. */
+    public long memoryBytes() {
+        long arrays = (long) vectors.length * Float.BYTES + (long) seqs.length * Long.BYTES;
+        long idBytes = (long) ids.length * 4;
+        for (int slot = 0; slot < size; slot++) {
+            idBytes += MemoryEstimates.stringBytes(ids[slot]);
+        }
+        return arrays + idBytes + MemoryEstimates.hashMapBytes(size);
+    }
+
+    /**
+     * Halves the arrays when they are less than a quarter full: a seal empties the growing segment
+     * in one go, and its arrays would otherwise keep the size of the largest batch ever sealed.
+     */
+    private void shrinkIfSparse() {
+        int cap = ids.length;
+        if (cap > INITIAL_CAPACITY && size < cap / 4) {
+            int smaller = Math.max(INITIAL_CAPACITY, cap / 2);
+            ids = Arrays.copyOf(ids, smaller);
+            seqs = Arrays.copyOf(seqs, smaller);
+            vectors = Arrays.copyOf(vectors, smaller * dim);
+        }
+    }
+
+    private void ensureCapacity(int needed) {
+        if (needed <= ids.length) {
+            return;
+        }
+        int cap = Math.max(needed, ids.length + (ids.length >> 1));
+        ids = Arrays.copyOf(ids, cap);
+        seqs = Arrays.copyOf(seqs, cap);
+        vectors = Arrays.copyOf(vectors, cap * dim);
+    }
+}

@@ -1,0 +1,50 @@
+/**
+ * Segments: how one shard keeps a stream of upserts and deletes searchable with immutable ANN
+ * indices, the log-structured design of Lucene (segments, live docs, merge policies), Milvus
+ * (growing and sealed segments, compaction) and Qdrant (appendable and immutable segments,
+ * optimizers).
+ *
+ * <p><b>Why segments.</b> Graph and IVF indices are expensive to change in place and cheapest to
+ * build in bulk. So writes go to a small <em>growing</em> segment that is searched exactly, and
+ * whole batches of vectors are periodically frozen into <em>sealed</em> segments ({@link
+ * io.vectorstream.state.segment.SealedSegment}: HNSW, IVF-Flat or IVF-PQ) that never change again
+ * except for tombstones. A query searches every segment and merges the per-segment top k on
+ * internal scores (higher is closer for every metric, unlike euclidean external distances).
+ *
+ * <p><b>Life cycle</b> (all in {@link io.vectorstream.state.segment.ShardSegments}; one build in
+ * flight per shard):
+ *
+ * <ol>
+ *   <li><b>Write.</b> An upsert puts the vector in the growing segment under a fresh sequence
+ *       number; if the id was live in a sealed segment, that copy is killed and its {@link
+ *       io.vectorstream.state.segment.Tombstone} returned for the caller to persist. A delete
+ *       removes the growing copy or kills the sealed one. So every live id is in exactly one place.
+ *   <li><b>Seal.</b> {@code startSeal} copies the growing ids, vectors and sequence numbers into a
+ *       {@link io.vectorstream.state.segment.SegmentBuild}; the growing vectors stay searchable.
+ *       {@link io.vectorstream.state.segment.SegmentBuild#run} builds the index off the task thread
+ *       (pure, touches only the copies).
+ *   <li><b>Install.</b> Back on the task thread, writes made during the build win: an id still
+ *       growing under the copied sequence number moves to the new segment; any other copy in it
+ *       (deleted, or upserted again) is killed at once and reported.
+ *   <li><b>Compact.</b> {@link io.vectorstream.state.segment.CompactionPolicy} picks segments with
+ *       too many tombstones, or the smallest when there are too many; their live vectors are
+ *       rebuilt into one segment. At install, a copy stays live only if its id is still live in a
+ *       source segment; then the sources are dropped. Segments with nothing live left are just
+ *       dropped.
+ * </ol>
+ *
+ * <p><b>Persistence.</b> The view is a cache of persisted state. A sealed segment's blob ({@link
+ * io.vectorstream.state.segment.SealedSegment#write}) is written once and never changes: the
+ * wrapped index is frozen and tombstones live beside it (an accept set of live ordinals at search
+ * time), so they are persisted separately, one record per kill. Restoring reads the blobs (a load,
+ * never a rebuild), applies the tombstones, and puts the growing vectors back; the {@link
+ * io.vectorstream.state.segment.SegmentManifest} lists the segments of a shard.
+ *
+ * <p><b>Memory tiers.</b> In {@link io.vectorstream.state.segment.MemoryTier#PQ_CODES} an IVF-PQ
+ * segment keeps only centroids, codebooks, codes and ids on the heap (about {@code pqM} bytes per
+ * vector instead of {@code 4 * dim}) and reranks its best ADC candidates with full vectors read
+ * through a {@link io.vectorstream.state.segment.VectorSource} (the operator's vector store).
+ *
+ * <p>Pure JDK; the Flink operator that owns a shard's state lives in the operators module.
+ */
+package io.vectorstream.state.segment;

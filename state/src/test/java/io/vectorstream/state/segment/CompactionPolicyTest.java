@@ -1,0 +1,92 @@
+package io.vectorstream.state.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vectorstream.state.vector.Metric;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CompactionPolicyTest {
+
+    private static final SegmentSpec SPEC =
+            new SegmentSpec(SegmentType.HNSW, Metric.EUCLIDEAN, 2, 4, 8, 0, 0, 1, 3);
+
+    @Test
+    void nothingIsDueWithinBothLimits() {
+        CompactionPolicy policy = new CompactionPolicy(3, 0.5);
+        List<SealedSegment> sealed = List.of(segment(1, 10, 5), segment(2, 4, 0), segment(3, 6, 3));
+        assertThat(policy.pick(sealed)).isEmpty();
+        assertThat(policy.pick(List.of())).isEmpty();
+    }
+
+    @Test
+    void segmentsOverTheDeletedRatioArePickedAlone() {
+        CompactionPolicy policy = new CompactionPolicy(2, 0.25);
+        SealedSegment clean = segment(1, 10, 0);
+        SealedSegment dirty = segment(2, 10, 3);
+        SealedSegment borderline = segment(3, 8, 2);
+        SealedSegment dirtier = segment(4, 4, 3);
+        assertThat(policy.pick(List.of(clean, dirty, borderline, dirtier)))
+                .containsExactly(dirty, dirtier);
+    }
+
+    @Test
+    void tooManySegmentsMergeTheSmallestByLiveCount() {
+        CompactionPolicy policy = new CompactionPolicy(3, 0.9);
+        SealedSegment a = segment(1, 10, 0);
+        SealedSegment b = segment(2, 10, 8); // 2 live
+        SealedSegment c = segment(3, 3, 0);
+        SealedSegment d = segment(4, 20, 0);
+        SealedSegment e = segment(5, 5, 0);
+        // Five segments, at most three: merge the three smallest into one.
+        assertThat(policy.pick(List.of(a, b, c, d, e))).containsExactly(b, c, e);
+        // Four: merging two is enough.
+        assertThat(policy.pick(List.of(a, b, c, d))).containsExactly(b, c);
+    }
+
+    @Test
+    void oneOverTheLimitStillMergesTwo() {
+        CompactionPolicy policy = new CompactionPolicy(1, 1.0);
+        SealedSegment a = segment(1, 4, 0);
+        SealedSegment b = segment(2, 3, 0);
+        assertThat(policy.pick(List.of(a, b))).containsExactly(b, a);
+        assertThat(policy.pick(List.of(a))).isEmpty();
+    }
+
+    @Test
+    void segmentsWithNothingLiveAreAlwaysDue() {
+        CompactionPolicy policy = new CompactionPolicy(5, 1.0);
+        SealedSegment dead = segment(1, 3, 3);
+        SealedSegment empty = segment(2, 0, 0);
+        SealedSegment live = segment(3, 3, 2);
+        assertThat(policy.pick(List.of(live, dead, empty))).containsExactly(dead, empty);
+    }
+
+    @Test
+    void settingsAreChecked() {
+        assertThatThrownBy(() -> new CompactionPolicy(0, 0.5))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("max segments");
+        assertThatThrownBy(() -> new CompactionPolicy(2, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new CompactionPolicy(2, 1.5))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** A segment of {@code size} vectors with its first {@code dead} killed. */
+    private static SealedSegment segment(long id, int size, int dead) {
+        String[] ids = new String[size];
+        float[] vectors = new float[size * 2];
+        for (int i = 0; i < size; i++) {
+            ids[i] = id + "-" + i;
+            vectors[2 * i] = i;
+            vectors[2 * i + 1] = id;
+        }
+        SealedSegment segment = SealedSegment.build(id, SPEC, ids, vectors);
+        for (int i = 0; i < dead; i++) {
+            segment.kill(i);
+        }
+        return segment;
+    }
+}

@@ -1,0 +1,436 @@
+package io.vectorstream.state.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.vectorstream.state.search.SearchHits;
+import io.vectorstream.state.vector.Metric;
+import io.vectorstream.state.vector.VectorMath;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * A shard's segments against a plain map: random writes with seals and compactions racing them,
+ * checking after every step that the view holds exactly the model, and that what the mutators
+ * report is enough to restore the same view from persisted blobs.
+ */
+class ShardSegmentsTest {
+
+    private static final int DIM = 8;
+    private static final int IDS = 300;
+    private static final int STEPS = 1500;
+    private static final CompactionPolicy POLICY = new CompactionPolicy(3, 0.3);
+
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @CsvSource({
+        "HNSW, FULL, EUCLIDEAN",
+        "HNSW, FULL, COSINE",
+        "IVF_FLAT, FULL, EUCLIDEAN",
+        "IVF_PQ, FULL, DOT",
+        "IVF_PQ, PQ_CODES, EUCLIDEAN"
+    })
+    void randomWritesSealsAndCompactionsMatchAMapModel(
+            SegmentType type, MemoryTier tier, Metric metric) throws IOException {
+        SegmentSpec spec = new SegmentSpec(type, metric, DIM, 8, 32, 0, 0, 4, 99);
+        Model model = new Model(spec, tier, new Random(type.ordinal() * 31L + metric.ordinal()));
+        for (int step = 0; step < STEPS; step++) {
+            model.step();
+            model.checkView();
+            if (step % 100 == 99) {
+                model.checkRestore();
+            }
+        }
+        model.finishBuild();
+        model.checkView();
+        model.checkRestore();
+        assertThat(model.seals).as("seals installed").isGreaterThan(10);
+        assertThat(model.compactions).as("compactions installed").isGreaterThan(3);
+        assertThat(model.racingWrites).as("writes during a build").isGreaterThan(100);
+        assertThat(model.racingKills).as("copies killed at install").isGreaterThan(5);
+    }
+
+    @Test
+    void upsertOfASealedIdKillsItsSealedCopy() {
+        ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
+        shard.upsert("a", vector(1), 0);
+        shard.upsert("b", vector(2), 1);
+        install(shard, shard.startSeal(7));
+        assertThat(shard.isGrowing("a")).isFalse();
+        assertThat(shard.contains("a")).isTrue();
+
+        int ordinal = shard.sealed().get(0).ordinalOf("a");
+        assertThat(shard.upsert("a", vector(3), 2)).containsExactly(new Tombstone(7, ordinal));
+        assertThat(shard.isGrowing("a")).isTrue();
+        assertThat(shard.upsert("a", vector(4), 3)).isEmpty();
+        assertThat(shard.delete("b")).hasSize(1);
+        assertThat(shard.delete("b")).isEmpty();
+        assertThat(shard.delete("a")).isEmpty();
+        assertThat(shard.liveCount()).isZero();
+        assertThat(shard.tombstoneCount()).isEqualTo(2);
+    }
+
+    @Test
+    void writesDuringASealWinAtInstall() {
+        ShardSegments shard = new ShardSegments(spec(SegmentType.IVF_FLAT), MemoryTier.FULL);
+        for (int i = 0; i < 5; i++) {
+            shard.upsert("id" + i, vector(i), i);
+        }
+        SegmentBuild seal = shard.startSeal(1);
+        assertThat(shard.building()).isTrue();
+        assertThat(shard.startSeal(2)).isNull();
+        assertThat(shard.startCompaction(2, POLICY, VectorSource.NONE)).isNull();
+        shard.upsert("id1", vector(10), 5); // replaced
+        shard.delete("id2"); // deleted
+        shard.delete("id3");
+        shard.upsert("id3", vector(11), 6); // deleted, then back
+        shard.upsert("id9", vector(12), 7); // new
+
+        SealedSegment built = seal.run(shard.spec());
+        ShardSegments.Installed installed = shard.install(seal, built);
+
+        assertThat(installed.movedFromGrowing()).containsExactlyInAnyOrder("id0", "id4");
+        assertThat(installed.removedSegments()).isEmpty();
+        assertThat(installed.tombstones()).hasSize(3);
+        assertThat(installed.segment().liveCount()).isEqualTo(2);
+        assertThat(shard.building()).isFalse();
+        assertThat(shard.growingCount()).isEqualTo(3);
+        assertThat(shard.liveCount()).isEqualTo(5);
+        SearchHits hits =
+                shard.search(vector(10), new SearchKnobs(10, 10, 10, 0), VectorSource.NONE);
+        assertThat(hits.ids()).containsExactlyInAnyOrder("id0", "id1", "id3", "id4", "id9");
+        assertThat(hits.ids()[0]).isEqualTo("id1");
+        assertThat(hits.scores()[0]).isZero();
+    }
+
+    @Test
+    void aCompactionOfDeadSegmentsJustDropsThem() {
+        ShardSegments shard = new ShardSegments(spec(SegmentType.IVF_PQ), MemoryTier.PQ_CODES);
+        shard.upsert("a", vector(1), 0);
+        install(shard, shard.startSeal(1));
+        shard.upsert("b", vector(2), 1);
+        install(shard, shard.startSeal(2));
+        shard.delete("a");
+
+        SegmentBuild compaction = shard.startCompaction(3, POLICY, VectorSource.NONE);
+        assertThat(compaction.ids()).isEmpty();
+        assertThat(compaction.sourceSegments()).containsExactly(1L);
+        ShardSegments.Installed installed = shard.install(compaction, compaction.run(shard.spec()));
+
+        assertThat(installed.segment().size()).isZero();
+        assertThat(installed.removedSegments()).containsExactly(1L);
+        assertThat(shard.sealed()).extracting(SealedSegment::id).containsExactly(2L);
+        assertThat(shard.tombstoneCount()).isZero();
+        assertThat(shard.startCompaction(4, POLICY, VectorSource.NONE)).isNull();
+    }
+
+    @Test
+    void aCompactionKeepsOnlyCopiesStillLiveInItsSources() {
+        ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
+        long seq = 0;
+        for (long segment = 1; segment <= 4; segment++) {
+            for (int i = 0; i < 3; i++) {
+                shard.upsert("s" + segment + "-" + i, vector((int) segment * 10 + i), seq++);
+            }
+            install(shard, shard.startSeal(segment));
+        }
+        SegmentBuild compaction = shard.startCompaction(5, POLICY, VectorSource.NONE);
+        assertThat(compaction.sourceSegments()).hasSize(2);
+        String kept = compaction.ids()[0];
+        String deleted = compaction.ids()[1];
+        String replaced = compaction.ids()[2];
+        shard.delete(deleted);
+        shard.upsert(replaced, vector(99), seq++);
+
+        ShardSegments.Installed installed = shard.install(compaction, compaction.run(shard.spec()));
+
+        assertThat(installed.tombstones())
+                .containsExactlyInAnyOrder(new Tombstone(5, 1), new Tombstone(5, 2));
+        assertThat(installed.removedSegments())
+                .containsExactlyInAnyOrder(
+                        compaction.sourceSegments()[0], compaction.sourceSegments()[1]);
+        assertThat(shard.sealed()).hasSize(3);
+        assertThat(shard.sealed().get(2).ordinalOf(kept)).isZero();
+        assertThat(shard.contains(deleted)).isFalse();
+        assertThat(shard.isGrowing(replaced)).isTrue();
+        assertThat(shard.liveCount()).isEqualTo(11);
+    }
+
+    @Test
+    void abortForgetsTheBuildAndLeavesTheShardAsItWas() {
+        ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
+        shard.upsert("a", vector(1), 0);
+        SegmentBuild seal = shard.startSeal(1);
+        shard.abort(seal);
+        assertThat(shard.building()).isFalse();
+        assertThat(shard.isGrowing("a")).isTrue();
+        assertThat(shard.sealed()).isEmpty();
+        assertThatThrownBy(() -> shard.install(seal, seal.run(shard.spec())))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no build is in flight");
+        SegmentBuild again = shard.startSeal(2);
+        assertThatThrownBy(() -> shard.abort(seal))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not the build in flight");
+        assertThat(again).isNotNull();
+    }
+
+    @Test
+    void argumentsAreCheckedWithClearMessages() {
+        assertThatThrownBy(() -> new ShardSegments(spec(SegmentType.HNSW), MemoryTier.PQ_CODES))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ivf-pq");
+        ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
+        assertThatThrownBy(() -> shard.upsert("a", new float[3], 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dimension 3");
+        assertThatThrownBy(() -> shard.search(new float[3], new SearchKnobs(1, 1, 1, 0), null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(shard.startSeal(1)).isNull();
+        assertThat(shard.search(vector(0), new SearchKnobs(5, 5, 5, 0), null).size()).isZero();
+    }
+
+    private static SegmentSpec spec(SegmentType type) {
+        return new SegmentSpec(type, Metric.EUCLIDEAN, DIM, 8, 32, 0, 0, 4, 5);
+    }
+
+    private static ShardSegments.Installed install(ShardSegments shard, SegmentBuild build) {
+        return shard.install(build, build.run(shard.spec()));
+    }
+
+    private static float[] vector(int seed) {
+        Random random = new Random(seed);
+        float[] v = new float[DIM];
+        for (int i = 0; i < DIM; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    /** The shard under test, the map it must equal, and what a caller would have persisted. */
+    private static final class Model {
+
+        private final SegmentSpec spec;
+        private final MemoryTier tier;
+        private final Random random;
+        private final ShardSegments shard;
+        private final Map<String, float[]> live = new HashMap<>();
+        private final VectorSource source = id -> clone(live.get(id));
+
+        // What the caller persists: blobs in manifest order, tombstones, the growing vectors.
+        private final Map<Long, byte[]> blobs = new LinkedHashMap<>();
+        private final Map<Long, Set<Integer>> tombstones = new HashMap<>();
+        private final Map<String, float[]> growingVectors = new HashMap<>();
+        private final Map<String, Long> growingSeqs = new HashMap<>();
+
+        private SegmentBuild pending;
+        private long nextSeq;
+        private long nextSegmentId;
+        int seals;
+        int compactions;
+        int racingWrites;
+        int racingKills;
+
+        Model(SegmentSpec spec, MemoryTier tier, Random random) {
+            this.spec = spec;
+            this.tier = tier;
+            this.random = random;
+            this.shard = new ShardSegments(spec, tier);
+        }
+
+        void step() throws IOException {
+            int dice = random.nextInt(100);
+            if (dice < 50) {
+                String id = "id" + random.nextInt(IDS);
+                float[] v = randomVector();
+                long seq = nextSeq++;
+                persist(shard.upsert(id, v, seq));
+                live.put(id, v.clone());
+                growingVectors.put(id, v.clone());
+                growingSeqs.put(id, seq);
+                racingWrites += pending == null ? 0 : 1;
+            } else if (dice < 72) {
+                String id = "id" + random.nextInt(IDS);
+                persist(shard.delete(id));
+                live.remove(id);
+                growingVectors.remove(id);
+                growingSeqs.remove(id);
+                racingWrites += pending == null ? 0 : 1;
+            } else if (dice < 80) {
+                SegmentBuild seal = shard.startSeal(nextSegmentId);
+                assertThat(seal == null).isEqualTo(pending != null || shard.growingCount() == 0);
+                start(seal);
+            } else if (dice < 88) {
+                SegmentBuild compaction = shard.startCompaction(nextSegmentId, POLICY, source);
+                assertThat(compaction == null || pending == null).isTrue();
+                start(compaction);
+            } else if (dice < 97) {
+                finishBuild();
+            } else if (pending != null) {
+                shard.abort(pending);
+                pending = null;
+            }
+        }
+
+        private void start(SegmentBuild build) {
+            if (build != null) {
+                pending = build;
+                nextSegmentId++;
+            }
+            assertThat(shard.building()).isEqualTo(pending != null);
+        }
+
+        void finishBuild() throws IOException {
+            if (pending == null) {
+                return;
+            }
+            // Built only now, after the writes that raced it: the build must hold copies.
+            SealedSegment built = pending.run(spec);
+            byte[] blob = bytes(built);
+            ShardSegments.Installed installed = shard.install(pending, built);
+            assertThat(installed.segment()).isSameAs(built);
+            if (pending.isSeal()) {
+                seals++;
+                for (String id : installed.movedFromGrowing()) {
+                    growingVectors.remove(id);
+                    growingSeqs.remove(id);
+                }
+            } else {
+                compactions++;
+                assertThat(installed.removedSegments())
+                        .containsExactlyInAnyOrder(box(pending.sourceSegments()));
+                for (long removed : installed.removedSegments()) {
+                    blobs.remove(removed);
+                    tombstones.remove(removed);
+                }
+            }
+            if (built.size() > 0) {
+                blobs.put(built.id(), blob);
+                tombstones.put(built.id(), new HashSet<>());
+            }
+            racingKills += installed.tombstones().size();
+            persist(installed.tombstones());
+            // The blob written before install is the same as one written after the kills.
+            assertThat(bytes(installed.segment())).isEqualTo(blob);
+            pending = null;
+        }
+
+        private void persist(List<Tombstone> reported) {
+            for (Tombstone t : reported) {
+                assertThat(tombstones.get(t.segmentId()).add(t.ordinal()))
+                        .as("tombstone %s reported once", t)
+                        .isTrue();
+            }
+        }
+
+        void checkView() {
+            assertThat(shard.liveCount()).isEqualTo(live.size());
+            for (int i = 0; i < IDS; i++) {
+                String id = "id" + i;
+                assertThat(shard.contains(id)).as(id).isEqualTo(live.containsKey(id));
+                assertThat(shard.isGrowing(id)).as(id).isEqualTo(growingVectors.containsKey(id));
+            }
+            assertThat(shard.growingCount()).isEqualTo(growingVectors.size());
+            // Every sealed segment is persisted, with exactly its dead ordinals as tombstones.
+            assertThat(shard.sealed())
+                    .extracting(SealedSegment::id)
+                    .containsExactlyElementsOf(blobs.keySet());
+            long dead = 0;
+            for (SealedSegment segment : shard.sealed()) {
+                assertThat(segment.tier()).isEqualTo(tier);
+                Set<Integer> expected = tombstones.get(segment.id());
+                for (int ordinal = 0; ordinal < segment.size(); ordinal++) {
+                    assertThat(segment.isLive(ordinal)).isEqualTo(!expected.contains(ordinal));
+                }
+                dead += expected.size();
+            }
+            assertThat(shard.tombstoneCount()).isEqualTo(dead);
+            checkSearch(shard, randomVector());
+        }
+
+        /** Searching for everything returns each live id once, with its exact score, in order. */
+        private void checkSearch(ShardSegments view, float[] query) {
+            int k = Math.max(1, live.size());
+            SearchHits hits = view.search(query, new SearchKnobs(k, k, 100_000, 100_000), source);
+            assertThat(hits.ids()).doesNotHaveDuplicates();
+            assertThat(new TreeSet<>(List.of(hits.ids()))).isEqualTo(new TreeSet<>(live.keySet()));
+            Metric metric = spec.metric();
+            float previous = Float.POSITIVE_INFINITY;
+            for (int i = 0; i < hits.size(); i++) {
+                float internal = metric.score(query, live.get(hits.ids()[i]), 0, DIM);
+                assertThat(hits.scores()[i])
+                        .isCloseTo(metric.externalScore(internal), within(1e-4f));
+                assertThat(internal).isLessThanOrEqualTo(previous + 1e-4f);
+                previous = internal;
+            }
+        }
+
+        /** A view restored from the persisted blobs, tombstones and growing vectors is the same. */
+        void checkRestore() throws IOException {
+            ShardSegments restored = new ShardSegments(spec, tier);
+            for (Map.Entry<Long, byte[]> blob : blobs.entrySet()) {
+                SealedSegment segment =
+                        SealedSegment.read(new ByteArrayInputStream(blob.getValue()), tier);
+                for (int ordinal : tombstones.get(blob.getKey())) {
+                    segment.kill(ordinal);
+                }
+                restored.restoreSealed(segment);
+            }
+            for (Map.Entry<String, float[]> g : growingVectors.entrySet()) {
+                restored.restoreGrowing(g.getKey(), g.getValue(), growingSeqs.get(g.getKey()));
+            }
+            assertThat(restored.liveCount()).isEqualTo(shard.liveCount());
+            assertThat(restored.tombstoneCount()).isEqualTo(shard.tombstoneCount());
+            for (int q = 0; q < 3; q++) {
+                float[] query = randomVector();
+                SearchKnobs knobs = new SearchKnobs(10, 16, 4, 20);
+                assertThat(restored.search(query, knobs, source))
+                        .isEqualTo(shard.search(query, knobs, source));
+            }
+            assertThat(restored.sealed())
+                    .extracting(SealedSegment::id)
+                    .containsExactlyElementsOf(blobs.keySet());
+        }
+
+        private float[] randomVector() {
+            float[] v = new float[DIM];
+            for (int i = 0; i < DIM; i++) {
+                v[i] = (float) random.nextGaussian();
+            }
+            if (spec.metric().normalises()) {
+                VectorMath.normalize(v);
+            }
+            return v;
+        }
+
+        private static float[] clone(float[] v) {
+            return v == null ? null : v.clone();
+        }
+
+        private static Long[] box(long[] values) {
+            Long[] out = new Long[values.length];
+            for (int i = 0; i < values.length; i++) {
+                out[i] = values[i];
+            }
+            return out;
+        }
+
+        private static byte[] bytes(SealedSegment segment) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            segment.write(out);
+            return out.toByteArray();
+        }
+    }
+}
