@@ -153,13 +153,6 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
         String replyTo = m.replyTo == null || m.replyTo.isEmpty() ? resultsTopic : m.replyTo;
         long now = ctx.timerService().currentProcessingTime();
         try {
-            System.err.println(
-                    "DEBUG replyTo="
-                            + replyTo
-                            + " results="
-                            + resultsTopic
-                            + " exists="
-                            + replyTopics.exists(replyTo));
             if (!replyTo.equals(resultsTopic) && !replyTopics.exists(replyTo)) {
                 String asked = replyTo;
                 replyTo = resultsTopic;
