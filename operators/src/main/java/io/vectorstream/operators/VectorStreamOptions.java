@@ -119,4 +119,102 @@ public final class VectorStreamOptions {
                     .intType()
                     .defaultValue(512)
                     .withDescription("Longest accepted vector or query id, in UTF-8 bytes.");
+
+    public static final ConfigOption<String> INDEX_TYPE =
+            key("vectorstream.index.type")
+                    .stringType()
+                    .defaultValue("hnsw")
+                    .withDescription(
+                            "Index a sealed segment is built as: hnsw, ivf-flat or ivf-pq. The"
+                                    + " growing segment is always searched exactly.");
+
+    public static final ConfigOption<String> MEMORY_TIER =
+            key("vectorstream.index.memory-tier")
+                    .stringType()
+                    .defaultValue("full")
+                    .withDescription(
+                            "What sealed segments keep on the heap: full (every float32 vector) or"
+                                    + " pq-codes (PQ codes only; full vectors are read from"
+                                    + " RocksDB to rerank the best candidates). pq-codes needs"
+                                    + " index.type ivf-pq.");
+
+    public static final ConfigOption<Integer> SEAL_SIZE =
+            key("vectorstream.index.seal-size")
+                    .intType()
+                    .defaultValue(20_000)
+                    .withDescription(
+                            "Vectors in a shard's growing segment at which it is sealed into an"
+                                    + " immutable index, built in the background.");
+
+    public static final ConfigOption<Integer> BUILD_THREADS =
+            key("vectorstream.index.build-threads")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "Background threads per index subtask that build sealed segments"
+                                    + " (seal and compaction).");
+
+    public static final ConfigOption<Integer> HNSW_M =
+            key("vectorstream.index.hnsw.m")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription("HNSW neighbours per node on upper layers (2m on layer 0).");
+
+    public static final ConfigOption<Integer> HNSW_EF_CONSTRUCTION =
+            key("vectorstream.index.hnsw.ef-construction")
+                    .intType()
+                    .defaultValue(100)
+                    .withDescription("HNSW beam width while building a segment.");
+
+    public static final ConfigOption<Integer> HNSW_EF_SEARCH =
+            key("vectorstream.index.hnsw.ef-search")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription(
+                            "HNSW beam width while searching; raised to k when a query asks for"
+                                    + " more.");
+
+    public static final ConfigOption<Integer> IVF_NLIST =
+            key("vectorstream.index.ivf.nlist")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "IVF inverted lists per segment; 0 takes about the square root of the"
+                                    + " segment's size.");
+
+    public static final ConfigOption<Integer> IVF_PQ_M =
+            key("vectorstream.index.ivf.pq-m")
+                    .intType()
+                    .defaultValue(0)
+                    .withDescription(
+                            "IVF-PQ sub-spaces (one byte of code each); must divide the"
+                                    + " dimension. 0 picks dimension/8 rounded down to a divisor.");
+
+    public static final ConfigOption<Integer> IVF_NPROBE =
+            key("vectorstream.index.ivf.nprobe")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription("IVF lists scanned per segment and query.");
+
+    public static final ConfigOption<Integer> IVF_RERANK =
+            key("vectorstream.index.ivf.rerank")
+                    .intType()
+                    .defaultValue(100)
+                    .withDescription(
+                            "IVF-PQ candidates per segment rescored with full vectors; 0 ranks by"
+                                    + " PQ distance only.");
+
+    public static final ConfigOption<Integer> COMPACTION_MAX_SEGMENTS =
+            key("vectorstream.index.compaction.max-segments")
+                    .intType()
+                    .defaultValue(8)
+                    .withDescription("Sealed segments per shard above which segments are merged.");
+
+    public static final ConfigOption<Double> COMPACTION_DELETED_RATIO =
+            key("vectorstream.index.compaction.deleted-ratio")
+                    .doubleType()
+                    .defaultValue(0.3)
+                    .withDescription(
+                            "Share of deleted vectors in a sealed segment above which it is"
+                                    + " rewritten without them (0 < ratio <= 1).");
 }

@@ -17,7 +17,13 @@ public final class TestData {
     private TestData() {}
 
     public static VectorStreamConfig config(int dim, Metric metric) {
-        return new VectorStreamConfig("default", dim, metric, 8, 128, 100, 5_000, 60_000, 4096, 64);
+        return config(dim, metric, VectorStreamConfig.IndexSettings.defaults());
+    }
+
+    public static VectorStreamConfig config(
+            int dim, Metric metric, VectorStreamConfig.IndexSettings index) {
+        return new VectorStreamConfig(
+                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 4096, 64, index);
     }
 
     public static float[] randomVector(Random rnd, int dim) {

@@ -1,81 +1,157 @@
 package io.vectorstream.operators.index;
 
 import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.operators.validate.VectorOp;
-import io.vectorstream.state.flat.FlatIndex;
 import io.vectorstream.state.record.StoredVector;
 import io.vectorstream.state.search.SearchHits;
+import io.vectorstream.state.segment.CompactionPolicy;
+import io.vectorstream.state.segment.SealedSegment;
+import io.vectorstream.state.segment.SearchKnobs;
+import io.vectorstream.state.segment.SegmentBuild;
+import io.vectorstream.state.segment.SegmentManifest;
+import io.vectorstream.state.segment.SegmentSpec;
+import io.vectorstream.state.segment.ShardSegments;
+import io.vectorstream.state.segment.Tombstone;
+import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
-import org.apache.flink.metrics.Histogram;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Holds the shards of one subtask and answers every broadcast query over all of them.
+ * Holds the shards of one subtask as lists of segments and answers every broadcast query over all
+ * of them.
  *
  * <p>Input 1 is keyed by shard key: upserts and deletes. Input 2 is the broadcast query stream;
  * each query yields exactly one {@link PartialResult} per instance, even with no data, so the
- * merger can count answers. Keyed state is the source of truth: per shard, a map id → {@link
- * StoredVector} bytes and a tiny live-count marker that is what a query iterates to find the shards
- * (iterating the big map would scan every entry). The in-memory indexes are a cache derived from
- * that state, loaded on first use after a start or restore. A custom operator rather than a
- * KeyedBroadcastProcessFunction because later work needs timers on the query side. Runs on the task
- * thread only.
+ * merger can count answers.
+ *
+ * <p>Keyed state is the source of truth, per shard (see DESIGN.md, "Shard state: segments"):
+ *
+ * <ul>
+ *   <li>{@link #SHARD_MANIFEST}: the {@link SegmentManifest} (sealed segments and counters). It is
+ *       tiny, so it is what a query iterates to find the shards; the big maps are never iterated
+ *       across keys.
+ *   <li>{@link #VECTORS}: id → {@link StoredVector} of every live vector (metadata of hits, full
+ *       vectors for PQ reranking and compaction).
+ *   <li>{@link #GROWING}: id → sequence number of the vectors in the growing segment.
+ *   <li>{@link #SEGMENT_BLOBS}: each sealed segment's {@link SealedSegment#write} bytes in 1 MiB
+ *       chunks, written once and deleted by compaction, so incremental checkpoints upload a segment
+ *       once.
+ *   <li>{@link #TOMBSTONES}: per sealed segment, 4 KiB bitsets of its dead ordinals.
+ * </ul>
+ *
+ * Blob and tombstone chunks are keyed {@code segmentId << 20 | chunkIndex} ({@link
+ * ShardStateStore}).
+ *
+ * <p>The in-memory {@link ShardSegments} are a cache of that state, loaded lazily on a shard's
+ * first query or write by reading blobs, never by rebuilding. When a growing segment reaches the
+ * seal size, or a compaction is due, the index is built on a {@link SegmentBuildPool} thread; the
+ * finished segment comes back through a queue that the task thread drains before every record and
+ * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there.
+ * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
+ * restore simply seals again. Flink state is only ever touched on the task thread.
  */
 public final class ShardIndexOperator extends AbstractStreamOperator<PartialResult>
         implements TwoInputStreamOperator<VectorOp, Query, PartialResult> {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+    private static final Logger LOG = LoggerFactory.getLogger(ShardIndexOperator.class);
 
-    /** Live vectors of a shard; its presence marks the shard as existing in this subtask. */
-    public static final ValueStateDescriptor<Long> SHARD_MARKER =
-            new ValueStateDescriptor<>("shard-live-count", Types.LONG);
+    /** {@link SegmentManifest#toBytes()}; its presence marks the shard as existing here. */
+    public static final ValueStateDescriptor<byte[]> SHARD_MANIFEST =
+            new ValueStateDescriptor<>(
+                    "shard-manifest", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     /** id → {@link StoredVector#toBytes()} of every live vector of a shard. */
     public static final MapStateDescriptor<String, byte[]> VECTORS =
             new MapStateDescriptor<>(
                     "vectors", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
-    private final VectorStreamConfig cfg;
-    private final ShardRouter router;
+    /** id → sequence number of the vectors in the growing segment. */
+    public static final MapStateDescriptor<String, Long> GROWING =
+            new MapStateDescriptor<>("growing", Types.STRING, Types.LONG);
 
-    private transient ValueState<Long> marker;
-    private transient MapState<String, byte[]> vectors;
-    private transient Map<Integer, FlatIndex> cache;
+    /** {@code segmentId << 20 | chunk} → 1 MiB chunk of a sealed segment's blob. */
+    public static final MapStateDescriptor<Long, byte[]> SEGMENT_BLOBS =
+            new MapStateDescriptor<>(
+                    "segment-blobs",
+                    Types.LONG,
+                    PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+    /** {@code segmentId << 20 | chunk} → bitset of dead ordinals, 32,768 per chunk. */
+    public static final MapStateDescriptor<Long, byte[]> TOMBSTONES =
+            new MapStateDescriptor<>(
+                    "segment-tombstones",
+                    Types.LONG,
+                    PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+    /** How often the task thread looks for finished builds while some are in flight. */
+    private static final long DRAIN_INTERVAL_MS = 10;
+
+    /** Lloyd iterations of IVF training (FAISS uses 10 to 25). */
+    private static final int TRAIN_ITERATIONS = 10;
+
+    /** Base seed of segment builds; the shard number is added, the state mixes in segment ids. */
+    private static final long BUILD_SEED = 0x5653_5345_474DL;
+
+    private final VectorStreamConfig cfg;
+    private final IndexSettings settings;
+    private final ShardRouter router;
+    private final SegmentBuildPool.Builder builder;
+
+    private transient CompactionPolicy compaction;
+    private transient ShardStateStore store;
+    private transient Map<Integer, Shard> shards;
+    private transient Map<Integer, Integer> shardOfKey;
+    private transient SegmentBuildPool builds;
+    private transient ShardIndexMetrics metrics;
     private transient int shardsHeld;
-    private transient Counter indexed;
-    private transient Counter deleted;
-    private transient Counter cacheLoads;
-    private transient Histogram searchLatencyMicros;
+    private transient boolean drainScheduled;
 
     public ShardIndexOperator(VectorStreamConfig cfg) {
+        this(cfg, SegmentBuild::run);
+    }
+
+    /** With {@code builder} in place of {@link SegmentBuild#run}, to test failing builds. */
+    ShardIndexOperator(VectorStreamConfig cfg, SegmentBuildPool.Builder builder) {
         this.cfg = cfg;
+        this.builder = builder;
+        this.settings = cfg.index();
         this.router = new ShardRouter(cfg.shards(), cfg.maxParallelism());
     }
 
     @Override
     public void open() throws Exception {
         super.open();
-        marker = getPartitionedState(SHARD_MARKER);
-        vectors = getPartitionedState(VECTORS);
-        cache = new HashMap<>();
+        store =
+                new ShardStateStore(
+                        getPartitionedState(SHARD_MANIFEST),
+                        getPartitionedState(VECTORS),
+                        getPartitionedState(GROWING),
+                        getPartitionedState(SEGMENT_BLOBS),
+                        getPartitionedState(TOMBSTONES));
+        compaction = settings.compactionPolicy();
+        shards = new HashMap<>();
+        shardOfKey = new HashMap<>();
+        for (int s = 0; s < cfg.shards(); s++) {
+            shardOfKey.put(router.keyOf(s), s);
+        }
         var task = getRuntimeContext().getTaskInfo();
         shardsHeld =
                 router.shardsIn(
@@ -83,72 +159,67 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                                 task.getMaxNumberOfParallelSubtasks(),
                                 task.getNumberOfParallelSubtasks(),
                                 task.getIndexOfThisSubtask()));
-        var group = getMetricGroup().addGroup("vectorstream");
-        indexed = group.counter("vectorsIndexed");
-        deleted = group.counter("vectorsDeleted");
-        cacheLoads = group.counter("shardLoads");
-        searchLatencyMicros =
-                group.histogram("searchLatencyMicros", new DescriptiveStatisticsHistogram(1000));
-        group.gauge("liveVectors", () -> cache.values().stream().mapToLong(FlatIndex::size).sum());
-        group.gauge("shardsHeld", () -> shardsHeld);
+        builds =
+                new SegmentBuildPool(
+                        builder,
+                        settings.buildThreads(),
+                        "vectorstream-build-" + task.getIndexOfThisSubtask() + "-");
+        metrics = new ShardIndexMetrics(getMetricGroup(), () -> shardsHeld, builds::inFlight);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (builds != null) {
+            builds.close();
+        }
+        super.close();
     }
 
     @Override
     public void processElement1(StreamRecord<VectorOp> record) throws Exception {
+        installFinishedBuilds();
         VectorOp op = record.getValue();
-        FlatIndex index = shardIndex(op.shardKey, op.delete ? 0 : op.vector.length);
-        if (index == null) {
+        Shard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
+        if (shard == null) {
             return; // a delete in a shard that never held a vector
         }
-        long live = index.size();
         if (op.delete) {
-            if (index.delete(op.id)) {
-                vectors.remove(op.id);
-                deleted.inc();
-            }
+            delete(shard, op.id);
         } else {
-            if (op.vector.length != index.dimension()) {
-                // The validator fixes one dimension per collection, so this is a broken invariant.
-                throw new IllegalStateException(
-                        "vector "
-                                + op.id
-                                + " has dimension "
-                                + op.vector.length
-                                + " but shard "
-                                + op.shard
-                                + " holds "
-                                + index.dimension()
-                                + "-d vectors");
-            }
-            vectors.put(op.id, new StoredVector(op.vector, op.metadata, op.text).toBytes());
-            index.upsert(op.id, op.vector);
-            indexed.inc();
+            upsert(shard, op);
         }
-        if (index.size() != live || marker.value() == null) {
-            marker.update((long) index.size());
-        }
+        startBuildIfDue(shard);
+        shard.stats.update(shard.segments, false);
     }
 
     @Override
     public void processElement2(StreamRecord<Query> record) throws Exception {
+        installFinishedBuilds();
         Query q = record.getValue();
         long start = System.nanoTime();
         List<Integer> shardKeys;
         try (Stream<Integer> keys =
                 this.<Integer>getKeyedStateBackend()
-                        .getKeys(SHARD_MARKER.getName(), VoidNamespace.INSTANCE)) {
+                        .getKeys(SHARD_MANIFEST.getName(), VoidNamespace.INSTANCE)) {
             shardKeys = keys.toList();
         }
+        SearchKnobs knobs =
+                new SearchKnobs(
+                        q.k,
+                        Math.max(settings.hnswEfSearch(), q.k),
+                        settings.ivfNprobe(),
+                        settings.ivfRerank());
+        VectorSource source = store.vectorSource();
         Comparator<ScoredHit> order = HitOrder.bestFirst(cfg.metric());
         List<ShardHit> candidates = new ArrayList<>();
         for (Integer key : shardKeys) {
             setCurrentKey(key);
-            FlatIndex index = shardIndex(key, 0);
-            if (index == null || index.dimension() != q.vector.length) {
+            Shard shard = shard(key);
+            if (shard == null || shard.manifest.dimension() != q.vector.length) {
                 // Empty, or a query validated before the first vector fixed the dimension.
                 continue;
             }
-            SearchHits hits = index.search(q.vector, q.k);
+            SearchHits hits = shard.segments.search(q.vector, knobs, source);
             for (int i = 0; i < hits.size(); i++) {
                 candidates.add(
                         new ShardHit(key, new ScoredHit(hits.ids()[i], hits.scores()[i], null)));
@@ -159,9 +230,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         for (ShardHit c : candidates.subList(0, Math.min(q.k, candidates.size()))) {
             if (q.includeMetadata) {
                 setCurrentKey(c.shardKey);
-                byte[] stored = vectors.get(c.hit.id);
-                c.hit.metadata =
-                        stored == null ? Map.of() : StoredVector.fromBytes(stored).metadata();
+                StoredVector stored = store.vector(c.hit.id);
+                c.hit.metadata = stored == null ? Map.of() : stored.metadata();
             }
             best.add(c.hit);
         }
@@ -171,37 +241,317 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         p.shards = shardsHeld;
         p.hits = best;
         p.searchMicros = (System.nanoTime() - start) / 1000;
-        searchLatencyMicros.update(p.searchMicros);
+        metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
     }
 
+    private void upsert(Shard shard, VectorOp op) throws Exception {
+        SegmentManifest m = shard.manifest;
+        if (op.vector.length != m.dimension()) {
+            // The validator fixes one dimension per collection, so this is a broken invariant.
+            throw new IllegalStateException(
+                    "vector "
+                            + op.id
+                            + " has dimension "
+                            + op.vector.length
+                            + " but shard "
+                            + shard.number
+                            + " holds "
+                            + m.dimension()
+                            + "-d vectors");
+        }
+        long seq = m.nextSeq();
+        store.putTombstones(shard.segments.upsert(op.id, op.vector, seq));
+        store.putVector(op.id, new StoredVector(op.vector, op.metadata, op.text));
+        store.putGrowing(op.id, seq);
+        writeManifest(
+                shard,
+                new SegmentManifest(
+                        m.dimension(),
+                        m.segments(),
+                        m.nextSegmentId(),
+                        seq + 1,
+                        shard.segments.liveCount()));
+        metrics.vectorsIndexed.inc();
+    }
+
+    private void delete(Shard shard, String id) throws Exception {
+        if (!shard.segments.contains(id)) {
+            return;
+        }
+        boolean growing = shard.segments.isGrowing(id);
+        List<Tombstone> dead = shard.segments.delete(id);
+        if (growing) {
+            store.removeGrowing(id);
+        }
+        store.putTombstones(dead);
+        store.removeVector(id);
+        SegmentManifest m = shard.manifest;
+        writeManifest(
+                shard,
+                new SegmentManifest(
+                        m.dimension(),
+                        m.segments(),
+                        m.nextSegmentId(),
+                        m.nextSeq(),
+                        shard.segments.liveCount()));
+        metrics.vectorsDeleted.inc();
+    }
+
     /**
-     * The cached index of the current shard, loaded from state on first use.
-     *
-     * @param dimensionIfNew dimension of a new index when the shard holds no vector yet, or 0 to
-     *     return null in that case
+     * Starts a seal when the growing segment is full, else a compaction if the policy picks one,
+     * unless a build of the shard is already in flight or backing off after failures (the first
+     * retry comes with the next write, then after 1, 3, 7, ... up to 1023 writes, so a build that
+     * always fails does not run and log once per record). Current key: the shard's.
      */
-    private FlatIndex shardIndex(int shardKey, int dimensionIfNew) throws Exception {
-        FlatIndex index = cache.get(shardKey);
-        if (index != null) {
-            return index;
+    private void startBuildIfDue(Shard shard) throws Exception {
+        if (shard.segments.building()) {
+            return;
         }
-        for (Map.Entry<String, byte[]> e : vectors.entries()) {
-            float[] v = StoredVector.fromBytes(e.getValue()).vector();
-            if (index == null) {
-                index = new FlatIndex(v.length, cfg.metric());
+        if (shard.writesBeforeRetry > 0) {
+            shard.writesBeforeRetry--;
+            return;
+        }
+        SegmentManifest m = shard.manifest;
+        SegmentBuild build = null;
+        if (shard.segments.growingCount() >= settings.sealSize()) {
+            build = shard.segments.startSeal(m.nextSegmentId());
+        }
+        if (build == null) {
+            build =
+                    shard.segments.startCompaction(
+                            m.nextSegmentId(), compaction, store.vectorSource());
+        }
+        if (build == null) {
+            return;
+        }
+        // The id is spent even if the build fails or a restore forgets it: ids never repeat.
+        writeManifest(
+                shard,
+                new SegmentManifest(
+                        m.dimension(),
+                        m.segments(),
+                        m.nextSegmentId() + 1,
+                        m.nextSeq(),
+                        m.liveCount()));
+        shard.building = build;
+        builds.submit(shard.key, build, shard.segments.spec(), settings.memoryTier());
+        scheduleDrain();
+    }
+
+    /** Installs every build that finished since the last call; keeps the current key. */
+    private void installFinishedBuilds() throws Exception {
+        SegmentBuildPool.Finished f = builds.poll();
+        if (f == null) {
+            return;
+        }
+        Object key = getCurrentKey();
+        try {
+            for (; f != null; f = builds.poll()) {
+                install(f);
             }
-            index.upsert(e.getKey(), v);
-        }
-        if (index == null) {
-            if (dimensionIfNew == 0) {
-                return null;
+        } finally {
+            if (key != null) {
+                setCurrentKey(key);
             }
-            index = new FlatIndex(dimensionIfNew, cfg.metric());
         }
-        cache.put(shardKey, index);
-        cacheLoads.inc();
-        return index;
+    }
+
+    private void install(SegmentBuildPool.Finished f) throws Exception {
+        Shard shard = shards.get(f.shardKey());
+        if (shard == null || shard.building != f.build()) {
+            return; // cannot happen within one operator instance; ignore rather than corrupt
+        }
+        shard.building = null;
+        setCurrentKey(shard.key);
+        if (f.failure() != null) {
+            LOG.error(
+                    "Building segment {} of shard {} ({}) failed after {} ms; the shard keeps"
+                            + " its previous segments and retries on a later write.",
+                    f.build().segmentId(),
+                    shard.number,
+                    f.build().isSeal() ? "seal" : "compaction",
+                    f.millis(),
+                    f.failure());
+            shard.segments.abort(f.build());
+            metrics.buildFailures.inc();
+            shard.writesBeforeRetry = (1 << Math.min(shard.failedBuilds++, 10)) - 1;
+            return;
+        }
+        // 1. Swap the segment into the in-memory view; it reports what to persist.
+        ShardSegments.Installed done = shard.segments.install(f.build(), f.segment());
+        SealedSegment segment = done.segment();
+        // 2. Sealed vectors leave the growing map; replaced segments leave state entirely.
+        for (String id : done.movedFromGrowing()) {
+            store.removeGrowing(id);
+        }
+        SegmentManifest m = shard.manifest;
+        List<SegmentManifest.Entry> entries = new ArrayList<>(m.segments().size() + 1);
+        for (SegmentManifest.Entry e : m.segments()) {
+            if (done.removedSegments().contains(e.id())) {
+                store.removeSegment(e);
+            } else {
+                entries.add(e);
+            }
+        }
+        // 3. Persist the new blob and the copies in it that died during the build. A compaction
+        // of dead vectors only yields an empty segment, which the view drops: so does the state.
+        if (segment.size() > 0) {
+            int chunks = store.putBlob(segment.id(), f.blob());
+            store.putTombstones(done.tombstones());
+            entries.add(
+                    new SegmentManifest.Entry(
+                            segment.id(), segment.type(), segment.size(), chunks, f.blob().length));
+        }
+        // 4. The manifest last: it names the segments a restore loads.
+        writeManifest(
+                shard,
+                new SegmentManifest(
+                        m.dimension(),
+                        entries,
+                        m.nextSegmentId(),
+                        m.nextSeq(),
+                        shard.segments.liveCount()));
+        shard.failedBuilds = 0;
+        metrics.graphBuilds.inc();
+        (f.build().isSeal() ? metrics.sealMillis : metrics.compactionMillis).update(f.millis());
+        LOG.debug(
+                "Installed segment {} of shard {} ({} vectors, {} bytes, {} ms).",
+                segment.id(),
+                shard.number,
+                segment.size(),
+                f.blob().length,
+                f.millis());
+        startBuildIfDue(shard);
+        shard.stats.update(shard.segments, true);
+    }
+
+    /** Registers one drain timer while builds are in flight; it re-registers itself. */
+    private void scheduleDrain() {
+        if (drainScheduled || builds.inFlight() == 0) {
+            return;
+        }
+        drainScheduled = true;
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService()
+                .registerTimer(
+                        now + DRAIN_INTERVAL_MS,
+                        time -> {
+                            drainScheduled = false;
+                            installFinishedBuilds();
+                            scheduleDrain();
+                        });
+    }
+
+    /** The shard of {@code key} (the current key), loading it from state; null if it has none. */
+    private Shard shard(int key) throws Exception {
+        Shard shard = shards.get(key);
+        if (shard != null) {
+            return shard;
+        }
+        SegmentManifest m = store.manifest();
+        if (m == null || m.dimension() == 0) {
+            return null;
+        }
+        ShardSegments segments = store.load(m, spec(key, m.dimension()), settings.memoryTier());
+        metrics.segmentLoads.inc(m.segments().size());
+        return register(key, segments, m);
+    }
+
+    /** The shard of an upsert's key (the current key), created if it holds no vector yet. */
+    private Shard shardForWrite(int key, VectorOp op) throws Exception {
+        Shard shard = shard(key);
+        if (shard != null) {
+            return shard;
+        }
+        int dimension = op.vector.length;
+        ShardSegments segments = new ShardSegments(spec(key, dimension), settings.memoryTier());
+        return register(key, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0));
+    }
+
+    private Shard register(int key, ShardSegments segments, SegmentManifest manifest) {
+        int number = shardOfKey.getOrDefault(key, key);
+        Shard shard = new Shard(key, number, segments, metrics.shard(number));
+        shard.manifest = manifest;
+        shard.stats.update(segments, true);
+        shards.put(key, shard);
+        metrics.shardLoads.inc();
+        return shard;
+    }
+
+    private SegmentSpec spec(int key, int dimension) {
+        return new SegmentSpec(
+                settings.type(),
+                cfg.metric(),
+                dimension,
+                settings.hnswM(),
+                settings.hnswEfConstruction(),
+                settings.ivfNlist(),
+                settings.ivfPqM(),
+                TRAIN_ITERATIONS,
+                BUILD_SEED + shardOfKey.getOrDefault(key, key));
+    }
+
+    private void writeManifest(Shard shard, SegmentManifest m) throws Exception {
+        store.putManifest(m);
+        shard.manifest = m;
+    }
+
+    // Package-private views for tests (task thread).
+
+    long graphBuilds() {
+        return metrics.graphBuilds.getCount();
+    }
+
+    long segmentLoads() {
+        return metrics.segmentLoads.getCount();
+    }
+
+    long shardLoads() {
+        return metrics.shardLoads.getCount();
+    }
+
+    long buildFailures() {
+        return metrics.buildFailures.getCount();
+    }
+
+    int buildsInFlight() {
+        return builds.inFlight();
+    }
+
+    /** Computed now, unlike the gauge, which refreshes on writes at most every few seconds. */
+    long memoryBytes() {
+        return shards.values().stream().mapToLong(s -> s.segments.memoryBytes()).sum();
+    }
+
+    long liveVectors() {
+        return metrics.liveVectors();
+    }
+
+    long sealedSegments() {
+        return metrics.sealedSegments();
+    }
+
+    /**
+     * A loaded shard: its segments, a copy of its persisted manifest, its build in flight and its
+     * retry back-off after failed builds.
+     */
+    private static final class Shard {
+        final int key;
+        final int number;
+        final ShardSegments segments;
+        final ShardIndexMetrics.ShardStats stats;
+        SegmentManifest manifest;
+        SegmentBuild building;
+        int failedBuilds;
+        int writesBeforeRetry;
+
+        Shard(int key, int number, ShardSegments segments, ShardIndexMetrics.ShardStats stats) {
+            this.key = key;
+            this.number = number;
+            this.segments = segments;
+            this.stats = stats;
+        }
     }
 
     private record ShardHit(int shardKey, ScoredHit hit) {}

@@ -1,0 +1,120 @@
+package io.vectorstream.operators.index;
+
+import io.vectorstream.state.segment.ShardSegments;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntSupplier;
+import java.util.function.ToLongFunction;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+
+/**
+ * The metrics of one {@link ShardIndexOperator} instance, in group {@code vectorstream}, plus a
+ * {@code shard} group per loaded shard.
+ *
+ * <p>Gauges are read on the metric reporter's thread, and a {@link ShardSegments} is for the task
+ * thread only, so shard gauges read a {@link ShardStats} snapshot that the task thread refreshes
+ * after every change of the shard.
+ */
+final class ShardIndexMetrics {
+
+    final Counter vectorsIndexed;
+    final Counter vectorsDeleted;
+    final Counter shardLoads;
+    final Counter segmentLoads;
+    final Counter graphBuilds;
+    final Counter buildFailures;
+    final Histogram searchLatencyMicros;
+    final Histogram sealMillis;
+    final Histogram compactionMillis;
+
+    private final MetricGroup group;
+    private final Map<Integer, ShardStats> shards = new ConcurrentHashMap<>();
+
+    ShardIndexMetrics(MetricGroup operatorGroup, IntSupplier shardsHeld, IntSupplier inFlight) {
+        group = operatorGroup.addGroup("vectorstream");
+        vectorsIndexed = group.counter("vectorsIndexed");
+        vectorsDeleted = group.counter("vectorsDeleted");
+        shardLoads = group.counter("shardLoads");
+        segmentLoads = group.counter("segmentLoads");
+        graphBuilds = group.counter("graphBuilds");
+        buildFailures = group.counter("buildFailures");
+        searchLatencyMicros =
+                group.histogram("searchLatencyMicros", new DescriptiveStatisticsHistogram(1000));
+        sealMillis = group.histogram("sealMillis", new DescriptiveStatisticsHistogram(100));
+        compactionMillis =
+                group.histogram("compactionMillis", new DescriptiveStatisticsHistogram(100));
+        group.gauge("shardsHeld", shardsHeld::getAsInt);
+        group.gauge("buildsInFlight", inFlight::getAsInt);
+        group.gauge("liveVectors", () -> sum(s -> s.liveVectors));
+        group.gauge("growingVectors", () -> sum(s -> s.growingVectors));
+        group.gauge("sealedSegments", () -> sum(s -> s.sealedSegments));
+        group.gauge("tombstones", () -> sum(s -> s.tombstones));
+        group.gauge("memoryBytes", () -> sum(s -> s.memoryBytes));
+    }
+
+    /** The stats of {@code shard}, registering its gauges the first time. */
+    ShardStats shard(int shard) {
+        return shards.computeIfAbsent(
+                shard,
+                s -> {
+                    ShardStats stats = new ShardStats();
+                    MetricGroup g = group.addGroup("shard", String.valueOf(s));
+                    g.gauge("liveVectors", () -> stats.liveVectors);
+                    g.gauge("sealedSegments", () -> stats.sealedSegments);
+                    g.gauge("memoryBytes", () -> stats.memoryBytes);
+                    return stats;
+                });
+    }
+
+    long liveVectors() {
+        return sum(s -> s.liveVectors);
+    }
+
+    long sealedSegments() {
+        return sum(s -> s.sealedSegments);
+    }
+
+    private long sum(ToLongFunction<ShardStats> f) {
+        long total = 0;
+        for (ShardStats s : shards.values()) {
+            total += f.applyAsLong(s);
+        }
+        return total;
+    }
+
+    /**
+     * What the gauges show of one shard; written by the task thread, read by any. The counts are
+     * refreshed after every change; the memory estimate walks every id of the shard, so writes
+     * refresh it at most every {@link #MEMORY_REFRESH_NANOS}, loads and installs always.
+     */
+    static final class ShardStats {
+        private static final long MEMORY_REFRESH_NANOS = 5_000_000_000L;
+
+        private volatile long liveVectors;
+        private volatile long growingVectors;
+        private volatile long sealedSegments;
+        private volatile long tombstones;
+        private volatile long memoryBytes;
+        private long memoryRefreshedAt;
+        private boolean memoryKnown;
+
+        /**
+         * @param segmentsChanged whether segments were loaded, installed or dropped
+         */
+        void update(ShardSegments shard, boolean segmentsChanged) {
+            liveVectors = shard.liveCount();
+            growingVectors = shard.growingCount();
+            sealedSegments = shard.sealed().size();
+            tombstones = shard.tombstoneCount();
+            long now = System.nanoTime();
+            if (segmentsChanged || !memoryKnown || now - memoryRefreshedAt > MEMORY_REFRESH_NANOS) {
+                memoryBytes = shard.memoryBytes();
+                memoryRefreshedAt = now;
+                memoryKnown = true;
+            }
+        }
+    }
+}
