@@ -105,50 +105,65 @@ public final class VectorStreamJob {
      * back.
      */
     public static void attachKafka(StreamExecutionEnvironment env, Configuration conf) {
-        VectorStreamConfig cfg = VectorStreamConfig.from(conf);
-        String bootstrap = conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS);
-        String group = conf.get(VectorStreamOptions.GROUP_ID);
-        env.setMaxParallelism(cfg.maxParallelism());
+        env.setMaxParallelism(VectorStreamConfig.from(conf).maxParallelism());
+        writeOutputs(pipeline(env, conf, readVectors(env, conf), readQueries(env, conf)), conf);
+    }
 
-        // Vectors: from the beginning on a fresh start (state is rebuilt from the log); a restore
-        // takes its offsets from the checkpoint instead.
-        DataStream<RawMessage> vectors =
-                env.fromSource(
-                                source(
-                                        bootstrap,
-                                        conf.get(VectorStreamOptions.VECTORS_TOPIC),
-                                        group + "-vectors",
-                                        OffsetsInitializer.earliest()),
-                                WatermarkStrategy.noWatermarks(),
-                                "vectors-source")
-                        .uid("vectors-source");
-        // Queries: resume after the last committed offset so a restart without state does not
-        // answer every old query again.
-        DataStream<RawMessage> queries =
-                env.fromSource(
-                                source(
-                                        bootstrap,
-                                        conf.get(VectorStreamOptions.QUERIES_TOPIC),
-                                        group + "-queries",
-                                        OffsetsInitializer.committedOffsets(
-                                                OffsetResetStrategy.EARLIEST)),
-                                WatermarkStrategy.noWatermarks(),
-                                "queries-source")
-                        .uid("queries-source")
-                        .setBufferTimeout(0);
+    /**
+     * The vectors topic as a stream: from the beginning on a fresh start (state is rebuilt from the
+     * log); a restore takes its offsets from the checkpoint instead.
+     */
+    public static DataStream<RawMessage> readVectors(
+            StreamExecutionEnvironment env, Configuration conf) {
+        return env.fromSource(
+                        source(
+                                conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS),
+                                conf.get(VectorStreamOptions.VECTORS_TOPIC),
+                                conf.get(VectorStreamOptions.GROUP_ID) + "-vectors",
+                                OffsetsInitializer.earliest()),
+                        WatermarkStrategy.noWatermarks(),
+                        "vectors-source")
+                .uid("vectors-source");
+    }
 
-        String results = conf.get(VectorStreamOptions.RESULTS_TOPIC);
+    /**
+     * The queries topic as a stream: resumes after the last committed offset, so a restart without
+     * state does not answer every old query again.
+     */
+    public static DataStream<RawMessage> readQueries(
+            StreamExecutionEnvironment env, Configuration conf) {
+        return env.fromSource(
+                        source(
+                                conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS),
+                                conf.get(VectorStreamOptions.QUERIES_TOPIC),
+                                conf.get(VectorStreamOptions.GROUP_ID) + "-queries",
+                                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)),
+                        WatermarkStrategy.noWatermarks(),
+                        "queries-source")
+                .uid("queries-source")
+                .setBufferTimeout(0);
+    }
+
+    /** {@link #buildPipeline} with the settings, results topic and reply topics of {@code conf}. */
+    public static Outputs pipeline(
+            StreamExecutionEnvironment env,
+            Configuration conf,
+            DataStream<RawMessage> vectors,
+            DataStream<RawMessage> queries) {
         Properties admin = new Properties();
-        admin.setProperty("bootstrap.servers", bootstrap);
-        Outputs out =
-                buildPipeline(
-                        vectors,
-                        queries,
-                        cfg,
-                        results,
-                        ReplyTopics.inKafka(admin),
-                        env.getParallelism());
+        admin.setProperty("bootstrap.servers", conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS));
+        return buildPipeline(
+                vectors,
+                queries,
+                VectorStreamConfig.from(conf),
+                conf.get(VectorStreamOptions.RESULTS_TOPIC),
+                ReplyTopics.inKafka(admin),
+                env.getParallelism());
+    }
 
+    /** Writes answers to their reply topics and dead letters to the DLQ topic of {@code conf}. */
+    public static void writeOutputs(Outputs out, Configuration conf) {
+        String bootstrap = conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS);
         out.answers()
                 .sinkTo(
                         KafkaSink.<Answer>builder()
