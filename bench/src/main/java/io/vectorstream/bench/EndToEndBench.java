@@ -112,9 +112,8 @@ public final class EndToEndBench {
             long acked = System.nanoTime();
             // The index operator's own counter, read through Flink's REST API: querying for the
             // count would itself cost a full scan and slow the ingest being measured.
-            IndexedCounter indexed =
-                    new IndexedCounter(restPort, system.job().getJobID().toHexString());
-            while (indexed.get() < n) {
+            JobMetrics metrics = new JobMetrics(restPort, system.job().getJobID().toHexString());
+            while (metrics.sum("vectorsIndexed") < n) {
                 Thread.sleep(50);
             }
             long searchable = System.nanoTime();

@@ -7,46 +7,96 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
-/** Reads the sum of the index operator's {@code vectorsIndexed} counter from Flink's REST API. */
-final class IndexedCounter {
+/**
+ * Reads the index operator's metrics (summed over its subtasks) and the checkpoint history of a job
+ * from Flink's REST API, so a benchmark can watch the job without querying it (a query for a count
+ * would itself cost a full scan and disturb what is measured).
+ */
+public final class JobMetrics {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final String base;
-    private String metricUrl;
+    private final Map<String, String> metricIds = new HashMap<>();
+    private String vertexUrl;
 
-    IndexedCounter(int restPort, String jobId) {
+    public JobMetrics(int restPort, String jobId) {
         this.base = "http://localhost:" + restPort + "/jobs/" + jobId;
     }
 
-    /** Vectors indexed so far (upserts applied), as last reported by the task managers. */
-    long get() throws IOException, InterruptedException {
-        if (metricUrl == null) {
-            metricUrl = resolve();
-            if (metricUrl == null) {
-                return 0; // not reported yet
-            }
+    /**
+     * The sum over the index subtasks of metric {@code vectorstream.<name>}, as last reported by
+     * the task managers; 0 before it is first reported.
+     */
+    public long sum(String name) throws IOException, InterruptedException {
+        String id = metricId(name);
+        if (id == null) {
+            return 0;
         }
-        JsonNode sums = get(metricUrl);
+        JsonNode sums = get(vertexUrl + "?agg=sum&get=" + id);
         return sums.isArray() && sums.size() > 0 ? sums.get(0).path("sum").asLong() : 0;
     }
 
-    private String resolve() throws IOException, InterruptedException {
-        for (JsonNode vertex : get(base).path("vertices")) {
-            if (!vertex.path("name").asText().contains("shard-index")) {
-                continue;
-            }
-            String vertexUrl =
-                    base + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
-            for (JsonNode metric : get(vertexUrl)) {
-                String id = metric.path("id").asText();
-                if (id.endsWith("vectorstream.vectorsIndexed")) {
-                    return vertexUrl + "?agg=sum&get=" + id;
-                }
+    /** Completed checkpoints, oldest first, from the job's checkpoint history. */
+    public List<Checkpoint> checkpoints() throws IOException, InterruptedException {
+        List<Checkpoint> out = new ArrayList<>();
+        for (JsonNode c : get(base + "/checkpoints").path("history")) {
+            if ("COMPLETED".equals(c.path("status").asText())) {
+                out.add(
+                        new Checkpoint(
+                                c.path("id").asLong(),
+                                c.path("checkpointed_size").asLong(),
+                                c.path("state_size").asLong(),
+                                c.path("end_to_end_duration").asLong()));
             }
         }
-        return null;
+        out.sort((a, b) -> Long.compare(a.id(), b.id()));
+        return out;
+    }
+
+    /** Id of the newest completed checkpoint, or -1. */
+    public long latestCheckpoint() throws IOException, InterruptedException {
+        JsonNode latest = get(base + "/checkpoints").path("latest").path("completed");
+        return latest.isMissingNode() || latest.isNull() ? -1 : latest.path("id").asLong(-1);
+    }
+
+    /**
+     * One completed checkpoint.
+     *
+     * @param checkpointedSize bytes uploaded by this checkpoint (incremental)
+     * @param stateSize bytes of the whole state it refers to
+     */
+    public record Checkpoint(long id, long checkpointedSize, long stateSize, long durationMs) {}
+
+    private String metricId(String name) throws IOException, InterruptedException {
+        String id = metricIds.get(name);
+        if (id != null) {
+            return id;
+        }
+        if (vertexUrl == null) {
+            for (JsonNode vertex : get(base).path("vertices")) {
+                if (vertex.path("name").asText().contains("shard-index")) {
+                    vertexUrl =
+                            base + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+                }
+            }
+            if (vertexUrl == null) {
+                return null;
+            }
+        }
+        for (JsonNode metric : get(vertexUrl)) {
+            String candidate = metric.path("id").asText();
+            if (candidate.endsWith("vectorstream." + name)) {
+                metricIds.put(name, candidate);
+                return candidate;
+            }
+        }
+        return null; // not reported yet
     }
 
     private JsonNode get(String url) throws IOException, InterruptedException {
