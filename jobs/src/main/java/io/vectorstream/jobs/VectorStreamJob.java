@@ -18,6 +18,7 @@ import io.vectorstream.schema.DeadLetter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -57,6 +58,29 @@ public final class VectorStreamJob {
             String resultsTopic,
             ReplyTopics replyTopics,
             int indexParallelism) {
+        return buildPipeline(
+                vectors,
+                queries,
+                cfg,
+                resultsTopic,
+                replyTopics,
+                indexParallelism,
+                UnaryOperator.identity());
+    }
+
+    /**
+     * As {@link #buildPipeline(DataStream, DataStream, VectorStreamConfig, String, ReplyTopics,
+     * int)}, with {@code toMerger} applied to the index instances' partial answers on their way to
+     * the merger; tests put an operator there that holds back one instance.
+     */
+    static Outputs buildPipeline(
+            DataStream<RawMessage> vectors,
+            DataStream<RawMessage> queries,
+            VectorStreamConfig cfg,
+            String resultsTopic,
+            ReplyTopics replyTopics,
+            int indexParallelism,
+            UnaryOperator<DataStream<PartialResult>> toMerger) {
         // One gatekeeper for both topics: it owns the collection's dimension (see its docs).
         // Queries are single records someone waits for, so its buffers flush within 1 ms.
         SingleOutputStreamOperator<VectorOp> ops =
@@ -84,7 +108,7 @@ public final class VectorStreamJob {
         SingleOutputStreamOperator<Answer> merged =
                 validQueries
                         .keyBy(q -> q.queryId, Types.STRING)
-                        .connect(partials.keyBy(p -> p.queryId, Types.STRING))
+                        .connect(toMerger.apply(partials).keyBy(p -> p.queryId, Types.STRING))
                         .process(
                                 new TopKMerger(
                                         cfg.metric(),

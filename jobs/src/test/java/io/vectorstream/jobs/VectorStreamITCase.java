@@ -8,6 +8,7 @@ import io.vectorstream.jobs.local.EmbeddedKafka;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.Op;
+import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
 import io.vectorstream.schema.codec.FloatVectors;
@@ -291,6 +292,54 @@ class VectorStreamITCase {
         assertThat(client.query(after, 5).get(30, TimeUnit.SECONDS).getHits())
                 .extracting(Hit::getId)
                 .containsExactlyElementsOf(bruteForce(after, 5));
+    }
+
+    @Test
+    @Order(5)
+    void perQueryKnobsAndHitVectorsWorkEndToEnd() throws Exception {
+        float[] query = randomVector();
+        QueryRequest tuned =
+                QueryRequest.newBuilder()
+                        .setQueryId(UUID.randomUUID().toString())
+                        .setVector(FloatVectors.toBytes(query))
+                        .setK(5)
+                        .setIncludeMetadata(false)
+                        .setIncludeVectors(true)
+                        .setEf(200)
+                        .setNprobe(4)
+                        .setRerank(0)
+                        .build();
+        QueryResponse r = client.query(tuned).get(30, TimeUnit.SECONDS);
+        assertThat(r.getError()).isNull();
+        assertThat(r.getHits())
+                .extracting(Hit::getId)
+                .containsExactlyElementsOf(bruteForce(query, 5));
+        for (Hit h : r.getHits()) {
+            // Under cosine the job stores unit vectors: the hit's vector is the published one,
+            // normalised.
+            float[] published = live.get(h.getId());
+            double norm = Math.sqrt(normSquared(published));
+            float[] returned = FloatVectors.fromBytes(h.getVector());
+            assertThat(returned).hasSize(DIM);
+            for (int i = 0; i < DIM; i++) {
+                assertThat(returned[i]).isCloseTo((float) (published[i] / norm), within(1e-5f));
+            }
+            assertThat(h.getMetadata()).isEmpty();
+        }
+
+        QueryResponse tooWide =
+                client.query(QueryRequest.newBuilder(tuned).setQueryId("wide").setEf(5000).build())
+                        .get(30, TimeUnit.SECONDS);
+        assertThat(tooWide.getError().getCode()).isEqualTo("EF_TOO_LARGE");
+        assertThat(tooWide.getError().getMessage()).contains("vectorstream.query.max-ef=4096");
+    }
+
+    private static double normSquared(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        return s;
     }
 
     // ------------------------------------------------------------------------------ helpers

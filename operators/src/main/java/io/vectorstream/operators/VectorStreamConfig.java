@@ -20,8 +20,12 @@ public record VectorStreamConfig(
         int maxK,
         long defaultTimeoutMs,
         long maxTimeoutMs,
+        int maxEf,
+        int maxNprobe,
+        int maxRerank,
         int maxRecordBytes,
         int maxIdBytes,
+        int maxFilterBytes,
         IndexSettings index)
         implements Serializable {
 
@@ -47,8 +51,15 @@ public record VectorStreamConfig(
         check(
                 defaultTimeoutMs >= 1 && defaultTimeoutMs <= maxTimeoutMs,
                 "query.default-timeout must be positive and at most query.max-timeout");
+        check(maxEf >= 1, "query.max-ef must be at least 1, got " + maxEf);
+        check(maxNprobe >= 1, "query.max-nprobe must be at least 1, got " + maxNprobe);
+        check(maxRerank >= 0, "query.max-rerank must not be negative, got " + maxRerank);
         check(maxRecordBytes >= 64, "limits.max-record-bytes must be at least 64");
         check(maxIdBytes >= 1, "limits.max-id-bytes must be at least 1");
+        check(
+                maxFilterBytes >= 2,
+                "limits.max-filter-bytes must be at least 2 (the size of {}), got "
+                        + maxFilterBytes);
         check(index != null, "index settings are missing");
         check(
                 dimension == 0
@@ -72,8 +83,12 @@ public record VectorStreamConfig(
                 conf.get(VectorStreamOptions.MAX_K),
                 conf.get(VectorStreamOptions.DEFAULT_TIMEOUT).toMillis(),
                 conf.get(VectorStreamOptions.MAX_TIMEOUT).toMillis(),
+                conf.get(VectorStreamOptions.MAX_EF),
+                conf.get(VectorStreamOptions.MAX_NPROBE),
+                conf.get(VectorStreamOptions.MAX_RERANK),
                 conf.get(VectorStreamOptions.MAX_RECORD_BYTES),
                 conf.get(VectorStreamOptions.MAX_ID_BYTES),
+                conf.get(VectorStreamOptions.MAX_FILTER_BYTES),
                 IndexSettings.from(conf));
     }
 

@@ -106,6 +106,30 @@ public final class VectorStreamOptions {
                     .defaultValue(Duration.ofSeconds(60))
                     .withDescription("Largest timeoutMs a query may ask for.");
 
+    public static final ConfigOption<Integer> MAX_EF =
+            key("vectorstream.query.max-ef")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription(
+                            "Largest HNSW beam width (ef) a query may ask for; bounds the work of"
+                                    + " one query on every HNSW segment.");
+
+    public static final ConfigOption<Integer> MAX_NPROBE =
+            key("vectorstream.query.max-nprobe")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription(
+                            "Largest number of IVF lists (nprobe) a query may ask to scan per"
+                                    + " segment.");
+
+    public static final ConfigOption<Integer> MAX_RERANK =
+            key("vectorstream.query.max-rerank")
+                    .intType()
+                    .defaultValue(10_000)
+                    .withDescription(
+                            "Largest number of IVF-PQ candidates per segment a query may ask to"
+                                    + " rescore with full vectors (rerank).");
+
     public static final ConfigOption<Integer> MAX_RECORD_BYTES =
             key("vectorstream.limits.max-record-bytes")
                     .intType()
@@ -119,6 +143,14 @@ public final class VectorStreamOptions {
                     .intType()
                     .defaultValue(512)
                     .withDescription("Longest accepted vector or query id, in UTF-8 bytes.");
+
+    public static final ConfigOption<Integer> MAX_FILTER_BYTES =
+            key("vectorstream.limits.max-filter-bytes")
+                    .intType()
+                    .defaultValue(16_384)
+                    .withDescription(
+                            "Longest accepted query filter (its JSON text), in UTF-8 bytes. A"
+                                    + " filter also has at most 256 terms.");
 
     public static final ConfigOption<String> INDEX_TYPE =
             key("vectorstream.index.type")

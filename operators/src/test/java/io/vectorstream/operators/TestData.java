@@ -23,7 +23,8 @@ public final class TestData {
     public static VectorStreamConfig config(
             int dim, Metric metric, VectorStreamConfig.IndexSettings index) {
         return new VectorStreamConfig(
-                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 4096, 64, index);
+                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 512, 64, 1000, 4096, 64, 16_384,
+                index);
     }
 
     public static float[] randomVector(Random rnd, int dim) {

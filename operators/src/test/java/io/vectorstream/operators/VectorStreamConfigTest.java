@@ -65,6 +65,23 @@ class VectorStreamConfigTest {
     }
 
     @Test
+    void queryKnobCapsHaveDefaultsAndMustBeUsable() {
+        VectorStreamConfig cfg = VectorStreamConfig.from(new Configuration());
+        assertThat(cfg.maxEf()).isEqualTo(4096);
+        assertThat(cfg.maxNprobe()).isEqualTo(4096);
+        assertThat(cfg.maxRerank()).isEqualTo(10_000);
+
+        Configuration conf = new Configuration();
+        conf.setString("vectorstream.query.max-ef", "0");
+        assertThatThrownBy(() -> VectorStreamConfig.from(conf))
+                .hasMessageContaining("query.max-ef must be at least 1, got 0");
+        Configuration rerank = new Configuration();
+        rerank.set(VectorStreamOptions.MAX_RERANK, -1);
+        assertThatThrownBy(() -> VectorStreamConfig.from(rerank))
+                .hasMessageContaining("query.max-rerank must not be negative");
+    }
+
+    @Test
     void rejectsAnEmptySealSize() {
         Configuration conf = new Configuration();
         conf.set(VectorStreamOptions.SEAL_SIZE, 0);

@@ -98,7 +98,7 @@ final class StandaloneSegments {
             view.restoreSealed(s.withTier(tier));
         }
         for (int i = 0; i < built.growingIds().size(); i++) {
-            view.restoreGrowing(built.growingIds().get(i), built.growingVectors().get(i), i);
+            view.restoreGrowing(built.growingIds().get(i), built.growingVectors().get(i), null, i);
         }
         return view;
     }

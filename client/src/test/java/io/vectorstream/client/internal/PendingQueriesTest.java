@@ -194,7 +194,7 @@ class PendingQueriesTest {
     private static QueryResponse response(String queryId) {
         return QueryResponse.newBuilder()
                 .setQueryId(queryId)
-                .setHits(List.of(new Hit("hit-of-" + queryId, 0.5f, Map.of())))
+                .setHits(List.of(new Hit("hit-of-" + queryId, 0.5f, Map.of(), null)))
                 .setShardsAnswered(1)
                 .setShardsExpected(1)
                 .setComplete(true)

@@ -36,6 +36,16 @@ final class QueryCommand implements Command {
                             + " S)",
                     "  --k K             number of neighbours (default 10)",
                     "  --timeout-ms T    how long to wait for the answer (default 5000)",
+                    "  --ef E            HNSW beam width for this query (default: the job's"
+                            + " index.hnsw.ef-search)",
+                    "  --nprobe N        IVF lists scanned per segment (default: the job's"
+                            + " index.ivf.nprobe)",
+                    "  --rerank R        IVF-PQ candidates rescored with full vectors, 0 for none"
+                            + " (default: the job's index.ivf.rerank)",
+                    "  --filter JSON     metadata filter, a JSON object sent as it is, e.g."
+                            + " '{\"lang\":\"en\"}'",
+                    "  --include-vectors return each hit's stored vector (printed under the hit,"
+                            + " in --vector form)",
                     "  --reply-topic R   topic the answer is written to (default results)",
                     "  --json            print the answer as JSON (the wire form) instead of a"
                             + " table",
@@ -60,12 +70,22 @@ final class QueryCommand implements Command {
 
     @Override
     public Set<String> valueOptions() {
-        return Set.of("vector", "dim", "seed", "k", "timeout-ms", "reply-topic");
+        return Set.of(
+                "vector",
+                "dim",
+                "seed",
+                "k",
+                "timeout-ms",
+                "reply-topic",
+                "ef",
+                "nprobe",
+                "rerank",
+                "filter");
     }
 
     @Override
     public Set<String> flags() {
-        return Set.of("random", "json");
+        return Set.of("random", "json", "include-vectors");
     }
 
     @Override
@@ -100,13 +120,31 @@ final class QueryCommand implements Command {
         }
         int k = args.intValue("k", 10, 1, Integer.MAX_VALUE);
         Duration timeout = Duration.ofMillis(args.longValue("timeout-ms", 5000, 1, Long.MAX_VALUE));
-        QueryRequest request =
+        QueryRequest.Builder request =
                 QueryRequest.newBuilder()
                         .setQueryId(UUID.randomUUID().toString())
                         .setCollection(common.collection())
                         .setVector(FloatVectors.toBytes(vector))
                         .setK(k)
-                        .build();
+                        .setIncludeVectors(args.flag("include-vectors"));
+        // Checked only for sense here; the job applies its caps (vectorstream.query.max-*).
+        if (args.has("ef")) {
+            request.setEf(args.intValue("ef", 0, 1, Integer.MAX_VALUE));
+        }
+        if (args.has("nprobe")) {
+            request.setNprobe(args.intValue("nprobe", 0, 1, Integer.MAX_VALUE));
+        }
+        if (args.has("rerank")) {
+            request.setRerank(args.intValue("rerank", 0, 0, Integer.MAX_VALUE));
+        }
+        if (args.has("filter")) {
+            String filter = args.string("filter", "").trim();
+            if (filter.isEmpty()) {
+                throw new UsageException(
+                        "--filter needs a JSON object, e.g. --filter '{\"lang\":\"en\"}'");
+            }
+            request.setFilter(filter);
+        }
         VectorStreamClient.Builder builder = common.clientBuilder();
         if (args.has("reply-topic")) {
             builder.replyTopic(args.string("reply-topic", null));
@@ -118,7 +156,7 @@ final class QueryCommand implements Command {
             throw new UsageException(e.getMessage(), e);
         }
         try (client) {
-            return query(client, request, timeout, args.flag("json"), out, err);
+            return query(client, request.build(), timeout, args.flag("json"), out, err);
         }
     }
 
@@ -181,6 +219,10 @@ final class QueryCommand implements Command {
                         h.getId(),
                         String.format(Locale.ROOT, "%.6f", h.getScore()),
                         metadata(h.getMetadata()));
+                if (h.getVector() != null) {
+                    out.println(
+                            "      vector " + vectorText(FloatVectors.fromBytes(h.getVector())));
+                }
             }
             if (r.getHits().isEmpty()) {
                 out.println("(no hits)");
@@ -195,6 +237,18 @@ final class QueryCommand implements Command {
                 r.getComplete(),
                 r.getTookMs(),
                 roundTripMs);
+    }
+
+    /** The vector as {@code --vector} takes it, so it can be pasted into the next query. */
+    static String vectorText(float[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append(v[i]);
+        }
+        return sb.toString();
     }
 
     private static String metadata(Map<String, String> m) {

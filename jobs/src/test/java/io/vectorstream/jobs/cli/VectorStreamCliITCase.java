@@ -8,6 +8,7 @@ import io.vectorstream.jobs.local.EmbeddedKafka;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.Op;
+import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
 import io.vectorstream.schema.codec.FloatVectors;
@@ -235,6 +236,70 @@ class VectorStreamCliITCase {
         assertThat(r.getHits()).hasSize(1);
         assertThat(r.getHits().get(0).getScore())
                 .isEqualTo(ProduceCommand.randomUnitVector(new Random(1), 4)[0]);
+    }
+
+    @Test
+    void querySendsTheSearchKnobsAndFilterAndPrintsHitVectors() {
+        CliRun run =
+                CliRun.of(
+                        "query",
+                        "--vector",
+                        "0.5,-1.25",
+                        "--ef",
+                        "200",
+                        "--nprobe",
+                        "12",
+                        "--rerank",
+                        "0",
+                        "--filter",
+                        "{\"lang\":{\"$in\":[\"en\",\"de\"]}}",
+                        "--include-vectors",
+                        "--collection",
+                        "knobs",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        // The fake returns the query's own vector when asked for vectors.
+        assertThat(run.out()).containsPattern("(?m)^\\s+vector 0\\.5,-1\\.25$");
+        QueryRequest sent =
+                server.requests().stream()
+                        .map(r -> PayloadCodec.decodeQueryRequest(r.value()))
+                        .filter(q -> q.getCollection().equals("knobs"))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(sent.getEf()).isEqualTo(200);
+        assertThat(sent.getNprobe()).isEqualTo(12);
+        assertThat(sent.getRerank()).isZero();
+        assertThat(sent.getFilter()).isEqualTo("{\"lang\":{\"$in\":[\"en\",\"de\"]}}");
+        assertThat(sent.getIncludeVectors()).isTrue();
+    }
+
+    @Test
+    void queryWithoutKnobsLeavesThemToTheJob() {
+        CliRun run =
+                CliRun.of(
+                        "query",
+                        "--vector",
+                        "1,2",
+                        "--collection",
+                        "defaults",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).doesNotContain("vector ");
+        QueryRequest sent =
+                server.requests().stream()
+                        .map(r -> PayloadCodec.decodeQueryRequest(r.value()))
+                        .filter(q -> q.getCollection().equals("defaults"))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(sent.getEf()).isNull();
+        assertThat(sent.getNprobe()).isNull();
+        assertThat(sent.getRerank()).isNull();
+        assertThat(sent.getFilter()).isNull();
+        assertThat(sent.getIncludeVectors()).isFalse();
     }
 
     @Test

@@ -53,6 +53,13 @@ class VectorStreamCliTest {
     }
 
     @Test
+    void queryHelpListsTheSearchKnobs() {
+        assertThat(CliRun.of("query", "--help").out())
+                .contains(
+                        "--ef E", "--nprobe N", "--rerank R", "--filter JSON", "--include-vectors");
+    }
+
+    @Test
     void usageErrorsSayWhatIsWrongAndExitWithOne() {
         assertUsageError(new String[] {"produce"}, "give exactly one of --random N or --file F");
         assertUsageError(
@@ -77,6 +84,20 @@ class VectorStreamCliTest {
         assertUsageError(
                 new String[] {"query", "--vector", "1", "--kk", "3"}, "'query' has no option --kk");
         assertUsageError(new String[] {"query", "--vector"}, "--vector needs a value");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--ef", "0"}, "--ef must be between 1 and");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--nprobe", "many"},
+                "--nprobe must be a whole number, not 'many'");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--rerank", "-1"},
+                "--rerank must be between 0 and");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--filter", " "},
+                "--filter needs a JSON object");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--include-vectors=yes"},
+                "--include-vectors takes no value");
         assertUsageError(new String[] {"delete"}, "give at least one id to delete");
         assertUsageError(
                 new String[] {"delete", "a", "--format", "xml"},

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,15 +41,18 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <p>Every request is answered on its {@code reply-to} topic (default {@code results}) with its
  * {@code correlation-id} echoed, in the request's wire form. The answer has one hit whose id is the
  * query id and whose score is the query vector's first component, so a test can tell whose answer
- * it got. Before each real answer it writes a decoy: an answer with the same query id but another
- * correlation id and a hit named {@code decoy}, as another client's answer would look. The mode is
- * chosen by the query id's prefix or, for tools that make their own ids, by the collection name:
+ * it got; a query with {@code includeVectors} gets its own vector back as the hit's vector. Before
+ * each real answer it writes a decoy: an answer with the same query id but another correlation id
+ * and a hit named {@code decoy}, as another client's answer would look. The mode is chosen by the
+ * query id's prefix or, for tools that make their own ids, by the collection name:
  *
  * <ul>
  *   <li>{@code silent}: never answered
  *   <li>{@code twice}: answered twice (at-least-once redelivery)
  *   <li>{@code noheader}: answered without the correlation-id header
  *   <li>{@code reject}: answered with error WRONG_DIMENSION
+ *   <li>{@code held}: answered only after {@link #releaseHeld()}, all at once, so a test can have
+ *       many queries in flight together
  * </ul>
  *
  * Each poll's batch is answered in reverse order, so answers do not come back in request order.
@@ -58,7 +62,8 @@ public final class FakeQueryServer implements AutoCloseable {
     /** Shards the fake pretends to have; answers say {@code 2/2}. */
     public static final int SHARDS = 2;
 
-    private static final List<String> MODES = List.of("silent", "twice", "noheader", "reject");
+    private static final List<String> MODES =
+            List.of("silent", "twice", "noheader", "reject", "held");
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final KafkaProducer<byte[], byte[]> producer;
@@ -66,6 +71,10 @@ public final class FakeQueryServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<ConsumerRecord<byte[], byte[]>> requests =
             new ConcurrentLinkedQueue<>();
     private final AtomicInteger answersSent = new AtomicInteger();
+    private final AtomicInteger heldCount = new AtomicInteger();
+    private final AtomicBoolean releaseHeld = new AtomicBoolean();
+    // Server thread only.
+    private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
     private volatile boolean running = true;
     private volatile Throwable failure;
 
@@ -107,6 +116,16 @@ public final class FakeQueryServer implements AutoCloseable {
         return answersSent.get();
     }
 
+    /** {@code held-*} requests read and not answered yet. */
+    public int heldRequests() {
+        return heldCount.get();
+    }
+
+    /** Answers every held request, last first, and stops holding new ones. */
+    public void releaseHeld() {
+        releaseHeld.set(true);
+    }
+
     /** The error that stopped the server, if any; tests check it to fail clearly. */
     public Throwable failure() {
         return failure;
@@ -122,6 +141,14 @@ public final class FakeQueryServer implements AutoCloseable {
                     requests.add(r);
                     answer(r);
                 }
+                if (releaseHeld.get() && !held.isEmpty()) {
+                    Collections.reverse(held);
+                    for (ConsumerRecord<byte[], byte[]> r : held) {
+                        reply(r);
+                    }
+                    held.clear();
+                    heldCount.set(0);
+                }
                 producer.flush();
             }
         } catch (WakeupException e) {
@@ -132,6 +159,17 @@ public final class FakeQueryServer implements AutoCloseable {
     }
 
     private void answer(ConsumerRecord<byte[], byte[]> r) {
+        QueryRequest q = PayloadCodec.decodeQueryRequest(r.value());
+        String mode = mode(q);
+        if (mode.equals("held") && !releaseHeld.get()) {
+            held.add(r);
+            heldCount.incrementAndGet();
+            return;
+        }
+        reply(r);
+    }
+
+    private void reply(ConsumerRecord<byte[], byte[]> r) {
         QueryRequest q = PayloadCodec.decodeQueryRequest(r.value());
         WireFormat format = WireFormat.detect(r.value());
         String mode = mode(q);
@@ -147,7 +185,7 @@ public final class FakeQueryServer implements AutoCloseable {
 
         QueryResponse decoy =
                 QueryResponse.newBuilder(response(q))
-                        .setHits(List.of(new Hit("decoy", -1f, Map.of())))
+                        .setHits(List.of(new Hit("decoy", -1f, Map.of(), null)))
                         .build();
         send(
                 topic,
@@ -194,7 +232,8 @@ public final class FakeQueryServer implements AutoCloseable {
                                 new Hit(
                                         q.getQueryId(),
                                         first,
-                                        Map.of("k", Integer.toString(q.getK())))))
+                                        Map.of("k", Integer.toString(q.getK())),
+                                        q.getIncludeVectors() ? q.getVector() : null)))
                 .setShardsAnswered(SHARDS)
                 .setShardsExpected(SHARDS)
                 .setComplete(true)

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vectorstream.client.QueryRejectedException;
 import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.Op;
 import io.vectorstream.schema.QueryRequest;
@@ -130,6 +131,59 @@ class VectorStreamClientITCase {
         // 17 of the 50 were answered twice: the duplicates really were sent, and dropped.
         assertThat(server.answersSent() - answersBefore).isEqualTo(n + 17);
         assertThat(client.inFlightQueries()).isZero();
+    }
+
+    @Test
+    void sixtyFourQueriesInFlightTogetherEachGetTheirOwnAnswer() throws Exception {
+        // The fake holds every 'held-' request until all 64 are waiting, then answers them in
+        // reverse order, each preceded by a decoy.
+        int n = 64;
+        List<CompletableFuture<QueryResponse>> answers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            answers.add(client.query(request("held-" + i, new float[] {i, 1f}, 3)));
+        }
+        long deadline = System.nanoTime() + GENEROUS.toNanos();
+        while (server.heldRequests() < n && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(server.heldRequests()).isEqualTo(n);
+        assertThat(client.inFlightQueries()).isEqualTo(n);
+        assertThat(answers).noneMatch(CompletableFuture::isDone);
+
+        server.releaseHeld();
+
+        for (int i = 0; i < n; i++) {
+            QueryResponse r = answers.get(i).get(60, TimeUnit.SECONDS);
+            assertThat(r.getQueryId()).isEqualTo("held-" + i);
+            assertThat(r.getHits()).extracting(Hit::getId).containsExactly("held-" + i);
+            assertThat(r.getHits().get(0).getScore()).isEqualTo((float) i);
+        }
+        assertThat(client.inFlightQueries()).isZero();
+    }
+
+    @Test
+    void searchKnobsFilterAndIncludeVectorsTravelWithTheQuery() throws Exception {
+        QueryRequest tuned =
+                QueryRequest.newBuilder(request("plain-knobs", new float[] {0.5f, -2f}, 4))
+                        .setEf(128)
+                        .setNprobe(8)
+                        .setRerank(0)
+                        .setFilter("{\"lang\":\"en\"}")
+                        .setIncludeVectors(true)
+                        .build();
+
+        QueryResponse r = client.query(tuned).get(60, TimeUnit.SECONDS);
+
+        assertThat(FloatVectors.fromBytes(r.getHits().get(0).getVector()))
+                .as("the fake returns the query's vector when asked for vectors")
+                .containsExactly(0.5f, -2f);
+        QueryRequest sent =
+                server.requests().stream()
+                        .filter(x -> key(x).equals("plain-knobs"))
+                        .map(x -> PayloadCodec.decodeQueryRequest(x.value()))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(sent).isEqualTo(tuned);
     }
 
     @Test

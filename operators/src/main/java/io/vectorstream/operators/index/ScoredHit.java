@@ -12,6 +12,9 @@ public class ScoredHit {
     /** Null unless the query asked for metadata. */
     public Map<String, String> metadata;
 
+    /** The stored (metric-prepared) vector; null unless the query asked for vectors. */
+    public float[] vector;
+
     public ScoredHit() {}
 
     public ScoredHit(String id, float score, Map<String, String> metadata) {

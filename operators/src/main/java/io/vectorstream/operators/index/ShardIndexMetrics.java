@@ -29,6 +29,7 @@ final class ShardIndexMetrics {
     final Histogram searchLatencyMicros;
     final Histogram sealMillis;
     final Histogram compactionMillis;
+    final Histogram installMillis;
 
     private final MetricGroup group;
     private final Map<Integer, ShardStats> shards = new ConcurrentHashMap<>();
@@ -46,6 +47,7 @@ final class ShardIndexMetrics {
         sealMillis = group.histogram("sealMillis", new DescriptiveStatisticsHistogram(100));
         compactionMillis =
                 group.histogram("compactionMillis", new DescriptiveStatisticsHistogram(100));
+        installMillis = group.histogram("installMillis", new DescriptiveStatisticsHistogram(100));
         group.gauge("shardsHeld", shardsHeld::getAsInt);
         group.gauge("buildsInFlight", inFlight::getAsInt);
         group.gauge("liveVectors", () -> sum(s -> s.liveVectors));

@@ -5,6 +5,9 @@ import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.operators.validate.VectorOp;
+import io.vectorstream.state.filter.Filter;
+import io.vectorstream.state.filter.FilterException;
+import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.record.StoredVector;
 import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.segment.CompactionPolicy;
@@ -40,7 +43,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Input 1 is keyed by shard key: upserts and deletes. Input 2 is the broadcast query stream;
  * each query yields exactly one {@link PartialResult} per instance, even with no data, so the
- * merger can count answers.
+ * merger can count answers. A query's metadata filter (checked by the validator) is parsed once per
+ * query and evaluated by every segment from the metadata it keeps in memory, never by reading
+ * candidates from state.
  *
  * <p>Keyed state is the source of truth, per shard (see DESIGN.md, "Shard state: segments"):
  *
@@ -203,12 +208,20 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         .getKeys(SHARD_MANIFEST.getName(), VoidNamespace.INSTANCE)) {
             shardKeys = keys.toList();
         }
-        SearchKnobs knobs =
-                new SearchKnobs(
-                        q.k,
-                        Math.max(settings.hnswEfSearch(), q.k),
-                        settings.ivfNprobe(),
-                        settings.ivfRerank());
+        SearchKnobs knobs = knobs(q);
+        Filter filter = null;
+        if (q.filter != null) {
+            try {
+                filter = FilterParser.parse(q.filter, Integer.MAX_VALUE);
+            } catch (FilterException e) {
+                // The validator rejects bad filters; one here is a bug, not a reason to fail.
+                LOG.warn(
+                        "Query {} has a bad filter; answering no hits: {}",
+                        q.queryId,
+                        e.getMessage());
+                shardKeys = List.of();
+            }
+        }
         VectorSource source = store.vectorSource();
         Comparator<ScoredHit> order = HitOrder.bestFirst(cfg.metric());
         List<ShardHit> candidates = new ArrayList<>();
@@ -219,7 +232,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 // Empty, or a query validated before the first vector fixed the dimension.
                 continue;
             }
-            SearchHits hits = shard.segments.search(q.vector, knobs, source);
+            SearchHits hits = shard.segments.search(q.vector, knobs, source, filter);
             for (int i = 0; i < hits.size(); i++) {
                 candidates.add(
                         new ShardHit(key, new ScoredHit(hits.ids()[i], hits.scores()[i], null)));
@@ -228,10 +241,15 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         candidates.sort((a, b) -> order.compare(a.hit, b.hit));
         List<ScoredHit> best = new ArrayList<>(Math.min(q.k, candidates.size()));
         for (ShardHit c : candidates.subList(0, Math.min(q.k, candidates.size()))) {
-            if (q.includeMetadata) {
+            if (q.includeMetadata || q.includeVectors) {
                 setCurrentKey(c.shardKey);
                 StoredVector stored = store.vector(c.hit.id);
-                c.hit.metadata = stored == null ? Map.of() : stored.metadata();
+                if (q.includeMetadata) {
+                    c.hit.metadata = stored == null ? Map.of() : stored.metadata();
+                }
+                if (q.includeVectors && stored != null) {
+                    c.hit.vector = stored.vector();
+                }
             }
             best.add(c.hit);
         }
@@ -243,6 +261,15 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         p.searchMicros = (System.nanoTime() - start) / 1000;
         metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
+    }
+
+    /** The query's own ef, nprobe and rerank where it sets them, the job's defaults elsewhere. */
+    private SearchKnobs knobs(Query q) {
+        return new SearchKnobs(
+                q.k,
+                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.k),
+                q.nprobe > 0 ? q.nprobe : settings.ivfNprobe(),
+                q.rerank >= 0 ? q.rerank : settings.ivfRerank());
     }
 
     private void upsert(Shard shard, VectorOp op) throws Exception {
@@ -261,7 +288,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                             + "-d vectors");
         }
         long seq = m.nextSeq();
-        store.putTombstones(shard.segments.upsert(op.id, op.vector, seq));
+        store.putTombstones(shard.segments.upsert(op.id, op.vector, op.metadata, seq));
         store.putVector(op.id, new StoredVector(op.vector, op.metadata, op.text));
         store.putGrowing(op.id, seq);
         writeManifest(
@@ -364,6 +391,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         }
         shard.building = null;
         setCurrentKey(shard.key);
+        long installStart = System.nanoTime();
         if (f.failure() != null) {
             LOG.error(
                     "Building segment {} of shard {} ({}) failed after {} ms; the shard keeps"
@@ -413,6 +441,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         m.nextSeq(),
                         shard.segments.liveCount()));
         shard.failedBuilds = 0;
+        // The task thread's share of a build: the pause records and queries see.
+        metrics.installMillis.update((System.nanoTime() - installStart) / 1_000_000);
         metrics.graphBuilds.inc();
         (f.build().isSeal() ? metrics.sealMillis : metrics.compactionMillis).update(f.millis());
         LOG.debug(

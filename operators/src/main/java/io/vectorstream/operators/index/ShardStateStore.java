@@ -171,7 +171,7 @@ final class ShardStateStore {
                 throw new IllegalStateException(
                         "growing vector " + e.getKey() + " has no stored vector");
             }
-            shard.restoreGrowing(e.getKey(), v.vector(), e.getValue());
+            shard.restoreGrowing(e.getKey(), v.vector(), v.metadata(), e.getValue());
         }
         return shard;
     }

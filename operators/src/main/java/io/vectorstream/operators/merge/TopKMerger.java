@@ -6,6 +6,7 @@ import io.vectorstream.operators.index.ScoredHit;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.codec.FloatVectors;
 import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
 import io.vectorstream.state.vector.Metric;
@@ -124,7 +125,10 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
                     new Hit(
                             h.id,
                             h.score,
-                            q.includeMetadata && h.metadata != null ? h.metadata : Map.of()));
+                            q.includeMetadata && h.metadata != null ? h.metadata : Map.of(),
+                            q.includeVectors && h.vector != null
+                                    ? FloatVectors.toBytes(h.vector)
+                                    : null));
         }
         QueryResponse response =
                 QueryResponse.newBuilder()

@@ -11,6 +11,19 @@ public class Query {
 
     public int k;
     public boolean includeMetadata;
+    public boolean includeVectors;
+
+    /** HNSW beam width; 0 = the job's default. */
+    public int ef;
+
+    /** IVF lists scanned per segment; 0 = the job's default. */
+    public int nprobe;
+
+    /** IVF-PQ candidates rescored exactly (0 = none); -1 = the job's default. */
+    public int rerank = -1;
+
+    /** The request's metadata filter (JSON text), checked by the validator; null for none. */
+    public String filter;
 
     /** Processing time at which the job read the query. */
     public long receivedAtMs;

@@ -1,11 +1,13 @@
 package io.vectorstream.operators.validate;
 
 import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.codec.CodecException;
 import io.vectorstream.schema.codec.PayloadCodec;
 import java.io.Serializable;
+import org.apache.flink.configuration.ConfigOption;
 
 /** Decodes and checks one query request into a {@link Query} with its deadline and reply route. */
 final class QueryDecoder implements Serializable {
@@ -56,16 +58,60 @@ final class QueryDecoder implements Serializable {
                             + cfg.maxTimeoutMs()
                             + " ms");
         }
+        Integer ef = r.getEf();
+        Integer nprobe = r.getNprobe();
+        Integer rerank = r.getRerank();
+        checkKnob("ef", ef, 1, cfg.maxEf(), "EF", VectorStreamOptions.MAX_EF);
+        checkKnob("nprobe", nprobe, 1, cfg.maxNprobe(), "NPROBE", VectorStreamOptions.MAX_NPROBE);
+        checkKnob("rerank", rerank, 0, cfg.maxRerank(), "RERANK", VectorStreamOptions.MAX_RERANK);
+        FilterChecks.check(r.getFilter(), cfg);
         Query q = new Query();
         q.queryId = r.getQueryId();
         q.vector = VectorChecks.vector(r.getVector(), dimension, cfg);
         q.k = r.getK();
         q.includeMetadata = r.getIncludeMetadata();
+        q.includeVectors = r.getIncludeVectors();
+        q.ef = ef == null ? 0 : ef;
+        q.nprobe = nprobe == null ? 0 : nprobe;
+        q.rerank = rerank == null ? -1 : rerank;
+        q.filter = r.getFilter();
         q.receivedAtMs = now;
         q.deadlineMs = now + timeout;
         q.replyTo = replyTo;
         q.correlationId = m.correlationId;
         q.jsonReply = json;
         return q;
+    }
+
+    /**
+     * Rejects a search knob outside {@code [min, cap]}: {@code BAD_<CODE>} below, {@code
+     * <CODE>_TOO_LARGE} above, as for k. Absent (null) means the job's default.
+     */
+    private static void checkKnob(
+            String field,
+            Integer value,
+            int min,
+            int cap,
+            String code,
+            ConfigOption<Integer> capOption)
+            throws Rejection {
+        if (value == null) {
+            return;
+        }
+        if (value < min) {
+            throw new Rejection(
+                    "BAD_" + code,
+                    field
+                            + " must be "
+                            + (min == 0 ? "0 or more" : "at least " + min)
+                            + ", got "
+                            + value
+                            + "; leave it out for the job's default");
+        }
+        if (value > cap) {
+            throw new Rejection(
+                    code + "_TOO_LARGE",
+                    field + "=" + value + " exceeds " + capOption.key() + "=" + cap);
+        }
     }
 }

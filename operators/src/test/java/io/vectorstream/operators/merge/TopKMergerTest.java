@@ -7,6 +7,7 @@ import io.vectorstream.operators.index.ScoredHit;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.codec.FloatVectors;
 import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.state.vector.Metric;
 import java.util.List;
@@ -66,6 +67,33 @@ class TopKMergerTest {
         }
     }
 
+    @Test
+    void hitVectorsAreReturnedOnlyWhenTheQueryAskedForThem() throws Exception {
+        try (var h = harness(Metric.DOT)) {
+            Query q = query("with", 2, 1_000);
+            q.includeVectors = true;
+            h.processElement1(q, 1L);
+            h.processElement1(query("without", 2, 1_000), 1L);
+            for (String id : List.of("with", "without")) {
+                h.processElement2(partial(id, 4, hit("a", 2f, 0.5f, -1f)), 1L);
+                h.processElement2(partial(id, 4, hit("b", 1f, 0.25f, 4f)), 1L);
+            }
+
+            List<QueryResponse> answers =
+                    h.extractOutputValues().stream()
+                            .map(a -> PayloadCodec.decodeQueryResponse(a.payload))
+                            .toList();
+            assertThat(answers)
+                    .extracting(QueryResponse::getQueryId)
+                    .containsExactly("with", "without");
+            List<Hit> with = answers.get(0).getHits();
+            assertThat(FloatVectors.fromBytes(with.get(0).getVector())).containsExactly(0.5f, -1f);
+            assertThat(FloatVectors.fromBytes(with.get(1).getVector())).containsExactly(0.25f, 4f);
+            assertThat(answers.get(1).getHits())
+                    .allSatisfy(hit -> assertThat(hit.getVector()).isNull());
+        }
+    }
+
     private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
             harness(Metric m) throws Exception {
         return ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
@@ -103,5 +131,11 @@ class TopKMergerTest {
 
     private static ScoredHit hit(String id, float score) {
         return new ScoredHit(id, score, Map.of());
+    }
+
+    private static ScoredHit hit(String id, float score, float... vector) {
+        ScoredHit h = hit(id, score);
+        h.vector = vector;
+        return h;
     }
 }

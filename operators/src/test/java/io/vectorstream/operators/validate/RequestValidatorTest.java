@@ -182,6 +182,82 @@ class RequestValidatorTest {
     }
 
     @Test
+    void searchKnobsAndIncludeVectorsAreCarriedToTheQuery() throws Exception {
+        try (var h = harness(DIM3)) {
+            h.processElement2(
+                    json(
+                            "queries",
+                            "tuned",
+                            "{\"queryId\":\"tuned\",\"vector\":[1,2,2],\"ef\":512,"
+                                    + "\"nprobe\":64,\"rerank\":0,\"includeVectors\":true}"),
+                    1L);
+            h.processElement2(TestData.query("plain", new float[] {1, 2, 3}, 10), 2L);
+
+            List<Query> queries = side(h, RequestValidator.QUERIES);
+            assertThat(side(h, RequestValidator.REJECTED)).isEmpty();
+            Query tuned = queries.get(0);
+            assertThat(tuned.ef).isEqualTo(512);
+            assertThat(tuned.nprobe).isEqualTo(64);
+            assertThat(tuned.rerank).isZero();
+            assertThat(tuned.includeVectors).isTrue();
+            Query plain = queries.get(1);
+            assertThat(plain.ef).as("job default").isZero();
+            assertThat(plain.nprobe).as("job default").isZero();
+            assertThat(plain.rerank).as("job default").isEqualTo(-1);
+            assertThat(plain.includeVectors).isFalse();
+        }
+    }
+
+    @Test
+    void searchKnobsOutsideTheirRangeOrOverTheirCapAreRejected() throws Exception {
+        // TestData caps: max-ef 512, max-nprobe 64, max-rerank 1000.
+        Map<String, String> knobs = new LinkedHashMap<>();
+        knobs.put("BAD_EF", "\"ef\":0");
+        knobs.put("EF_TOO_LARGE", "\"ef\":513");
+        knobs.put("BAD_NPROBE", "\"nprobe\":-3");
+        knobs.put("NPROBE_TOO_LARGE", "\"nprobe\":65");
+        knobs.put("BAD_RERANK", "\"rerank\":-1");
+        knobs.put("RERANK_TOO_LARGE", "\"rerank\":1001");
+        try (var h = harness(DIM3)) {
+            for (Map.Entry<String, String> e : knobs.entrySet()) {
+                String id = e.getKey();
+                h.processElement2(
+                        json(
+                                "queries",
+                                id,
+                                "{\"queryId\":\""
+                                        + id
+                                        + "\",\"vector\":[1,2,3],"
+                                        + e.getValue()
+                                        + "}"),
+                        1L);
+            }
+
+            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
+            List<QueryResponse> errors =
+                    side(h, RequestValidator.REJECTED).stream()
+                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
+                            .toList();
+            assertThat(errors)
+                    .extracting(r -> r.getError().getCode())
+                    .containsExactlyElementsOf(knobs.keySet());
+            assertThat(errors)
+                    .extracting(QueryResponse::getQueryId)
+                    .isEqualTo(errors.stream().map(r -> r.getError().getCode()).toList());
+            assertThat(errors.get(0).getError().getMessage())
+                    .contains("ef must be at least 1, got 0");
+            assertThat(errors.get(1).getError().getMessage())
+                    .isEqualTo("ef=513 exceeds vectorstream.query.max-ef=512");
+            assertThat(errors.get(3).getError().getMessage())
+                    .isEqualTo("nprobe=65 exceeds vectorstream.query.max-nprobe=64");
+            assertThat(errors.get(4).getError().getMessage())
+                    .contains("rerank must be 0 or more, got -1");
+            assertThat(errors.get(5).getError().getMessage())
+                    .isEqualTo("rerank=1001 exceeds vectorstream.query.max-rerank=1000");
+        }
+    }
+
+    @Test
     void aQueryForAMissingReplyTopicIsAnsweredOnTheResultsTopic() throws Exception {
         try (var h = harness(DIM3)) {
             RawMessage m = TestData.query("q", new float[] {1, 2, 3}, 3);

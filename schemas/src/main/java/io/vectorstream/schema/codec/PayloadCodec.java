@@ -14,6 +14,7 @@ import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
@@ -33,10 +35,23 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>The JSON form mirrors the Avro fields by name; vectors are JSON arrays of numbers there
  * instead of bytes. Decoding failures throw {@link CodecException} with a code and a message that
  * names the offending field. Thread-safe.
+ *
+ * <p>Avro payloads written with an earlier version of a schema stay readable: the decoders know
+ * every earlier version (kept as {@code .avsc} resources under {@value #HISTORY}) and resolve them
+ * to the current one, filling new fields with their defaults.
  */
 public final class PayloadCodec {
 
+    /** Resource folder of the earlier schema versions, {@code <Name>-v<n>.avsc}. */
+    static final String HISTORY = "/io/vectorstream/schema/history/";
+
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final BinaryMessageDecoder<QueryRequest> QUERY_REQUEST_DECODER =
+            withHistory(QueryRequest.createDecoder(null), "QueryRequest-v1.avsc");
+
+    private static final BinaryMessageDecoder<QueryResponse> QUERY_RESPONSE_DECODER =
+            withHistory(QueryResponse.createDecoder(null), "QueryResponse-v1.avsc");
 
     private PayloadCodec() {}
 
@@ -91,7 +106,7 @@ public final class PayloadCodec {
 
     public static QueryRequest decodeQueryRequest(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(QueryRequest.getDecoder(), payload);
+            return decodeAvro(QUERY_REQUEST_DECODER, payload);
         }
         ObjectNode o = parseObject(payload);
         QueryRequest.Builder b = QueryRequest.newBuilder();
@@ -109,16 +124,19 @@ public final class PayloadCodec {
         if (k != null) {
             b.setK(toInt(k, "k"));
         }
-        JsonNode include = o.get("includeMetadata");
-        if (include != null && !include.isNull()) {
-            if (!include.isBoolean()) {
-                throw new CodecException(
-                        "BAD_FIELD", "field 'includeMetadata' must be true or false");
-            }
-            b.setIncludeMetadata(include.booleanValue());
+        Boolean includeMetadata = optionalBoolean(o, "includeMetadata");
+        if (includeMetadata != null) {
+            b.setIncludeMetadata(includeMetadata);
         }
-        Long timeout = optionalLong(o, "timeoutMs");
-        b.setTimeoutMs(timeout == null ? null : toInt(timeout, "timeoutMs"));
+        b.setTimeoutMs(optionalInt(o, "timeoutMs"));
+        b.setFilter(filterText(o.get("filter")));
+        b.setEf(optionalInt(o, "ef"));
+        b.setNprobe(optionalInt(o, "nprobe"));
+        b.setRerank(optionalInt(o, "rerank"));
+        Boolean includeVectors = optionalBoolean(o, "includeVectors");
+        if (includeVectors != null) {
+            b.setIncludeVectors(includeVectors);
+        }
         return b.build();
     }
 
@@ -135,6 +153,19 @@ public final class PayloadCodec {
         if (q.getTimeoutMs() != null) {
             o.put("timeoutMs", q.getTimeoutMs());
         }
+        if (q.getFilter() != null) {
+            o.set("filter", filterNode(q.getFilter()));
+        }
+        if (q.getEf() != null) {
+            o.put("ef", q.getEf());
+        }
+        if (q.getNprobe() != null) {
+            o.put("nprobe", q.getNprobe());
+        }
+        if (q.getRerank() != null) {
+            o.put("rerank", q.getRerank());
+        }
+        o.put("includeVectors", q.getIncludeVectors());
         return writeJson(o);
     }
 
@@ -142,7 +173,7 @@ public final class PayloadCodec {
 
     public static QueryResponse decodeQueryResponse(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(QueryResponse.getDecoder(), payload);
+            return decodeAvro(QUERY_RESPONSE_DECODER, payload);
         }
         ObjectNode o = parseObject(payload);
         QueryResponse.Builder b = QueryResponse.newBuilder();
@@ -159,7 +190,8 @@ public final class PayloadCodec {
                         new Hit(
                                 requiredText(ho, "id", "BAD_FIELD"),
                                 (float) ho.path("score").asDouble(),
-                                stringMap(ho.get("metadata"), "metadata")));
+                                stringMap(ho.get("metadata"), "metadata"),
+                                optionalVector(ho, "vector")));
             }
         }
         b.setHits(hits);
@@ -186,6 +218,9 @@ public final class PayloadCodec {
             ho.put("id", h.getId());
             ho.put("score", h.getScore());
             ho.set("metadata", mapNode(h.getMetadata()));
+            if (h.getVector() != null) {
+                ho.set("vector", floatArray(FloatVectors.fromBytes(h.getVector())));
+            }
         }
         o.put("shardsAnswered", r.getShardsAnswered());
         o.put("shardsExpected", r.getShardsExpected());
@@ -212,6 +247,22 @@ public final class PayloadCodec {
     }
 
     // ---------------------------------------------------------------- plumbing
+
+    private static <T extends SpecificRecord> BinaryMessageDecoder<T> withHistory(
+            BinaryMessageDecoder<T> decoder, String... earlierVersions) {
+        for (String file : earlierVersions) {
+            try (InputStream in = PayloadCodec.class.getResourceAsStream(HISTORY + file)) {
+                if (in == null) {
+                    throw new IllegalStateException("schema resource missing: " + HISTORY + file);
+                }
+                // One parser per file: every version defines the same record names.
+                decoder.addSchema(new Schema.Parser().parse(in));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read " + HISTORY + file, e);
+            }
+        }
+        return decoder;
+    }
 
     private static <T extends SpecificRecord> T decodeAvro(
             BinaryMessageDecoder<T> decoder, byte[] payload) {
@@ -284,6 +335,55 @@ public final class PayloadCodec {
             throw new CodecException("BAD_FIELD", "field '" + field + "' must be an integer");
         }
         return n.longValue();
+    }
+
+    private static Integer optionalInt(ObjectNode o, String field) {
+        Long v = optionalLong(o, field);
+        return v == null ? null : toInt(v, field);
+    }
+
+    private static Boolean optionalBoolean(ObjectNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isBoolean()) {
+            throw new CodecException("BAD_FIELD", "field '" + field + "' must be true or false");
+        }
+        return n.booleanValue();
+    }
+
+    private static ByteBuffer optionalVector(ObjectNode o, String field) {
+        JsonNode n = o.get(field);
+        return n == null || n.isNull() ? null : FloatVectors.toBytes(floats(n, field));
+    }
+
+    /** A filter is a JSON object, or its JSON text in a string; the job parses and checks it. */
+    private static String filterText(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (n.isObject()) {
+            return n.toString();
+        }
+        if (n.isTextual()) {
+            return n.textValue();
+        }
+        throw new CodecException(
+                "BAD_FIELD", "field 'filter' must be a JSON object or a string holding one");
+    }
+
+    /** The filter as a JSON object when its text is one, else as the string it is. */
+    private static JsonNode filterNode(String filter) {
+        try {
+            JsonNode n = JSON.readTree(filter);
+            if (n instanceof ObjectNode) {
+                return n;
+            }
+        } catch (IOException e) {
+            // Not JSON: sent as a string, and the job rejects it with the parser's reason.
+        }
+        return JSON.getNodeFactory().textNode(filter);
     }
 
     private static int toInt(long v, String field) {

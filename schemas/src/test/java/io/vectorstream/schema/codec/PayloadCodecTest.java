@@ -1,5 +1,6 @@
 package io.vectorstream.schema.codec;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,9 +10,16 @@ import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,10 +53,28 @@ class PayloadCodecTest {
         assertThat(PayloadCodec.decodeQueryRequest(PayloadCodec.encode(query, format)))
                 .isEqualTo(query);
 
+        QueryRequest tuned =
+                QueryRequest.newBuilder(query)
+                        .setFilter("{\"lang\":{\"$in\":[\"en\",\"de\"]}}")
+                        .setEf(200)
+                        .setNprobe(4)
+                        .setRerank(0)
+                        .setIncludeVectors(true)
+                        .build();
+        assertThat(PayloadCodec.decodeQueryRequest(PayloadCodec.encode(tuned, format)))
+                .isEqualTo(tuned);
+
         QueryResponse response =
                 QueryResponse.newBuilder()
                         .setQueryId("q")
-                        .setHits(List.of(new Hit("a", 0.25f, Map.of("k", "v"))))
+                        .setHits(
+                                List.of(
+                                        new Hit("a", 0.25f, Map.of("k", "v"), null),
+                                        new Hit(
+                                                "b",
+                                                0.125f,
+                                                Map.of(),
+                                                FloatVectors.toBytes(new float[] {0.5f, -1f}))))
                         .setShardsAnswered(3)
                         .setShardsExpected(8)
                         .setComplete(false)
@@ -70,6 +96,96 @@ class PayloadCodecTest {
         assertThat(q.getK()).isEqualTo(10);
         assertThat(q.getIncludeMetadata()).isTrue();
         assertThat(q.getTimeoutMs()).isNull();
+        assertThat(q.getFilter()).isNull();
+        assertThat(q.getEf()).isNull();
+        assertThat(q.getNprobe()).isNull();
+        assertThat(q.getRerank()).isNull();
+        assertThat(q.getIncludeVectors()).isFalse();
+    }
+
+    @Test
+    void jsonFilterIsAnObjectOrItsTextInAString() {
+        String text = "{\"lang\":\"en\",\"year\":{\"$gte\":2020}}";
+        QueryRequest asObject =
+                PayloadCodec.decodeQueryRequest(
+                        utf8("{\"queryId\":\"q\",\"vector\":[1],\"filter\":" + text + "}"));
+        assertThat(asObject.getFilter()).isEqualTo(text);
+        QueryRequest asString =
+                PayloadCodec.decodeQueryRequest(
+                        utf8(
+                                "{\"queryId\":\"q\",\"vector\":[1],\"filter\":\""
+                                        + text.replace("\"", "\\\"")
+                                        + "\"}"));
+        assertThat(asString.getFilter()).isEqualTo(text);
+
+        String json = new String(PayloadCodec.encode(asString, WireFormat.JSON), UTF_8);
+        assertThat(json).contains("\"filter\":" + text);
+        QueryRequest notJson = QueryRequest.newBuilder(asString).setFilter("lang = en").build();
+        assertThat(new String(PayloadCodec.encode(notJson, WireFormat.JSON), UTF_8))
+                .contains("\"filter\":\"lang = en\"");
+    }
+
+    @Test
+    void jsonHitVectorsAreArraysAndAbsentWhenNotAsked() {
+        QueryResponse r =
+                PayloadCodec.decodeQueryResponse(
+                        utf8(
+                                "{\"queryId\":\"q\",\"hits\":[{\"id\":\"a\",\"score\":1,"
+                                        + "\"vector\":[0.5,2]},{\"id\":\"b\",\"score\":0.5}]}"));
+        assertThat(FloatVectors.fromBytes(r.getHits().get(0).getVector()))
+                .containsExactly(0.5f, 2f);
+        assertThat(r.getHits().get(1).getVector()).isNull();
+        String json = new String(PayloadCodec.encode(r, WireFormat.JSON), UTF_8);
+        assertThat(json).contains("\"vector\":[0.5,2.0]").containsOnlyOnce("\"vector\"");
+    }
+
+    @Test
+    void avroPayloadsOfTheFirstQuerySchemasStillDecode() throws IOException {
+        Schema v1Request = historySchema("QueryRequest-v1.avsc");
+        GenericRecord old = new GenericData.Record(v1Request);
+        old.put("queryId", "old-client");
+        old.put("collection", "default");
+        old.put("vector", FloatVectors.toBytes(new float[] {1f, 2f}));
+        old.put("k", 3);
+        old.put("includeMetadata", false);
+        old.put("timeoutMs", 900);
+        byte[] payload = encodeGeneric(v1Request, old);
+        // The header README listed for QueryRequest before the per-query knobs.
+        assertThat(payload).startsWith(0xC3, 0x01, 0x75, 0x4C, 0x73, 0x7A, 0x24, 0xDB, 0xF2, 0x1F);
+
+        QueryRequest q = PayloadCodec.decodeQueryRequest(payload);
+        assertThat(q.getQueryId()).isEqualTo("old-client");
+        assertThat(FloatVectors.fromBytes(q.getVector())).containsExactly(1f, 2f);
+        assertThat(q.getK()).isEqualTo(3);
+        assertThat(q.getIncludeMetadata()).isFalse();
+        assertThat(q.getTimeoutMs()).isEqualTo(900);
+        assertThat(q.getFilter()).isNull();
+        assertThat(q.getEf()).isNull();
+        assertThat(q.getNprobe()).isNull();
+        assertThat(q.getRerank()).isNull();
+        assertThat(q.getIncludeVectors()).isFalse();
+
+        Schema v1Response = historySchema("QueryResponse-v1.avsc");
+        Schema v1Hit = v1Response.getField("hits").schema().getElementType();
+        GenericRecord hit = new GenericData.Record(v1Hit);
+        hit.put("id", "a");
+        hit.put("score", 0.5f);
+        hit.put("metadata", Map.of("k", "v"));
+        GenericRecord answer = new GenericData.Record(v1Response);
+        answer.put("queryId", "old-client");
+        answer.put("hits", List.of(hit));
+        answer.put("shardsAnswered", 2);
+        answer.put("shardsExpected", 2);
+        answer.put("complete", true);
+        answer.put("error", null);
+        answer.put("tookMs", 4L);
+        byte[] response = encodeGeneric(v1Response, answer);
+        assertThat(response).startsWith(0xC3, 0x01, 0x70, 0x25, 0xA3, 0x59, 0x73, 0xB2, 0xB0, 0xF9);
+
+        QueryResponse r = PayloadCodec.decodeQueryResponse(response);
+        assertThat(r.getHits()).containsExactly(new Hit("a", 0.5f, Map.of("k", "v"), null));
+        assertThat(r.getComplete()).isTrue();
+        assertThat(r.getTookMs()).isEqualTo(4L);
     }
 
     @Test
@@ -100,10 +216,41 @@ class PayloadCodecTest {
                                 PayloadCodec.decodeVectorRecord(
                                         utf8("{\"id\":\"x\",\"op\":\"merge\"}")))
                 .hasMessageContaining("'op'");
+        assertThatThrownBy(
+                        () ->
+                                PayloadCodec.decodeQueryRequest(
+                                        utf8("{\"queryId\":\"q\",\"vector\":[1],\"ef\":\"big\"}")))
+                .hasMessageContaining("'ef'");
+        assertThatThrownBy(
+                        () ->
+                                PayloadCodec.decodeQueryRequest(
+                                        utf8("{\"queryId\":\"q\",\"vector\":[1],\"filter\":[1]}")))
+                .hasMessageContaining("'filter'");
+        assertThatThrownBy(
+                        () ->
+                                PayloadCodec.decodeQueryRequest(
+                                        utf8(
+                                                "{\"queryId\":\"q\",\"vector\":[1],"
+                                                        + "\"includeVectors\":\"yes\"}")))
+                .hasMessageContaining("'includeVectors'");
         byte[] unknownFingerprint = {(byte) 0xC3, 1, 1, 2, 3, 4, 5, 6, 7, 8, 0};
         assertThatThrownBy(() -> PayloadCodec.decodeVectorRecord(unknownFingerprint))
                 .extracting(e -> ((CodecException) e).code())
                 .isEqualTo("UNKNOWN_SCHEMA");
+    }
+
+    private static Schema historySchema(String file) throws IOException {
+        try (InputStream in = PayloadCodec.class.getResourceAsStream(PayloadCodec.HISTORY + file)) {
+            return new Schema.Parser().parse(in);
+        }
+    }
+
+    private static byte[] encodeGeneric(Schema schema, GenericRecord record) throws IOException {
+        ByteBuffer buf =
+                new BinaryMessageEncoder<GenericRecord>(GenericData.get(), schema).encode(record);
+        byte[] out = new byte[buf.remaining()];
+        buf.get(out);
+        return out;
     }
 
     private static byte[] utf8(String s) {

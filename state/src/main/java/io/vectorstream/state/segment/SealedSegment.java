@@ -1,5 +1,7 @@
 package io.vectorstream.state.segment;
 
+import io.vectorstream.state.filter.Attributes;
+import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.hnsw.HnswIndex;
 import io.vectorstream.state.ivf.IvfIndex;
 import io.vectorstream.state.ivf.IvfParams;
@@ -15,23 +17,29 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 
 /**
- * An immutable index over a fixed set of vectors (HNSW, IVF-Flat or IVF-PQ) with its ids; only
- * tombstones change after it is built. Ordinals are positions in the id array given to {@link
- * #build}. The binary form ({@link #write}) never contains tombstones, so a segment's blob is
- * written once and never changes; tombstones are kept and persisted by the caller. Not thread-safe.
+ * An immutable index over a fixed set of vectors (HNSW, IVF-Flat or IVF-PQ) with their ids and
+ * metadata; only tombstones change after it is built. Ordinals are positions in the id array given
+ * to {@link #build}. The binary form ({@link #write}) never contains tombstones, so a segment's
+ * blob is written once and never changes; tombstones are kept and persisted by the caller. Not
+ * thread-safe.
  *
  * <p>The wrapped index is frozen once built: tombstones live in this segment's own bit set and
  * reach the index as an {@link AcceptSet} of the live ordinals, which both indices treat exactly
  * like their own deletes (dead nodes are traversed but never returned; see {@link
  * HnswIndex#search(float[], int, int, AcceptSet)}). So {@link #write} gives the same bytes whenever
  * it is called, kills or not. A segment of zero vectors (a compaction whose inputs had all died)
- * holds no index at all and searches empty. See {@link io.vectorstream.state.segment} for the
- * design.
+ * holds no index at all and searches empty.
+ *
+ * <p>The metadata are kept as {@link Attributes} columns: a filtered search turns the filter into
+ * the exact set of matching live ordinals and hands it to the index as its accept set, whose count
+ * (the filter's selectivity here) lets the index choose between a filtered walk and an exact scan
+ * of the matches. See {@link io.vectorstream.state.segment} for the design.
  */
 public final class SealedSegment {
 
@@ -45,6 +53,7 @@ public final class SealedSegment {
     private final MemoryTier tier;
     private final String[] ids;
     private final Map<String, Integer> ordinals;
+    private final Attributes attributes;
     private final HnswIndex hnsw;
     private final IvfIndex ivf;
     private final BitSet dead;
@@ -59,10 +68,12 @@ public final class SealedSegment {
             MemoryTier tier,
             String[] ids,
             Map<String, Integer> ordinals,
+            Attributes attributes,
             HnswIndex hnsw,
             IvfIndex ivf,
             BitSet dead) {
         assert ids.length == 0 || (hnsw != null) != (ivf != null) : "exactly one index";
+        assert attributes.size() == ids.length : "attributes of every vector";
         this.id = id;
         this.type = type;
         this.dimension = dimension;
@@ -70,16 +81,24 @@ public final class SealedSegment {
         this.tier = tier;
         this.ids = ids;
         this.ordinals = ordinals;
+        this.attributes = attributes;
         this.hnsw = hnsw;
         this.ivf = ivf;
         this.dead = dead;
         this.deadCount = dead.cardinality();
     }
 
+    /** {@link #build(long, SegmentSpec, String[], float[], List)} of vectors without metadata. */
+    public static SealedSegment build(
+            long segmentId, SegmentSpec spec, String[] ids, float[] vectors) {
+        return build(segmentId, spec, ids, vectors, null);
+    }
+
     /**
-     * Builds a segment over {@code ids[i]} → {@code vectors[i*dim .. (i+1)*dim)}. Pure and slow (a
-     * graph build or k-means training): run it off the task thread. The result keeps full vectors
-     * in memory; {@link #withTier} drops them for {@link MemoryTier#PQ_CODES}.
+     * Builds a segment over {@code ids[i]} → {@code vectors[i*dim .. (i+1)*dim)} with metadata
+     * {@code metadata.get(i)}. Pure and slow (a graph build or k-means training): run it off the
+     * task thread. The result keeps full vectors in memory; {@link #withTier} drops them for {@link
+     * MemoryTier#PQ_CODES}.
      *
      * <p>HNSW inserts the vectors in ordinal order. IVF trains its coarse quantiser (and PQ) on a
      * seeded sample of at most {@value #MAX_TRAINING_SAMPLE} vectors with {@code spec.ivfNlist()}
@@ -88,11 +107,16 @@ public final class SealedSegment {
      * same input gives the same segment. Zero vectors give an empty segment with no index.
      *
      * @param vectors prepared for {@code spec.metric()} (unit length for cosine)
-     * @throws IllegalArgumentException if the arrays do not match the spec's dimension or an id
-     *     repeats
+     * @param metadata one map per id (null entries for none), or null if no vector has metadata
+     * @throws IllegalArgumentException if the arrays do not match the spec's dimension, the
+     *     metadata not the ids, or an id repeats
      */
     public static SealedSegment build(
-            long segmentId, SegmentSpec spec, String[] ids, float[] vectors) {
+            long segmentId,
+            SegmentSpec spec,
+            String[] ids,
+            float[] vectors,
+            List<Map<String, String>> metadata) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(ids, "ids");
         Objects.requireNonNull(vectors, "vectors");
@@ -108,10 +132,15 @@ public final class SealedSegment {
                             + ", got "
                             + vectors.length);
         }
+        if (metadata != null && metadata.size() != n) {
+            throw new IllegalArgumentException(
+                    n + " ids but metadata for " + metadata.size() + " vectors");
+        }
         Map<String, Integer> ordinals = ordinalMap(ids);
         if (ordinals.size() != n) {
             throw new IllegalArgumentException("ids of a segment must be distinct");
         }
+        Attributes attributes = metadata == null ? Attributes.none(n) : Attributes.of(metadata);
         long seed = spec.seed() ^ mix(segmentId);
         HnswIndex hnsw = null;
         IvfIndex ivf = null;
@@ -128,6 +157,7 @@ public final class SealedSegment {
                 MemoryTier.FULL,
                 ids.clone(),
                 ordinals,
+                attributes,
                 hnsw,
                 ivf,
                 new BitSet());
@@ -200,6 +230,7 @@ public final class SealedSegment {
                 tier,
                 ids,
                 ordinals,
+                attributes,
                 null,
                 ivf == null ? null : ivf.withoutVectors(),
                 (BitSet) dead.clone());
@@ -283,16 +314,30 @@ public final class SealedSegment {
         return hnsw != null ? hnsw.vector(ordinal) : ivf.vector(ordinal);
     }
 
+    /** The metadata of the vector at {@code ordinal}, dead or not (an unmodifiable map). */
+    public Map<String, String> metadataAt(int ordinal) {
+        checkOrdinal(ordinal);
+        return attributes.row(ordinal);
+    }
+
+    /** {@link #search(float[], SearchKnobs, VectorSource, Filter)} without a filter. */
+    public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source) {
+        return search(query, knobs, source, null);
+    }
+
     /**
-     * The k best live vectors for {@code query}, best first, with external scores (as {@code
-     * Metric#externalScore}). HNSW searches with a beam of {@code max(ef, k)}; IVF probes {@code
-     * nprobe} lists and, for IVF-PQ, rescores the best {@code rerank} candidates exactly.
+     * The k best live vectors for {@code query} that match {@code filter}, best first, with
+     * external scores (as {@code Metric#externalScore}). HNSW searches with a beam of {@code
+     * max(ef, k)}; IVF probes {@code nprobe} lists and, for IVF-PQ, rescores the best {@code
+     * rerank} candidates exactly. Both scan the matching vectors exactly instead when the filter is
+     * selective enough.
      *
      * @param source full vectors for reranking in the PQ_CODES tier; ignored otherwise. An id it
      *     returns null for is left out.
+     * @param filter the metadata filter, or null for none
      */
-    public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source) {
-        ScoredNodes found = searchNodes(query, knobs, source);
+    public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source, Filter filter) {
+        ScoredNodes found = searchNodes(query, knobs, source, filter);
         String[] outIds = new String[found.size()];
         float[] outScores = new float[found.size()];
         for (int i = 0; i < outIds.length; i++) {
@@ -303,7 +348,7 @@ public final class SealedSegment {
     }
 
     /** As {@link #search}, as ordinals with internal scores (higher is closer). */
-    ScoredNodes searchNodes(float[] query, SearchKnobs knobs, VectorSource source) {
+    ScoredNodes searchNodes(float[] query, SearchKnobs knobs, VectorSource source, Filter filter) {
         Objects.requireNonNull(query, "query");
         Objects.requireNonNull(knobs, "knobs");
         if (query.length != dimension) {
@@ -314,6 +359,17 @@ public final class SealedSegment {
             return ScoredNodes.empty();
         }
         AcceptSet accept = deadCount == 0 ? null : liveOrdinals;
+        if (filter != null) {
+            // The exact matching live ordinals: their count is the filter's selectivity here.
+            BitSet matching = attributes.select(filter);
+            if (deadCount > 0) {
+                matching.andNot(dead);
+            }
+            if (matching.isEmpty()) {
+                return ScoredNodes.empty();
+            }
+            accept = AcceptSet.of(matching);
+        }
         int k = knobs.k();
         if (hnsw != null) {
             return hnsw.search(query, k, Math.max(knobs.ef(), k), accept);
@@ -326,13 +382,13 @@ public final class SealedSegment {
         return ivf.search(query, k, knobs.nprobe(), knobs.rerank(), accept, lookup);
     }
 
-    /** Estimated heap bytes: index, ids and the id lookup. */
+    /** Estimated heap bytes: index, ids, the id lookup and the metadata columns. */
     public long memoryBytes() {
         long bytes = 64 + 16 + (long) ids.length * 4 + MemoryEstimates.hashMapBytes(ids.length);
         for (String s : ids) {
             bytes += MemoryEstimates.stringBytes(s);
         }
-        bytes += dead.size() / 8;
+        bytes += dead.size() / 8 + attributes.memoryBytes();
         if (hnsw != null) {
             bytes += hnsw.memoryBytes();
         } else if (ivf != null) {
@@ -365,6 +421,7 @@ public final class SealedSegment {
             Metric metric,
             String[] ids,
             Map<String, Integer> ordinals,
+            Attributes attributes,
             HnswIndex hnsw,
             IvfIndex ivf) {
         return new SealedSegment(
@@ -375,6 +432,7 @@ public final class SealedSegment {
                 MemoryTier.FULL,
                 ids,
                 ordinals,
+                attributes,
                 hnsw,
                 ivf,
                 new BitSet());
@@ -382,6 +440,10 @@ public final class SealedSegment {
 
     String[] ids() {
         return ids;
+    }
+
+    Attributes attributes() {
+        return attributes;
     }
 
     HnswIndex hnsw() {

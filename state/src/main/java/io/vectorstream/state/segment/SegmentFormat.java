@@ -1,5 +1,6 @@
 package io.vectorstream.state.segment;
 
+import io.vectorstream.state.filter.Attributes;
 import io.vectorstream.state.format.CorruptIndexException;
 import io.vectorstream.state.hnsw.HnswIndex;
 import io.vectorstream.state.ivf.IvfIndex;
@@ -20,21 +21,26 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The binary form of a {@link SealedSegment}, version 1. Big-endian, like the index formats it
+ * The binary form of a {@link SealedSegment}, version 2. Big-endian, like the index formats it
  * embeds:
  *
  * <pre>
  *   int    magic 0x56535347 ("VSSG")
- *   int    version 1
+ *   int    version 2
  *   byte   type: 0 hnsw, 1 ivf-flat, 2 ivf-pq
  *   long   segment id
  *   int    dimension
  *   byte   metric: 0 cosine, 1 dot, 2 euclidean
  *   int    size (vectors)
  *   size times: int n, byte utf8[n]          the ids in ordinal order
+ *   the metadata: Attributes.write bytes    (version 2)
  *   int    CRC32C of every byte above
  *   the index: HnswIndex.write or IvfIndex.write bytes (absent when size is 0)
  * </pre>
+ *
+ * <p>Version 2 added the metadata columns; version 1 blobs (written before filters existed, never
+ * shipped) are refused with a clear message rather than read without metadata, which would make
+ * every filter miss their vectors.
  *
  * <p>No tombstones: the embedded index is written as built, and the caller persists kills apart.
  * Reading checks every length against the data actually present (the id list grows as bytes
@@ -44,7 +50,7 @@ import java.util.zip.CheckedOutputStream;
 final class SegmentFormat {
 
     static final int MAGIC = 0x56535347;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** Longest id accepted on read; far above any real id, low enough to stop a corrupt length. */
     static final int MAX_ID_BYTES = 1 << 20;
@@ -70,6 +76,7 @@ final class SegmentFormat {
             data.writeInt(utf8.length);
             data.write(utf8);
         }
+        segment.attributes().write(data);
         data.flush();
         int crc = (int) checked.getChecksum().getValue();
         data.writeInt(crc);
@@ -102,7 +109,11 @@ final class SegmentFormat {
         int version = data.readInt();
         if (version != VERSION) {
             throw new CorruptIndexException(
-                    "unsupported segment version " + version + "; this reader knows " + VERSION);
+                    "unsupported segment format version "
+                            + version
+                            + "; this reader knows version "
+                            + VERSION
+                            + " only: rebuild the segment from its vectors");
         }
         SegmentType type = typeOf(data.readByte());
         long id = data.readLong();
@@ -126,6 +137,7 @@ final class SegmentFormat {
             }
             idList.add(new String(utf8, StandardCharsets.UTF_8));
         }
+        Attributes attributes = Attributes.read(data, size);
         int expected = (int) checked.getChecksum().getValue();
         int stored = data.readInt();
         if (stored != expected) {
@@ -174,7 +186,7 @@ final class SegmentFormat {
                                 + " PQ codes");
             }
         }
-        return SealedSegment.of(id, type, dimension, metric, ids, ordinals, hnsw, ivf);
+        return SealedSegment.of(id, type, dimension, metric, ids, ordinals, attributes, hnsw, ivf);
     }
 
     private static void check(

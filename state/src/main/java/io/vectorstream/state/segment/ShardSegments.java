@@ -1,5 +1,6 @@
 package io.vectorstream.state.segment;
 
+import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.search.TopK;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -63,11 +65,11 @@ public final class ShardSegments {
     }
 
     /**
-     * Puts a persisted growing vector back.
+     * Puts a persisted growing vector back, with its metadata (null for none).
      *
      * @throws IllegalStateException if a build is in flight or {@code id} is already growing
      */
-    public void restoreGrowing(String id, float[] vector, long seq) {
+    public void restoreGrowing(String id, float[] vector, Map<String, String> metadata, long seq) {
         Objects.requireNonNull(id, "id");
         checkVector(id, vector);
         if (seq < 0) {
@@ -79,7 +81,7 @@ public final class ShardSegments {
         if (growing.contains(id)) {
             throw new IllegalStateException(id + " is restored twice into the growing segment");
         }
-        growing.upsert(id, vector, seq);
+        growing.upsert(id, vector, copy(metadata), seq);
     }
 
     /**
@@ -111,18 +113,21 @@ public final class ShardSegments {
     }
 
     /**
-     * Inserts or replaces {@code id} in the growing segment under sequence number {@code seq}
-     * (larger than any before in this shard); returns the tombstone of its previous copy in a
-     * sealed segment, if there was one. The vector is copied and must be prepared for the metric.
+     * Inserts or replaces {@code id} with its metadata (null for none) in the growing segment under
+     * sequence number {@code seq} (larger than any before in this shard); returns the tombstone of
+     * its previous copy in a sealed segment, if there was one. The vector and metadata are copied;
+     * the vector must be prepared for the metric.
      */
-    public List<Tombstone> upsert(String id, float[] vector, long seq) {
+    public List<Tombstone> upsert(
+            String id, float[] vector, Map<String, String> metadata, long seq) {
         Objects.requireNonNull(id, "id");
         checkVector(id, vector);
         if (seq < 0) {
             throw new IllegalArgumentException("seq must not be negative, got " + seq);
         }
+        Map<String, String> attributes = copy(metadata);
         List<Tombstone> tombstones = growing.contains(id) ? List.of() : killSealed(id);
-        growing.upsert(id, vector, seq);
+        growing.upsert(id, vector, attributes, seq);
         return tombstones;
     }
 
@@ -153,9 +158,9 @@ public final class ShardSegments {
     }
 
     /**
-     * Snapshots the whole growing segment as a seal into segment {@code segmentId}, or returns null
-     * if a build is in flight or the growing segment is empty. The growing vectors stay searchable
-     * (and in the caller's state) until {@link #install}.
+     * Snapshots the whole growing segment (ids, vectors, metadata) as a seal into segment {@code
+     * segmentId}, or returns null if a build is in flight or the growing segment is empty. The
+     * growing vectors stay searchable (and in the caller's state) until {@link #install}.
      */
     public SegmentBuild startSeal(long segmentId) {
         if (inFlight != null || growing.size() == 0) {
@@ -166,6 +171,7 @@ public final class ShardSegments {
                         segmentId,
                         growing.copyIds(),
                         growing.copyVectors(),
+                        growing.copyMetadata(),
                         growing.copySeqs(),
                         new long[0]);
         return inFlight;
@@ -174,9 +180,9 @@ public final class ShardSegments {
     /**
      * Starts a compaction into {@code segmentId} of the segments {@code policy} picks, or returns
      * null if a build is in flight or none is due. Collects the live vectors of those segments
-     * (from memory, or from {@code source} in the PQ_CODES tier); an id {@code source} returns null
-     * for no longer exists and is left out. When no live vector is left the build has no ids, and
-     * installing it just drops the picked segments.
+     * (from memory, or from {@code source} in the PQ_CODES tier) and their metadata (always from
+     * memory); an id {@code source} returns null for no longer exists and is left out. When no live
+     * vector is left the build has no ids, and installing it just drops the picked segments.
      */
     public SegmentBuild startCompaction(
             long segmentId, CompactionPolicy policy, VectorSource source) {
@@ -194,6 +200,7 @@ public final class ShardSegments {
         }
         String[] ids = new String[live];
         float[] vectors = new float[live * dim];
+        List<Map<String, String>> metadata = new ArrayList<>(live);
         int n = 0;
         for (SealedSegment segment : picked) {
             for (int ordinal = 0; ordinal < segment.size(); ordinal++) {
@@ -211,6 +218,7 @@ public final class ShardSegments {
                 checkVector(id, vector);
                 ids[n] = id;
                 System.arraycopy(vector, 0, vectors, n * dim, dim);
+                metadata.add(segment.metadataAt(ordinal));
                 n++;
             }
         }
@@ -223,6 +231,7 @@ public final class ShardSegments {
                         segmentId,
                         Arrays.copyOf(ids, n),
                         Arrays.copyOf(vectors, n * dim),
+                        metadata,
                         new long[0],
                         sources);
         return inFlight;
@@ -322,13 +331,25 @@ public final class ShardSegments {
         inFlight = null;
     }
 
-    /**
-     * The k best live vectors over all segments, best first, with external scores. Each segment
-     * returns its own best k; they are merged on internal scores (higher is closer for every
-     * metric), which are exact for the growing segment, HNSW and IVF-Flat, and ADC estimates for
-     * IVF-PQ without rerank.
-     */
+    /** {@link #search(float[], SearchKnobs, VectorSource, Filter)} without a filter. */
     public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source) {
+        return search(query, knobs, source, null);
+    }
+
+    /**
+     * The k best live vectors over all segments that match {@code filter}, best first, with
+     * external scores. Each segment returns its own best k; they are merged on internal scores
+     * (higher is closer for every metric), which are exact for the growing segment, HNSW and
+     * IVF-Flat, and ADC estimates for IVF-PQ without rerank.
+     *
+     * <p>With a filter, the growing segment tests each vector's metadata during its scan, and each
+     * sealed segment computes the exact set of its matching live vectors from its metadata columns
+     * and lets its index choose, by that set's size, between a filtered index search and an exact
+     * scan of the set (see {@link SealedSegment}). Every hit matches.
+     *
+     * @param filter the metadata filter, or null for none
+     */
+    public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source, Filter filter) {
         Objects.requireNonNull(query, "query");
         Objects.requireNonNull(knobs, "knobs");
         if (query.length != dim) {
@@ -338,13 +359,13 @@ public final class ShardSegments {
         int k = knobs.k();
         List<String> candidateIds = new ArrayList<>();
         TopK top = new TopK(k);
-        ScoredNodes fromGrowing = growing.search(query, k);
+        ScoredNodes fromGrowing = growing.search(query, k, filter);
         for (int i = 0; i < fromGrowing.size(); i++) {
             top.offer(fromGrowing.scores()[i], candidateIds.size());
             candidateIds.add(growing.idAt(fromGrowing.nodes()[i]));
         }
         for (SealedSegment segment : sealed) {
-            ScoredNodes found = segment.searchNodes(query, knobs, source);
+            ScoredNodes found = segment.searchNodes(query, knobs, source, filter);
             for (int i = 0; i < found.size(); i++) {
                 if (top.offer(found.scores()[i], candidateIds.size())) {
                     candidateIds.add(segment.idAt(found.nodes()[i]));
@@ -449,6 +470,11 @@ public final class ShardSegments {
                                     + inFlight.segmentId()
                                     + " is)");
         }
+    }
+
+    /** An immutable copy of {@code metadata}; empty for null. */
+    private static Map<String, String> copy(Map<String, String> metadata) {
+        return metadata == null ? Map.of() : Map.copyOf(metadata);
     }
 
     private void checkVector(String id, float[] vector) {

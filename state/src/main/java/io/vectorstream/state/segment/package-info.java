@@ -19,10 +19,10 @@
  *       number; if the id was live in a sealed segment, that copy is killed and its {@link
  *       io.vectorstream.state.segment.Tombstone} returned for the caller to persist. A delete
  *       removes the growing copy or kills the sealed one. So every live id is in exactly one place.
- *   <li><b>Seal.</b> {@code startSeal} copies the growing ids, vectors and sequence numbers into a
- *       {@link io.vectorstream.state.segment.SegmentBuild}; the growing vectors stay searchable.
- *       {@link io.vectorstream.state.segment.SegmentBuild#run} builds the index off the task thread
- *       (pure, touches only the copies).
+ *   <li><b>Seal.</b> {@code startSeal} copies the growing ids, vectors, metadata and sequence
+ *       numbers into a {@link io.vectorstream.state.segment.SegmentBuild}; the growing vectors stay
+ *       searchable. {@link io.vectorstream.state.segment.SegmentBuild#run} builds the index off the
+ *       task thread (pure, touches only the copies).
  *   <li><b>Install.</b> Back on the task thread, writes made during the build win: an id still
  *       growing under the copied sequence number moves to the new segment; any other copy in it
  *       (deleted, or upserted again) is killed at once and reported.
@@ -32,6 +32,13 @@
  *       source segment; then the sources are dropped. Segments with nothing live left are just
  *       dropped.
  * </ol>
+ *
+ * <p><b>Filters.</b> Every segment keeps its vectors' metadata in memory: the growing segment one
+ * immutable map per vector, tested during its exact scan; a sealed segment dictionary-encoded
+ * columns ({@link io.vectorstream.state.filter.Attributes}), stored in its blob. A filtered search
+ * turns the filter into each sealed segment's exact set of matching live ordinals, whose size lets
+ * the segment's index choose between a filtered index search and an exact scan of the set; no
+ * candidate ever needs a read from the caller's store.
  *
  * <p><b>Persistence.</b> The view is a cache of persisted state. A sealed segment's blob ({@link
  * io.vectorstream.state.segment.SealedSegment#write}) is written once and never changes: the

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vectorstream.state.data.SyntheticData;
+import io.vectorstream.state.filter.Filter;
+import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.format.CorruptIndexException;
 import io.vectorstream.state.search.ExactSearch;
 import io.vectorstream.state.search.SearchHits;
@@ -12,7 +14,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -199,7 +205,12 @@ class SealedSegmentTest {
     @ParameterizedTest
     @EnumSource(SegmentType.class)
     void everyTruncationIsRejectedAsCorrupt(SegmentType type) throws IOException {
-        byte[] blob = bytes(build(tinySpec(type), Arrays.copyOf(BASE, 12)));
+        byte[] blob =
+                bytes(
+                        build(
+                                tinySpec(type),
+                                Arrays.copyOf(BASE, 12),
+                                SealedSegmentTest::bucketMetadata));
         for (int cut = 0; cut < blob.length; cut++) {
             ByteArrayInputStream in = new ByteArrayInputStream(blob, 0, cut);
             assertThatThrownBy(() -> SealedSegment.read(in, MemoryTier.FULL))
@@ -209,16 +220,15 @@ class SealedSegmentTest {
     }
 
     /**
-     * The stored snapshot pins format version 1: a change that breaks reading old segments fails
-     * here. It holds segment 11, HNSW (euclidean, M 4), of six 4-d vectors with ids alpha, beta,
-     * gamma, delta, épsilon, zeta; component j of vector i is {@code i - j * (i % 3) + j / 2}.
+     * The stored snapshot pins format version 2: a change that breaks reading old segments fails
+     * here. It holds segment 11, HNSW (euclidean, M 4, ef-construction 8, seed 1), of six 4-d
+     * vectors with ids alpha, beta, gamma, delta, épsilon, zeta; component j of vector i is {@code
+     * i - j * (i % 3) + j / 2}; metadata alpha {lang en, year 2020}, beta {lang fr, year 2021},
+     * gamma {lang en}, delta {year n/a}, épsilon none, zeta {lang 日本語, year 2024}.
      */
     @Test
-    void readsTheStoredVersion1Snapshot() throws IOException {
-        byte[] stored;
-        try (InputStream in = getClass().getResourceAsStream("/formats/segment-v1.bin")) {
-            stored = in.readAllBytes();
-        }
+    void readsTheStoredVersion2Snapshot() throws IOException {
+        byte[] stored = snapshot();
         SealedSegment segment = read(stored, MemoryTier.FULL);
         assertThat(segment.id()).isEqualTo(11);
         assertThat(segment.type()).isEqualTo(SegmentType.HNSW);
@@ -227,11 +237,79 @@ class SealedSegmentTest {
         assertThat(segment.idAt(4)).isEqualTo("épsilon");
         assertThat(segment.ordinalOf("zeta")).isEqualTo(5);
         assertThat(segment.vectorAt(2)).containsExactly(2f, 0.5f, -1f, -2.5f);
+        assertThat(segment.metadataAt(0)).isEqualTo(Map.of("lang", "en", "year", "2020"));
+        assertThat(segment.metadataAt(3)).isEqualTo(Map.of("year", "n/a"));
+        assertThat(segment.metadataAt(4)).isEmpty();
+        assertThat(segment.metadataAt(5)).isEqualTo(Map.of("lang", "日本語", "year", "2024"));
         SearchHits hits =
                 segment.search(segment.vectorAt(3), new SearchKnobs(2, 8, 1, 0), VectorSource.NONE);
         assertThat(hits.ids()[0]).isEqualTo("delta");
         assertThat(hits.scores()[0]).isZero();
+        SearchHits english =
+                segment.search(
+                        segment.vectorAt(3),
+                        new SearchKnobs(6, 8, 1, 0),
+                        VectorSource.NONE,
+                        FilterParser.parse("{\"eq\": {\"lang\": \"en\"}}"));
+        assertThat(english.ids()).containsExactlyInAnyOrder("alpha", "gamma");
+        SearchHits recent =
+                segment.search(
+                        segment.vectorAt(3),
+                        new SearchKnobs(6, 8, 1, 0),
+                        VectorSource.NONE,
+                        FilterParser.parse("{\"range\": {\"year\": {\"gte\": 2021}}}"));
+        assertThat(recent.ids()).containsExactlyInAnyOrder("beta", "zeta");
         assertThat(bytes(segment)).isEqualTo(stored);
+    }
+
+    /** Version 1 (before metadata) was never shipped: it is refused, not read without metadata. */
+    @Test
+    void version1IsRefusedWithAClearMessage() throws IOException {
+        byte[] v1 = snapshot();
+        v1[7] = 1;
+        assertThatThrownBy(() -> read(v1, MemoryTier.FULL))
+                .isInstanceOf(CorruptIndexException.class)
+                .hasMessageContaining("unsupported segment format version 1");
+    }
+
+    @ParameterizedTest
+    @EnumSource(SegmentType.class)
+    void metadataRoundTripsAndFiltersTheSameAfterReading(SegmentType type) throws IOException {
+        float[][] base = Arrays.copyOf(BASE, 300);
+        SealedSegment segment = build(spec(type, 4), base, SealedSegmentTest::bucketMetadata);
+        byte[] blob = bytes(segment);
+        SealedSegment back = read(blob, MemoryTier.FULL);
+        assertThat(back.attributes()).isEqualTo(segment.attributes());
+        for (int ordinal = 0; ordinal < 300; ordinal += 37) {
+            assertThat(back.metadataAt(ordinal)).isEqualTo(bucketMetadata(ordinal));
+        }
+        Filter filter = FilterParser.parse("{\"in\": {\"bucket\": [\"1\", \"2\"]}}");
+        SearchKnobs knobs = new SearchKnobs(K, 64, 16, 300);
+        for (float[] query : QUERY) {
+            SearchHits hits = back.search(query, knobs, VectorSource.NONE, filter);
+            assertThat(hits).isEqualTo(segment.search(query, knobs, VectorSource.NONE, filter));
+            assertThat(hits.ids()).hasSize(K);
+            for (String id : hits.ids()) {
+                assertThat(Integer.parseInt(id.substring(1)) % 10).isIn(1, 2);
+            }
+        }
+        assertThat(bytes(back)).isEqualTo(blob);
+    }
+
+    private static Map<String, String> bucketMetadata(int ordinal) {
+        return ordinal % 7 == 0
+                ? Map.of()
+                : Map.of(
+                        "bucket",
+                        String.valueOf(ordinal % 10),
+                        "odd",
+                        ordinal % 2 == 1 ? "y" : "n");
+    }
+
+    private byte[] snapshot() throws IOException {
+        try (InputStream in = getClass().getResourceAsStream("/formats/segment-v2.bin")) {
+            return in.readAllBytes();
+        }
     }
 
     @Test
@@ -330,13 +408,20 @@ class SealedSegmentTest {
     }
 
     static SealedSegment build(SegmentSpec spec, float[][] base) {
+        return build(spec, base, ordinal -> null);
+    }
+
+    static SealedSegment build(
+            SegmentSpec spec, float[][] base, IntFunction<Map<String, String>> metadata) {
         String[] ids = new String[base.length];
+        List<Map<String, String>> rows = new ArrayList<>();
         float[] flat = new float[base.length * spec.dimension()];
         for (int i = 0; i < base.length; i++) {
             ids[i] = "v" + i;
             System.arraycopy(base[i], 0, flat, i * spec.dimension(), spec.dimension());
+            rows.add(metadata.apply(i));
         }
-        return SealedSegment.build(42, spec, ids, flat);
+        return SealedSegment.build(42, spec, ids, flat, rows);
     }
 
     private static double recall(SealedSegment segment, SearchKnobs knobs) {
@@ -371,7 +456,8 @@ class SealedSegmentTest {
         for (int i = 0; i < size; i++) {
             at += 4 + readInt(blob, at);
         }
-        return at;
+        assertThat(readInt(blob, at)).as("no metadata keys").isZero();
+        return at + 4;
     }
 
     private static int readInt(byte[] b, int at) {

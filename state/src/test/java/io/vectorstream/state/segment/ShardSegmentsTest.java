@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.vectorstream.state.filter.Filter;
+import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.vector.Metric;
 import io.vectorstream.state.vector.VectorMath;
@@ -65,16 +67,17 @@ class ShardSegmentsTest {
     @Test
     void upsertOfASealedIdKillsItsSealedCopy() {
         ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
-        shard.upsert("a", vector(1), 0);
-        shard.upsert("b", vector(2), 1);
+        shard.upsert("a", vector(1), Map.of(), 0);
+        shard.upsert("b", vector(2), Map.of(), 1);
         install(shard, shard.startSeal(7));
         assertThat(shard.isGrowing("a")).isFalse();
         assertThat(shard.contains("a")).isTrue();
 
         int ordinal = shard.sealed().get(0).ordinalOf("a");
-        assertThat(shard.upsert("a", vector(3), 2)).containsExactly(new Tombstone(7, ordinal));
+        assertThat(shard.upsert("a", vector(3), Map.of(), 2))
+                .containsExactly(new Tombstone(7, ordinal));
         assertThat(shard.isGrowing("a")).isTrue();
-        assertThat(shard.upsert("a", vector(4), 3)).isEmpty();
+        assertThat(shard.upsert("a", vector(4), Map.of(), 3)).isEmpty();
         assertThat(shard.delete("b")).hasSize(1);
         assertThat(shard.delete("b")).isEmpty();
         assertThat(shard.delete("a")).isEmpty();
@@ -86,17 +89,17 @@ class ShardSegmentsTest {
     void writesDuringASealWinAtInstall() {
         ShardSegments shard = new ShardSegments(spec(SegmentType.IVF_FLAT), MemoryTier.FULL);
         for (int i = 0; i < 5; i++) {
-            shard.upsert("id" + i, vector(i), i);
+            shard.upsert("id" + i, vector(i), Map.of(), i);
         }
         SegmentBuild seal = shard.startSeal(1);
         assertThat(shard.building()).isTrue();
         assertThat(shard.startSeal(2)).isNull();
         assertThat(shard.startCompaction(2, POLICY, VectorSource.NONE)).isNull();
-        shard.upsert("id1", vector(10), 5); // replaced
+        shard.upsert("id1", vector(10), Map.of(), 5); // replaced
         shard.delete("id2"); // deleted
         shard.delete("id3");
-        shard.upsert("id3", vector(11), 6); // deleted, then back
-        shard.upsert("id9", vector(12), 7); // new
+        shard.upsert("id3", vector(11), Map.of(), 6); // deleted, then back
+        shard.upsert("id9", vector(12), Map.of(), 7); // new
 
         SealedSegment built = seal.run(shard.spec());
         ShardSegments.Installed installed = shard.install(seal, built);
@@ -118,9 +121,9 @@ class ShardSegmentsTest {
     @Test
     void aCompactionOfDeadSegmentsJustDropsThem() {
         ShardSegments shard = new ShardSegments(spec(SegmentType.IVF_PQ), MemoryTier.PQ_CODES);
-        shard.upsert("a", vector(1), 0);
+        shard.upsert("a", vector(1), Map.of(), 0);
         install(shard, shard.startSeal(1));
-        shard.upsert("b", vector(2), 1);
+        shard.upsert("b", vector(2), Map.of(), 1);
         install(shard, shard.startSeal(2));
         shard.delete("a");
 
@@ -142,7 +145,8 @@ class ShardSegmentsTest {
         long seq = 0;
         for (long segment = 1; segment <= 4; segment++) {
             for (int i = 0; i < 3; i++) {
-                shard.upsert("s" + segment + "-" + i, vector((int) segment * 10 + i), seq++);
+                shard.upsert(
+                        "s" + segment + "-" + i, vector((int) segment * 10 + i), Map.of(), seq++);
             }
             install(shard, shard.startSeal(segment));
         }
@@ -152,7 +156,7 @@ class ShardSegmentsTest {
         String deleted = compaction.ids()[1];
         String replaced = compaction.ids()[2];
         shard.delete(deleted);
-        shard.upsert(replaced, vector(99), seq++);
+        shard.upsert(replaced, vector(99), Map.of(), seq++);
 
         ShardSegments.Installed installed = shard.install(compaction, compaction.run(shard.spec()));
 
@@ -171,7 +175,7 @@ class ShardSegmentsTest {
     @Test
     void abortForgetsTheBuildAndLeavesTheShardAsItWas() {
         ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
-        shard.upsert("a", vector(1), 0);
+        shard.upsert("a", vector(1), Map.of(), 0);
         SegmentBuild seal = shard.startSeal(1);
         shard.abort(seal);
         assertThat(shard.building()).isFalse();
@@ -193,7 +197,7 @@ class ShardSegmentsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ivf-pq");
         ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
-        assertThatThrownBy(() -> shard.upsert("a", new float[3], 0))
+        assertThatThrownBy(() -> shard.upsert("a", new float[3], Map.of(), 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dimension 3");
         assertThatThrownBy(() -> shard.search(new float[3], new SearchKnobs(1, 1, 1, 0), null))
@@ -219,6 +223,8 @@ class ShardSegmentsTest {
         return v;
     }
 
+    private static final Filter TAG_0 = FilterParser.parse("{\"eq\": {\"tag\": \"0\"}}");
+
     /** The shard under test, the map it must equal, and what a caller would have persisted. */
     private static final class Model {
 
@@ -227,6 +233,7 @@ class ShardSegmentsTest {
         private final Random random;
         private final ShardSegments shard;
         private final Map<String, float[]> live = new HashMap<>();
+        private final Map<String, Map<String, String>> liveMetadata = new HashMap<>();
         private final VectorSource source = id -> clone(live.get(id));
 
         // What the caller persists: blobs in manifest order, tombstones, the growing vectors.
@@ -234,6 +241,7 @@ class ShardSegmentsTest {
         private final Map<Long, Set<Integer>> tombstones = new HashMap<>();
         private final Map<String, float[]> growingVectors = new HashMap<>();
         private final Map<String, Long> growingSeqs = new HashMap<>();
+        private final Map<String, Map<String, String>> growingMetadata = new HashMap<>();
 
         private SegmentBuild pending;
         private long nextSeq;
@@ -256,8 +264,11 @@ class ShardSegmentsTest {
                 String id = "id" + random.nextInt(IDS);
                 float[] v = randomVector();
                 long seq = nextSeq++;
-                persist(shard.upsert(id, v, seq));
+                Map<String, String> metadata = Map.of("tag", String.valueOf(seq % 3));
+                persist(shard.upsert(id, v, metadata, seq));
                 live.put(id, v.clone());
+                liveMetadata.put(id, metadata);
+                growingMetadata.put(id, metadata);
                 growingVectors.put(id, v.clone());
                 growingSeqs.put(id, seq);
                 racingWrites += pending == null ? 0 : 1;
@@ -265,6 +276,8 @@ class ShardSegmentsTest {
                 String id = "id" + random.nextInt(IDS);
                 persist(shard.delete(id));
                 live.remove(id);
+                liveMetadata.remove(id);
+                growingMetadata.remove(id);
                 growingVectors.remove(id);
                 growingSeqs.remove(id);
                 racingWrites += pending == null ? 0 : 1;
@@ -305,6 +318,7 @@ class ShardSegmentsTest {
                 seals++;
                 for (String id : installed.movedFromGrowing()) {
                     growingVectors.remove(id);
+                    growingMetadata.remove(id);
                     growingSeqs.remove(id);
                 }
             } else {
@@ -366,6 +380,18 @@ class ShardSegmentsTest {
             SearchHits hits = view.search(query, new SearchKnobs(k, k, 100_000, 100_000), source);
             assertThat(hits.ids()).doesNotHaveDuplicates();
             assertThat(new TreeSet<>(List.of(hits.ids()))).isEqualTo(new TreeSet<>(live.keySet()));
+            // The same with a filter: exactly the live ids whose current metadata match.
+            SearchHits tagged =
+                    view.search(query, new SearchKnobs(k, k, 100_000, 100_000), source, TAG_0);
+            Set<String> expected = new TreeSet<>();
+            liveMetadata.forEach(
+                    (id, m) -> {
+                        if (TAG_0.matches(m)) {
+                            expected.add(id);
+                        }
+                    });
+            assertThat(tagged.ids()).doesNotHaveDuplicates();
+            assertThat(new TreeSet<>(List.of(tagged.ids()))).isEqualTo(expected);
             Metric metric = spec.metric();
             float previous = Float.POSITIVE_INFINITY;
             for (int i = 0; i < hits.size(); i++) {
@@ -389,7 +415,11 @@ class ShardSegmentsTest {
                 restored.restoreSealed(segment);
             }
             for (Map.Entry<String, float[]> g : growingVectors.entrySet()) {
-                restored.restoreGrowing(g.getKey(), g.getValue(), growingSeqs.get(g.getKey()));
+                restored.restoreGrowing(
+                        g.getKey(),
+                        g.getValue(),
+                        growingMetadata.get(g.getKey()),
+                        growingSeqs.get(g.getKey()));
             }
             assertThat(restored.liveCount()).isEqualTo(shard.liveCount());
             assertThat(restored.tombstoneCount()).isEqualTo(shard.tombstoneCount());
@@ -398,6 +428,8 @@ class ShardSegmentsTest {
                 SearchKnobs knobs = new SearchKnobs(10, 16, 4, 20);
                 assertThat(restored.search(query, knobs, source))
                         .isEqualTo(shard.search(query, knobs, source));
+                assertThat(restored.search(query, knobs, source, TAG_0))
+                        .isEqualTo(shard.search(query, knobs, source, TAG_0));
             }
             assertThat(restored.sealed())
                     .extracting(SealedSegment::id)

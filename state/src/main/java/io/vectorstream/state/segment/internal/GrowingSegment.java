@@ -1,15 +1,17 @@
 package io.vectorstream.state.segment.internal;
 
+import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.TopK;
 import io.vectorstream.state.vector.Metric;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The mutable, exactly searched segment of a shard: vectors with their ids and write sequence
- * numbers in dense slots.
+ * The mutable, exactly searched segment of a shard: vectors with their ids, metadata and write
+ * sequence numbers in dense slots. A filtered search tests each slot's metadata during the scan.
  *
  * <p>Like {@link io.vectorstream.state.flat.FlatIndex} it keeps vectors in one flat {@code float[]}
  * ({@code slot * dim} is a vector's offset) and fills a removed slot with the last one, so a scan
@@ -26,6 +28,7 @@ public final class GrowingSegment {
     private float[] vectors;
     private String[] ids;
     private long[] seqs;
+    private Map<String, String>[] metadata;
     private final Map<String, Integer> slotOf = new HashMap<>();
     private int size;
 
@@ -38,6 +41,7 @@ public final class GrowingSegment {
         this.vectors = new float[INITIAL_CAPACITY * dim];
         this.ids = new String[INITIAL_CAPACITY];
         this.seqs = new long[INITIAL_CAPACITY];
+        this.metadata = newMetadataArray(INITIAL_CAPACITY);
     }
 
     public int size() {
@@ -54,8 +58,11 @@ public final class GrowingSegment {
         return slot == null ? -1 : seqs[slot];
     }
 
-    /** Inserts {@code id} or replaces its vector and sequence number; the vector is copied. */
-    public void upsert(String id, float[] vector, long seq) {
+    /**
+     * Inserts {@code id} or replaces its vector, metadata and sequence number; the vector is
+     * copied, the metadata must be immutable.
+     */
+    public void upsert(String id, float[] vector, Map<String, String> metadata, long seq) {
         assert vector.length == dim : "vector of " + id + " has dimension " + vector.length;
         Integer slot = slotOf.get(id);
         if (slot == null) {
@@ -66,6 +73,7 @@ public final class GrowingSegment {
         }
         System.arraycopy(vector, 0, vectors, slot * dim, dim);
         seqs[slot] = seq;
+        this.metadata[slot] = metadata;
     }
 
     /** Removes {@code id}; returns whether it was here. */
@@ -79,9 +87,11 @@ public final class GrowingSegment {
             System.arraycopy(vectors, last * dim, vectors, slot * dim, dim);
             ids[slot] = ids[last];
             seqs[slot] = seqs[last];
+            metadata[slot] = metadata[last];
             slotOf.put(ids[slot], slot);
         }
         ids[last] = null;
+        metadata[last] = null;
         shrinkIfSparse();
         return true;
     }
@@ -92,14 +102,25 @@ public final class GrowingSegment {
         return ids[slot];
     }
 
-    /** The k best vectors for {@code query} by exact internal score, best first, as slots. */
-    public ScoredNodes search(float[] query, int k) {
+    /** The metadata of the vector in {@code slot}. */
+    public Map<String, String> metadataAt(int slot) {
+        assert slot >= 0 && slot < size : "slot " + slot + " out of [0, " + size + ")";
+        return metadata[slot];
+    }
+
+    /**
+     * The k best vectors for {@code query} whose metadata match {@code filter} (null for all), by
+     * exact internal score, best first, as slots.
+     */
+    public ScoredNodes search(float[] query, int k, Filter filter) {
         if (size == 0) {
             return ScoredNodes.empty();
         }
         TopK top = new TopK(Math.min(k, size));
         for (int slot = 0; slot < size; slot++) {
-            top.offer(metric.score(query, vectors, slot * dim, dim), slot);
+            if (filter == null || filter.matches(metadata[slot])) {
+                top.offer(metric.score(query, vectors, slot * dim, dim), slot);
+            }
         }
         return ScoredNodes.of(top);
     }
@@ -119,12 +140,24 @@ public final class GrowingSegment {
         return Arrays.copyOf(seqs, size);
     }
 
+    /** The metadata, in slot order (the maps are immutable and shared). */
+    public List<Map<String, String>> copyMetadata() {
+        return List.of(Arrays.copyOf(metadata, size));
+    }
+
     /** Heap bytes of the arrays (with spare capacity) and an estimate for ids and their lookup. */
     public long memoryBytes() {
         long arrays = (long) vectors.length * Float.BYTES + (long) seqs.length * Long.BYTES;
         long idBytes = (long) ids.length * 4;
         for (int slot = 0; slot < size; slot++) {
             idBytes += MemoryEstimates.stringBytes(ids[slot]);
+            for (Map.Entry<String, String> e : metadata[slot].entrySet()) {
+                // The key and value strings and a slot of the immutable map.
+                idBytes +=
+                        MemoryEstimates.stringBytes(e.getKey())
+                                + MemoryEstimates.stringBytes(e.getValue())
+                                + 8;
+            }
         }
         return arrays + idBytes + MemoryEstimates.hashMapBytes(size);
     }
@@ -139,6 +172,7 @@ public final class GrowingSegment {
             int smaller = Math.max(INITIAL_CAPACITY, cap / 2);
             ids = Arrays.copyOf(ids, smaller);
             seqs = Arrays.copyOf(seqs, smaller);
+            metadata = Arrays.copyOf(metadata, smaller);
             vectors = Arrays.copyOf(vectors, smaller * dim);
         }
     }
@@ -150,6 +184,12 @@ public final class GrowingSegment {
         int cap = Math.max(needed, ids.length + (ids.length >> 1));
         ids = Arrays.copyOf(ids, cap);
         seqs = Arrays.copyOf(seqs, cap);
+        metadata = Arrays.copyOf(metadata, cap);
         vectors = Arrays.copyOf(vectors, cap * dim);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String>[] newMetadataArray(int capacity) {
+        return (Map<String, String>[]) new Map<?, ?>[capacity];
     }
 }
