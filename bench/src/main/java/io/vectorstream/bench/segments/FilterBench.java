@@ -31,15 +31,23 @@ import java.util.Set;
 public final class FilterBench {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-    private static final int[] PER_MILLE = {500, 100, 10, 1};
 
     public static void main(String[] args) throws Exception {
         Flags f =
                 Flags.parse(
                         args,
-                        Set.of("data", "vectors", "seal-size", "index", "ef", "nprobe", "rerank"),
+                        Set.of(
+                                "data",
+                                "vectors",
+                                "seal-size",
+                                "index",
+                                "ef",
+                                "nprobe",
+                                "rerank",
+                                "per-mille"),
                         "bench/run-filters.sh --data DIR [--vectors N] [--seal-size 20000] [--index"
-                                + " hnsw|ivf-flat|ivf-pq] [--ef 64] [--nprobe 16] [--rerank 100]");
+                                + " hnsw|ivf-flat|ivf-pq] [--ef 64] [--nprobe 16] [--rerank 100]"
+                                + " [--per-mille 500,100,10,1]");
         AnnDataSet ds = AnnDataSet.read(Paths.get(f.string("data", "")));
         int n = Math.min(f.integer("vectors", ds.base().length), ds.base().length);
         int sealSize = f.integer("seal-size", 20_000);
@@ -74,7 +82,8 @@ public final class FilterBench {
         System.out.println(
                 "| selectivity | recall@10 | QPS (CPU) | exact filtered scan QPS (CPU) |");
         System.out.println("|---:|---:|---:|---:|");
-        for (int perMille : PER_MILLE) {
+        for (String perMilleText : f.string("per-mille", "500,100,10,1").split(",")) {
+            int perMille = Integer.parseInt(perMilleText.trim());
             Filter filter =
                     FilterParser.parse("{\"range\": {\"bucket\": {\"lt\": " + perMille + "}}}");
             float[][] queries = ds.queries();

@@ -157,7 +157,8 @@ public final class Attributes {
         long bytes = 32 + keys.length * 64L;
         for (int i = 0; i < keys.length; i++) {
             Column c = columns[i];
-            bytes += stringBytes(keys[i]) + 8L * c.ordinals.length + 8L * c.dictionary.length;
+            // ordinals, codes and postings per entry; numbers and posting starts per code
+            bytes += stringBytes(keys[i]) + 12L * c.ordinals.length + 12L * c.dictionary.length;
             for (String v : c.dictionary) {
                 bytes += stringBytes(v) + 48; // the string and its dictionary map entry
             }
@@ -318,6 +319,8 @@ public final class Attributes {
         final Map<String, Integer> codeOf;
         final int[] ordinals;
         final int[] codes;
+        final int[] postingStart;
+        final int[] postings;
 
         Column(String[] dictionary, int[] ordinals, int[] codes) {
             this.dictionary = dictionary;
@@ -329,23 +332,37 @@ public final class Attributes {
                 numbers[code] = Numbers.parse(dictionary[code]);
                 codeOf.put(dictionary[code], code);
             }
+            // Posting lists (a counting sort of the entries by code), so a selective filter
+            // touches only the ordinals of its codes instead of every entry.
+            postingStart = new int[dictionary.length + 1];
+            for (int code : codes) {
+                postingStart[code + 1]++;
+            }
+            for (int code = 0; code < dictionary.length; code++) {
+                postingStart[code + 1] += postingStart[code];
+            }
+            postings = new int[codes.length];
+            int[] next = Arrays.copyOf(postingStart, dictionary.length);
+            for (int e = 0; e < codes.length; e++) {
+                postings[next[codes[e]]++] = ordinals[e];
+            }
         }
 
         BitSet withCode(int code) {
             BitSet bits = new BitSet();
-            for (int e = 0; e < ordinals.length; e++) {
-                if (codes[e] == code) {
-                    bits.set(ordinals[e]);
-                }
+            for (int p = postingStart[code]; p < postingStart[code + 1]; p++) {
+                bits.set(postings[p]);
             }
             return bits;
         }
 
         BitSet withCodes(boolean[] wanted) {
             BitSet bits = new BitSet();
-            for (int e = 0; e < ordinals.length; e++) {
-                if (wanted[codes[e]]) {
-                    bits.set(ordinals[e]);
+            for (int code = 0; code < wanted.length; code++) {
+                if (wanted[code]) {
+                    for (int p = postingStart[code]; p < postingStart[code + 1]; p++) {
+                        bits.set(postings[p]);
+                    }
                 }
             }
             return bits;

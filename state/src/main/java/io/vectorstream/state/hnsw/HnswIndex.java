@@ -171,15 +171,23 @@ public final class HnswIndex {
         return walkGraph(query, k, Math.max(ef, k), accept, Integer.MAX_VALUE);
     }
 
-    /** Scores every live accepted node. */
+    /** Scores every live accepted node, visiting only the accepted ones when there is a set. */
     ScoredNodes searchExact(float[] query, int k, AcceptSet accept) {
         TopK top = new TopK(k);
         int size = graph.size();
-        for (int node = deleted.nextClearBit(0);
-                node < size;
-                node = deleted.nextClearBit(node + 1)) {
-            if (accept == null || accept.accepts(node)) {
+        if (accept == null) {
+            for (int node = deleted.nextClearBit(0);
+                    node < size;
+                    node = deleted.nextClearBit(node + 1)) {
                 top.offer(vectors.score(query, node), node);
+            }
+        } else {
+            for (int node = accept.nextAccepted(0, size);
+                    node >= 0;
+                    node = accept.nextAccepted(node + 1, size)) {
+                if (!deleted.get(node)) {
+                    top.offer(vectors.score(query, node), node);
+                }
             }
         }
         return ScoredNodes.of(top);

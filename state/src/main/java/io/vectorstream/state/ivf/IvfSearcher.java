@@ -97,8 +97,11 @@ final class IvfSearcher {
     private ScoredNodes exactScan(float[] query, int k, AcceptSet accept) {
         float[] vectors = index.vectorData();
         TopK top = new TopK(k);
-        for (int node = 0, n = index.size(); node < n; node++) {
-            if (!index.deletedUnchecked(node) && accept.accepts(node)) {
+        int n = index.size();
+        for (int node = accept.nextAccepted(0, n);
+                node >= 0;
+                node = accept.nextAccepted(node + 1, n)) {
+            if (!index.deletedUnchecked(node)) {
                 top.offer(metric.score(query, vectors, node * dim, dim), node);
             }
         }
