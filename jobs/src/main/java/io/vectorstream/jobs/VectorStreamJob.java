@@ -9,6 +9,7 @@ import io.vectorstream.operators.kafka.DeadLetterSerializer;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.RawMessageDeserializer;
 import io.vectorstream.operators.kafka.ReplyTopics;
+import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.merge.TopKMerger;
 import io.vectorstream.operators.validate.Query;
@@ -48,6 +49,8 @@ public final class VectorStreamJob {
      * Builds validate → shard → index (keyed state) ← broadcast queries → merge.
      *
      * @param replyTopics tells which reply-to topics exist (queries naming others get an error)
+     * @param vectorsEnd tells where the vectors topic ends; strong queries wait for the job to get
+     *     there
      * @param indexParallelism parallelism of the index operator; the merger waits for this many
      *     partial answers per query
      */
@@ -57,6 +60,7 @@ public final class VectorStreamJob {
             VectorStreamConfig cfg,
             String resultsTopic,
             ReplyTopics replyTopics,
+            TopicEndOffsets vectorsEnd,
             int indexParallelism) {
         return buildPipeline(
                 vectors,
@@ -64,14 +68,15 @@ public final class VectorStreamJob {
                 cfg,
                 resultsTopic,
                 replyTopics,
+                vectorsEnd,
                 indexParallelism,
                 UnaryOperator.identity());
     }
 
     /**
      * As {@link #buildPipeline(DataStream, DataStream, VectorStreamConfig, String, ReplyTopics,
-     * int)}, with {@code toMerger} applied to the index instances' partial answers on their way to
-     * the merger; tests put an operator there that holds back one instance.
+     * TopicEndOffsets, int)}, with {@code toMerger} applied to the index instances' partial answers
+     * on their way to the merger; tests put an operator there that holds back one instance.
      */
     static Outputs buildPipeline(
             DataStream<RawMessage> vectors,
@@ -79,13 +84,16 @@ public final class VectorStreamJob {
             VectorStreamConfig cfg,
             String resultsTopic,
             ReplyTopics replyTopics,
+            TopicEndOffsets vectorsEnd,
             int indexParallelism,
             UnaryOperator<DataStream<PartialResult>> toMerger) {
-        // One gatekeeper for both topics: it owns the collection's dimension (see its docs).
-        // Queries are single records someone waits for, so its buffers flush within 1 ms.
+        // One gatekeeper for both topics: it owns the collection's dimension and holds strong
+        // queries back (see its docs); the constant key gives it keyed timers. Queries are single
+        // records someone waits for, so its buffers flush within 1 ms.
         SingleOutputStreamOperator<VectorOp> ops =
                 vectors.connect(queries)
-                        .process(new RequestValidator(cfg, resultsTopic, replyTopics))
+                        .keyBy(RequestValidator.KEY, RequestValidator.KEY, Types.INT)
+                        .process(new RequestValidator(cfg, resultsTopic, replyTopics, vectorsEnd))
                         .returns(Types.POJO(VectorOp.class))
                         .name("validate")
                         .uid("validate")
@@ -182,6 +190,7 @@ public final class VectorStreamJob {
                 VectorStreamConfig.from(conf),
                 conf.get(VectorStreamOptions.RESULTS_TOPIC),
                 ReplyTopics.inKafka(admin),
+                TopicEndOffsets.inKafka(admin, conf.get(VectorStreamOptions.VECTORS_TOPIC)),
                 env.getParallelism());
     }
 

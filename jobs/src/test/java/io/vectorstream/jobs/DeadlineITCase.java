@@ -7,6 +7,7 @@ import io.vectorstream.jobs.local.EmbeddedKafka;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.kafka.ReplyTopics;
+import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryRequest;
@@ -98,6 +99,7 @@ class DeadlineITCase {
                         cfg,
                         "results",
                         ReplyTopics.anyLegalName(),
+                        TopicEndOffsets.none(),
                         PARALLELISM,
                         partials ->
                                 partials.map(

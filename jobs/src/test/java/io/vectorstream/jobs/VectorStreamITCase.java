@@ -334,6 +334,28 @@ class VectorStreamITCase {
         assertThat(tooWide.getError().getMessage()).contains("vectorstream.query.max-ef=4096");
     }
 
+    @Test
+    @Order(6)
+    void aStrongQuerySeesTheUpsertAcknowledgedJustBeforeIt() throws Exception {
+        for (int i = 0; i < 50; i++) {
+            String id = "fresh-" + i + "-" + UUID.randomUUID();
+            float[] v = randomVector();
+            client.upsert(id, v, Map.of()).get(30, TimeUnit.SECONDS);
+            live.put(id, v);
+            QueryRequest strong =
+                    QueryRequest.newBuilder()
+                            .setQueryId(UUID.randomUUID().toString())
+                            .setVector(FloatVectors.toBytes(v))
+                            .setK(1)
+                            .setConsistency("strong")
+                            .build();
+            QueryResponse r = client.query(strong).get(30, TimeUnit.SECONDS);
+            assertThat(r.getError()).isNull();
+            assertThat(r.getComplete()).as("answer %d: %s", i, r).isTrue();
+            assertThat(r.getHits()).extracting(Hit::getId).as("answer %d", i).containsExactly(id);
+        }
+    }
+
     private static double normSquared(float[] v) {
         double s = 0;
         for (float x : v) {

@@ -43,7 +43,10 @@ final class QueryCommand implements Command {
                     "  --rerank R        IVF-PQ candidates rescored with full vectors, 0 for none"
                             + " (default: the job's index.ivf.rerank)",
                     "  --filter JSON     metadata filter, a JSON object sent as it is, e.g."
-                            + " '{\"lang\":\"en\"}'",
+                            + " '{\"eq\":{\"lang\":\"en\"}}'",
+                    "  --consistency C   eventual (default) or strong: answer only after every"
+                            + " record",
+                    "                    published before the query was read is indexed",
                     "  --include-vectors return each hit's stored vector (printed under the hit,"
                             + " in --vector form)",
                     "  --reply-topic R   topic the answer is written to (default results)",
@@ -80,7 +83,8 @@ final class QueryCommand implements Command {
                 "ef",
                 "nprobe",
                 "rerank",
-                "filter");
+                "filter",
+                "consistency");
     }
 
     @Override
@@ -141,9 +145,18 @@ final class QueryCommand implements Command {
             String filter = args.string("filter", "").trim();
             if (filter.isEmpty()) {
                 throw new UsageException(
-                        "--filter needs a JSON object, e.g. --filter '{\"lang\":\"en\"}'");
+                        "--filter needs a JSON object, e.g. --filter '{\"eq\":{\"lang\":\"en\"}}'");
             }
             request.setFilter(filter);
+        }
+        if (args.has("consistency")) {
+            String consistency = args.string("consistency", "").trim();
+            if (!consistency.equalsIgnoreCase("eventual")
+                    && !consistency.equalsIgnoreCase("strong")) {
+                throw new UsageException(
+                        "--consistency must be eventual or strong, got '" + consistency + "'");
+            }
+            request.setConsistency(consistency.toLowerCase(Locale.ROOT));
         }
         VectorStreamClient.Builder builder = common.clientBuilder();
         if (args.has("reply-topic")) {

@@ -252,8 +252,10 @@ class VectorStreamCliITCase {
                         "--rerank",
                         "0",
                         "--filter",
-                        "{\"lang\":{\"$in\":[\"en\",\"de\"]}}",
+                        "{\"in\":{\"lang\":[\"en\",\"de\"]}}",
                         "--include-vectors",
+                        "--consistency",
+                        "Strong",
                         "--collection",
                         "knobs",
                         "--bootstrap",
@@ -271,8 +273,9 @@ class VectorStreamCliITCase {
         assertThat(sent.getEf()).isEqualTo(200);
         assertThat(sent.getNprobe()).isEqualTo(12);
         assertThat(sent.getRerank()).isZero();
-        assertThat(sent.getFilter()).isEqualTo("{\"lang\":{\"$in\":[\"en\",\"de\"]}}");
+        assertThat(sent.getFilter()).isEqualTo("{\"in\":{\"lang\":[\"en\",\"de\"]}}");
         assertThat(sent.getIncludeVectors()).isTrue();
+        assertThat(sent.getConsistency()).isEqualTo("strong");
     }
 
     @Test
@@ -298,6 +301,7 @@ class VectorStreamCliITCase {
         assertThat(sent.getEf()).isNull();
         assertThat(sent.getNprobe()).isNull();
         assertThat(sent.getRerank()).isNull();
+        assertThat(sent.getConsistency()).isNull();
         assertThat(sent.getFilter()).isNull();
         assertThat(sent.getIncludeVectors()).isFalse();
     }

@@ -98,6 +98,9 @@ class VectorStreamCliTest {
         assertUsageError(
                 new String[] {"query", "--vector", "1", "--include-vectors=yes"},
                 "--include-vectors takes no value");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--consistency", "sometimes"},
+                "--consistency must be eventual or strong, got 'sometimes'");
         assertUsageError(new String[] {"delete"}, "give at least one id to delete");
         assertUsageError(
                 new String[] {"delete", "a", "--format", "xml"},

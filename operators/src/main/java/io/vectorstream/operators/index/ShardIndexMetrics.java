@@ -1,5 +1,6 @@
 package io.vectorstream.operators.index;
 
+import io.vectorstream.state.segment.SegmentManifest;
 import io.vectorstream.state.segment.ShardSegments;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,7 @@ final class ShardIndexMetrics {
     final Counter segmentLoads;
     final Counter graphBuilds;
     final Counter buildFailures;
+    final Counter strongQueriesExpired;
     final Histogram searchLatencyMicros;
     final Histogram sealMillis;
     final Histogram compactionMillis;
@@ -42,6 +44,7 @@ final class ShardIndexMetrics {
         segmentLoads = group.counter("segmentLoads");
         graphBuilds = group.counter("graphBuilds");
         buildFailures = group.counter("buildFailures");
+        strongQueriesExpired = group.counter("strongQueriesExpired");
         searchLatencyMicros =
                 group.histogram("searchLatencyMicros", new DescriptiveStatisticsHistogram(1000));
         sealMillis = group.histogram("sealMillis", new DescriptiveStatisticsHistogram(100));
@@ -102,6 +105,15 @@ final class ShardIndexMetrics {
         private volatile long memoryBytes;
         private long memoryRefreshedAt;
         private boolean memoryKnown;
+
+        /**
+         * What the persisted manifest of a shard not loaded yet tells: its live vectors and sealed
+         * segments (its heap use is 0 until it is loaded).
+         */
+        void fromManifest(SegmentManifest m) {
+            liveVectors = m.liveCount();
+            sealedSegments = m.segments().size();
+        }
 
         /**
          * @param segmentsChanged whether segments were loaded, installed or dropped

@@ -22,8 +22,10 @@ import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -72,6 +74,13 @@ import org.slf4j.LoggerFactory;
  * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there.
  * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
  * restore simply seals again. Flink state is only ever touched on the task thread.
+ *
+ * <p>A strong query (read-your-writes) is answered only once the barrier the validator sent ahead
+ * of it has arrived on input 1 for every shard this instance holds: each shard's channel is FIFO,
+ * so the shard has then applied every vector published before the query was read. Barriers and
+ * query meet in either order; whichever comes first waits in memory until the rest arrive or the
+ * query's deadline passes (then the merger answers without this instance). Like queries in flight
+ * elsewhere, they are not checkpointed: a restart loses them and the client times out.
  */
 public final class ShardIndexOperator extends AbstractStreamOperator<PartialResult>
         implements TwoInputStreamOperator<VectorOp, Query, PartialResult> {
@@ -129,6 +138,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private transient int shardsHeld;
     private transient boolean drainScheduled;
 
+    /** Strong query id → shard keys whose barrier arrived, until the query is answered. */
+    private transient Map<String, Set<Integer>> barriers;
+
+    /** Strong queries that arrived before all their barriers. */
+    private transient Map<String, StreamRecord<Query>> waiting;
+
     public ShardIndexOperator(VectorStreamConfig cfg) {
         this(cfg, SegmentBuild::run);
     }
@@ -170,6 +185,29 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         settings.buildThreads(),
                         "vectorstream-build-" + task.getIndexOfThisSubtask() + "-");
         metrics = new ShardIndexMetrics(getMetricGroup(), () -> shardsHeld, builds::inFlight);
+        reportRestoredShards();
+        barriers = new HashMap<>();
+        waiting = new HashMap<>();
+    }
+
+    /**
+     * Shards load lazily, on their first query or write; until then their gauges show what their
+     * manifests say, so a restored index does not look empty on a dashboard.
+     */
+    private void reportRestoredShards() throws Exception {
+        List<Integer> keys;
+        try (Stream<Integer> stream =
+                this.<Integer>getKeyedStateBackend()
+                        .getKeys(SHARD_MANIFEST.getName(), VoidNamespace.INSTANCE)) {
+            keys = stream.toList();
+        }
+        for (Integer key : keys) {
+            setCurrentKey(key);
+            SegmentManifest m = store.manifest();
+            if (m != null) {
+                metrics.shard(shardOfKey.getOrDefault(key, key)).fromManifest(m);
+            }
+        }
     }
 
     @Override
@@ -184,6 +222,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     public void processElement1(StreamRecord<VectorOp> record) throws Exception {
         installFinishedBuilds();
         VectorOp op = record.getValue();
+        if (op.isBarrier()) {
+            barrier(op);
+            return;
+        }
         Shard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
         if (shard == null) {
             return; // a delete in a shard that never held a vector
@@ -200,6 +242,63 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     @Override
     public void processElement2(StreamRecord<Query> record) throws Exception {
         installFinishedBuilds();
+        Query q = record.getValue();
+        if (q.strong && shardsHeld > 0) {
+            Set<Integer> seen = barriers.get(q.queryId);
+            if (seen == null || seen.size() < shardsHeld) {
+                if (seen == null) {
+                    expireAt(q.queryId, q.deadlineMs);
+                }
+                waiting.put(q.queryId, record);
+                return;
+            }
+            barriers.remove(q.queryId);
+        }
+        answer(record);
+    }
+
+    /** Notes a strong query's barrier for one shard; answers the query if it was the last one. */
+    private void barrier(VectorOp op) throws Exception {
+        String queryId = op.barrierQueryId;
+        Set<Integer> seen = barriers.get(queryId);
+        if (seen == null) {
+            seen = new HashSet<>();
+            barriers.put(queryId, seen);
+            if (!waiting.containsKey(queryId)) {
+                expireAt(queryId, op.eventTimeMs);
+            }
+        }
+        seen.add(op.shardKey);
+        if (seen.size() < shardsHeld || !waiting.containsKey(queryId)) {
+            return;
+        }
+        barriers.remove(queryId);
+        Object key = getCurrentKey();
+        try {
+            answer(waiting.remove(queryId));
+        } finally {
+            setCurrentKey(key);
+        }
+    }
+
+    /**
+     * Forgets a strong query's barriers and its wait at its deadline, so neither can leak; by then
+     * the merger has answered without this instance.
+     */
+    private void expireAt(String queryId, long deadlineMs) {
+        getProcessingTimeService()
+                .registerTimer(
+                        deadlineMs,
+                        time -> {
+                            barriers.remove(queryId);
+                            if (waiting.remove(queryId) != null) {
+                                metrics.strongQueriesExpired.inc();
+                            }
+                        });
+    }
+
+    /** Searches every shard of this instance and emits the one partial answer to the query. */
+    private void answer(StreamRecord<Query> record) throws Exception {
         Query q = record.getValue();
         long start = System.nanoTime();
         List<Integer> shardKeys;
@@ -547,6 +646,13 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     int buildsInFlight() {
         return builds.inFlight();
+    }
+
+    /** Strong queries with a barrier or the query itself still waiting here. */
+    int strongQueriesPending() {
+        Set<String> ids = new HashSet<>(barriers.keySet());
+        ids.addAll(waiting.keySet());
+        return ids.size();
     }
 
     /** Computed now, unlike the gauge, which refreshes on writes at most every few seconds. */

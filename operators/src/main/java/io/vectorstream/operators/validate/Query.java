@@ -37,5 +37,11 @@ public class Query {
     /** Answer in JSON (the request was JSON) instead of Avro. */
     public boolean jsonReply;
 
+    /**
+     * Read-your-writes: an index instance answers only after the validator's barriers for this
+     * query reached every shard it holds (see {@link VectorOp#barrierQueryId}).
+     */
+    public boolean strong;
+
     public Query() {}
 }

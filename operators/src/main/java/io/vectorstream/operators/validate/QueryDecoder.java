@@ -65,6 +65,7 @@ final class QueryDecoder implements Serializable {
         checkKnob("nprobe", nprobe, 1, cfg.maxNprobe(), "NPROBE", VectorStreamOptions.MAX_NPROBE);
         checkKnob("rerank", rerank, 0, cfg.maxRerank(), "RERANK", VectorStreamOptions.MAX_RERANK);
         FilterChecks.check(r.getFilter(), cfg);
+        boolean strong = strong(r.getConsistency());
         Query q = new Query();
         q.queryId = r.getQueryId();
         q.vector = VectorChecks.vector(r.getVector(), dimension, cfg);
@@ -80,7 +81,21 @@ final class QueryDecoder implements Serializable {
         q.replyTo = replyTo;
         q.correlationId = m.correlationId;
         q.jsonReply = json;
+        q.strong = strong;
         return q;
+    }
+
+    /** {@code eventual} (also when absent) or {@code strong}, in any case. */
+    private static boolean strong(String consistency) throws Rejection {
+        if (consistency == null || consistency.equalsIgnoreCase("eventual")) {
+            return false;
+        }
+        if (consistency.equalsIgnoreCase("strong")) {
+            return true;
+        }
+        throw new Rejection(
+                "BAD_CONSISTENCY",
+                "consistency must be \"eventual\" or \"strong\", got \"" + consistency + "\"");
     }
 
     /**

@@ -3,7 +3,9 @@ package io.vectorstream.operators.validate;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.ReplyTopics;
+import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.merge.Answer;
+import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryResponse;
@@ -12,17 +14,24 @@ import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
-import org.apache.flink.streaming.api.functions.co.CoProcessFunction;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 import org.slf4j.Logger;
@@ -39,9 +48,21 @@ import org.slf4j.LoggerFactory;
  * <p>It also owns the collection's dimension. When the configuration leaves it at 0, the first
  * accepted upsert fixes it, and that choice is checkpointed. One decision for the whole job needs
  * one instance, so this operator runs with parallelism 1; it only decodes and checks, which is
- * cheap next to indexing.
+ * cheap next to indexing. Both inputs are keyed by the one constant {@link #KEY}, which gives it
+ * the keyed timers that strong queries need.
+ *
+ * <p>Strong queries (read-your-writes) are its third job. On accepting one it asks Kafka where the
+ * vectors topic ends ({@link TopicEndOffsets}) and holds the query until it has processed every
+ * record up to there, counting per partition the highest offset seen on input 1 (kept in {@link
+ * #VECTOR_OFFSETS}, so it agrees with the source's checkpointed offsets after a restore). It then
+ * sends one barrier {@link VectorOp} per shard on the main output, which is keyed by shard and so
+ * arrives after every earlier vector of that shard, and only then the query; the index instances
+ * answer it once they have seen the barriers of all their shards. A query still held at its
+ * deadline is answered here with {@code complete=false} and no hits. Held queries live in memory,
+ * like every query in flight: a restart loses them and their clients time out.
  */
-public final class RequestValidator extends CoProcessFunction<RawMessage, RawMessage, VectorOp>
+public final class RequestValidator
+        extends KeyedCoProcessFunction<Integer, RawMessage, RawMessage, VectorOp>
         implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(RequestValidator.class);
@@ -58,28 +79,51 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
     static final ListStateDescriptor<Integer> DIMENSION =
             new ListStateDescriptor<>("collection-dimension", Types.INT);
 
+    /** (partition, highest offset processed) of every vectors partition seen. */
+    static final ListStateDescriptor<Tuple2<Integer, Long>> VECTOR_OFFSETS =
+            new ListStateDescriptor<>("vector-offsets", Types.TUPLE(Types.INT, Types.LONG));
+
+    /** The key of both inputs: one validator instance, with keyed timers. */
+    public static final KeySelector<RawMessage, Integer> KEY = m -> 0;
+
+    /** The longest a strong query's offset lookup may block the task thread. */
+    private static final Duration MAX_OFFSETS_WAIT = Duration.ofSeconds(5);
+
     private final VectorStreamConfig cfg;
     private final String resultsTopic;
     private final VectorOpDecoder records;
     private final QueryDecoder queries;
     private final ReplyTopics replyTopics;
+    private final TopicEndOffsets vectorsEnd;
+    private final ShardRouter router;
 
     private transient ListState<Integer> dimensionState;
     private transient int dimension;
+    private transient ListState<Tuple2<Integer, Long>> offsetsState;
+    private transient Map<Integer, Long> processed;
+    private transient List<HeldQuery> held;
     private transient Counter accepted;
     private transient Counter rejected;
     private transient Counter queriesRejected;
+    private transient Counter strongTimedOut;
 
     /**
      * @param resultsTopic where answers go when a query names no reply topic
      * @param replyTopics tells which reply topics exist
+     * @param vectorsEnd tells where the vectors topic ends, for strong queries
      */
-    public RequestValidator(VectorStreamConfig cfg, String resultsTopic, ReplyTopics replyTopics) {
+    public RequestValidator(
+            VectorStreamConfig cfg,
+            String resultsTopic,
+            ReplyTopics replyTopics,
+            TopicEndOffsets vectorsEnd) {
         this.cfg = cfg;
         this.resultsTopic = resultsTopic;
         this.replyTopics = replyTopics;
+        this.vectorsEnd = vectorsEnd;
         this.records = new VectorOpDecoder(cfg);
         this.queries = new QueryDecoder(cfg);
+        this.router = new ShardRouter(cfg.shards(), cfg.maxParallelism());
     }
 
     @Override
@@ -100,11 +144,20 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
                                 + " or start with empty state");
             }
         }
+        offsetsState = ctx.getOperatorStateStore().getListState(VECTOR_OFFSETS);
+        processed = new HashMap<>();
+        for (Tuple2<Integer, Long> e : offsetsState.get()) {
+            processed.merge(e.f0, e.f1, Math::max);
+        }
+        held = new ArrayList<>();
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
         dimensionState.update(dimension == 0 ? List.of() : List.of(dimension));
+        List<Tuple2<Integer, Long>> offsets = new ArrayList<>(processed.size());
+        processed.forEach((partition, offset) -> offsets.add(Tuple2.of(partition, offset)));
+        offsetsState.update(offsets);
     }
 
     @Override
@@ -113,13 +166,17 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
         accepted = group.counter("recordsAccepted");
         rejected = group.counter("recordsRejected");
         queriesRejected = group.counter("queriesRejected");
+        strongTimedOut = group.counter("strongQueriesTimedOut");
         group.gauge("dimension", () -> dimension);
+        group.gauge("strongQueriesHeld", () -> held.size());
         replyTopics.open();
+        vectorsEnd.open();
     }
 
     @Override
     public void close() throws Exception {
         replyTopics.close();
+        vectorsEnd.close();
         super.close();
     }
 
@@ -130,6 +187,7 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
 
     @Override
     public void processElement1(RawMessage m, Context ctx, Collector<VectorOp> out) {
+        processed.merge(m.partition, m.offset, Math::max);
         try {
             VectorOp op = records.decode(m, dimension);
             if (dimension == 0 && !op.delete) {
@@ -144,6 +202,9 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
         } catch (Rejection r) {
             rejected.inc();
             ctx.output(DEAD_LETTERS, deadLetter(m, r));
+        }
+        if (!held.isEmpty()) {
+            releaseCaughtUp(ctx, out);
         }
     }
 
@@ -165,7 +226,18 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
                                 + resultsTopic
                                 + "' instead");
             }
-            ctx.output(QUERIES, queries.decode(m, dimension, now, replyTo, json));
+            Query q = queries.decode(m, dimension, now, replyTo, json);
+            if (!q.strong) {
+                ctx.output(QUERIES, q);
+                return;
+            }
+            HeldQuery h = new HeldQuery(q, vectorsEndFor(q, now));
+            if (caughtUp(h)) {
+                release(h, ctx, out);
+            } else {
+                held.add(h);
+                ctx.timerService().registerProcessingTimeTimer(q.deadlineMs);
+            }
         } catch (Rejection e) {
             queriesRejected.inc();
             String queryId = queryIdOf(m);
@@ -176,16 +248,97 @@ public final class RequestValidator extends CoProcessFunction<RawMessage, RawMes
                             .setComplete(false)
                             .setError(new QueryError(e.code, e.getMessage()))
                             .build();
-            ctx.output(
-                    REJECTED,
-                    new Answer(
-                            queryId,
-                            replyTo,
-                            m.correlationId,
-                            PayloadCodec.encode(
-                                    response, json ? WireFormat.JSON : WireFormat.AVRO)));
+            ctx.output(REJECTED, answer(queryId, replyTo, m.correlationId, json, response));
         }
     }
+
+    /** Answers the strong queries still held at their deadline: no hits, {@code complete=false}. */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<VectorOp> out) {
+        for (Iterator<HeldQuery> it = held.iterator(); it.hasNext(); ) {
+            Query q = it.next().query;
+            if (q.deadlineMs > timestamp) {
+                continue;
+            }
+            it.remove();
+            strongTimedOut.inc();
+            QueryResponse response =
+                    QueryResponse.newBuilder()
+                            .setQueryId(q.queryId)
+                            .setHits(List.of())
+                            .setShardsAnswered(0)
+                            .setShardsExpected(cfg.shards())
+                            .setComplete(false)
+                            .setError(null)
+                            .setTookMs(timestamp - q.receivedAtMs)
+                            .build();
+            ctx.output(
+                    REJECTED, answer(q.queryId, q.replyTo, q.correlationId, q.jsonReply, response));
+        }
+    }
+
+    /** Where the vectors topic ends now; a lookup that fails rejects the query. */
+    private Map<Integer, Long> vectorsEndFor(Query q, long now) throws Rejection {
+        Duration wait =
+                Duration.ofMillis(Math.min(q.deadlineMs - now, MAX_OFFSETS_WAIT.toMillis()));
+        try {
+            return vectorsEnd.lastOffsets(wait);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new Rejection(
+                    "OFFSETS_UNAVAILABLE",
+                    "could not read where the vectors topic ends, which a strong query waits for ("
+                            + e
+                            + "); retry, or send the query with consistency \"eventual\"");
+        }
+    }
+
+    /** Releases, in arrival order, every held query whose barrier offsets were all processed. */
+    private void releaseCaughtUp(Context ctx, Collector<VectorOp> out) {
+        for (Iterator<HeldQuery> it = held.iterator(); it.hasNext(); ) {
+            HeldQuery h = it.next();
+            if (caughtUp(h)) {
+                it.remove();
+                release(h, ctx, out);
+            }
+        }
+    }
+
+    private boolean caughtUp(HeldQuery h) {
+        for (Map.Entry<Integer, Long> e : h.lastOffsets.entrySet()) {
+            if (processed.getOrDefault(e.getKey(), -1L) < e.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** One barrier per shard first, the query after: see the class comment. */
+    private void release(HeldQuery h, Context ctx, Collector<VectorOp> out) {
+        Query q = h.query;
+        for (int s = 0; s < router.shards(); s++) {
+            out.collect(VectorOp.barrier(s, router.keyOf(s), q.queryId, q.deadlineMs));
+        }
+        ctx.output(QUERIES, q);
+    }
+
+    private static Answer answer(
+            String queryId,
+            String replyTo,
+            byte[] correlationId,
+            boolean json,
+            QueryResponse response) {
+        return new Answer(
+                queryId,
+                replyTo,
+                correlationId,
+                PayloadCodec.encode(response, json ? WireFormat.JSON : WireFormat.AVRO));
+    }
+
+    /** A strong query and, per vectors partition, the offset it waits for. */
+    private record HeldQuery(Query query, Map<Integer, Long> lastOffsets) {}
 
     /** The query id of a rejected request: from the payload if it decodes, else the Kafka key. */
     private static String queryIdOf(RawMessage m) {

@@ -404,6 +404,10 @@ class ShardIndexOperatorTest {
             restored.initializeState(snapshot);
             restored.open();
             ShardIndexOperator op = operator(restored);
+            // Before any shard is loaded the gauges already report what the manifests hold.
+            assertThat(op.shardLoads()).isZero();
+            assertThat(op.liveVectors()).isEqualTo(live.size());
+            assertThat(op.sealedSegments()).isEqualTo(sealed);
             for (int q = 0; q < queries.size(); q++) {
                 restored.processElement2(
                         new StreamRecord<>(query("q" + q, queries.get(q), 20, true)));

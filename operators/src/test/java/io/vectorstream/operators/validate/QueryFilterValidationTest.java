@@ -7,6 +7,7 @@ import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.ReplyTopics;
+import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
@@ -16,9 +17,11 @@ import io.vectorstream.schema.codec.WireFormat;
 import io.vectorstream.state.vector.Metric;
 import java.util.List;
 import java.util.Queue;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.operators.co.CoProcessOperator;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.api.Test;
@@ -126,9 +129,16 @@ class QueryFilterValidationTest {
     private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
             VectorStreamConfig cfg) throws Exception {
         var h =
-                new TwoInputStreamOperatorTestHarness<>(
-                        new CoProcessOperator<>(
-                                new RequestValidator(cfg, "results", ReplyTopics.anyLegalName())));
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        new KeyedCoProcessOperator<>(
+                                new RequestValidator(
+                                        cfg,
+                                        "results",
+                                        ReplyTopics.anyLegalName(),
+                                        TopicEndOffsets.none())),
+                        RequestValidator.KEY,
+                        RequestValidator.KEY,
+                        Types.INT);
         h.open();
         return h;
     }

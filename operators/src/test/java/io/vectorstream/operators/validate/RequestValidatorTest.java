@@ -7,6 +7,7 @@ import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.ReplyTopics;
+import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.DeadLetter;
@@ -18,9 +19,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.TimeoutException;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.streaming.api.operators.co.CoProcessOperator;
+import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.api.Test;
@@ -274,6 +278,147 @@ class RequestValidatorTest {
     }
 
     @Test
+    void aStrongQueryIsHeldUntilTheTopicsEndIsProcessedThenFollowsOneBarrierPerShard()
+            throws Exception {
+        // Partition 0 ends after offset 2, partition 1 after offset 0; partition 2 is empty.
+        TopicEndOffsets end = timeout -> Map.of(0, 2L, 1, 0L);
+        try (var h = harness(DIM3, null, end)) {
+            h.processElement1(at(0, 0, TestData.upsert("a", new float[] {1, 0, 0}, Map.of())), 1L);
+            h.processElement1(at(0, 1, TestData.upsert("b", new float[] {0, 1, 0}, Map.of())), 1L);
+            h.processElement2(strongQuery("strong", 5_000), 1L);
+            h.processElement2(TestData.query("eventual", new float[] {1, 2, 3}, 1), 1L);
+            h.processElement1(at(1, 0, TestData.upsert("c", new float[] {0, 0, 1}, Map.of())), 1L);
+
+            assertThat(side(h, RequestValidator.QUERIES))
+                    .as("an eventual query is never held")
+                    .extracting(q -> q.queryId)
+                    .containsExactly("eventual");
+            assertThat(h.extractOutputValues()).noneMatch(VectorOp::isBarrier);
+
+            // The last record of partition 0 is rejected, and still counts as processed.
+            h.processElement1(at(0, 2, TestData.upsert("bad", new float[] {1, 2}, Map.of())), 1L);
+
+            List<Query> released = side(h, RequestValidator.QUERIES);
+            assertThat(released).extracting(q -> q.queryId).containsExactly("eventual", "strong");
+            assertThat(released.get(0).strong).isFalse();
+            assertThat(released.get(1).strong).isTrue();
+            List<VectorOp> ops = h.extractOutputValues();
+            assertThat(ops.subList(0, 3)).extracting(op -> op.id).containsExactly("a", "b", "c");
+            List<VectorOp> barriers = ops.subList(3, ops.size());
+            ShardRouter router = new ShardRouter(8, 128);
+            assertThat(barriers).hasSize(8).allMatch(op -> "strong".equals(op.barrierQueryId));
+            assertThat(barriers)
+                    .extracting(op -> op.shardKey)
+                    .containsExactly(
+                            router.keyOf(0),
+                            router.keyOf(1),
+                            router.keyOf(2),
+                            router.keyOf(3),
+                            router.keyOf(4),
+                            router.keyOf(5),
+                            router.keyOf(6),
+                            router.keyOf(7));
+            assertThat(barriers)
+                    .allSatisfy(
+                            b -> {
+                                assertThat(b.vector).isNull();
+                                assertThat(b.delete).isFalse();
+                                assertThat(b.eventTimeMs).isEqualTo(released.get(1).deadlineMs);
+                            });
+
+            // Caught up now: the next strong query passes at once, after its own barriers.
+            h.processElement2(strongQuery("again", 5_000), 1L);
+            assertThat(side(h, RequestValidator.QUERIES)).hasSize(3);
+            assertThat(h.extractOutputValues()).hasSize(3 + 16);
+        }
+    }
+
+    @Test
+    void aStrongQueryStillHeldAtItsDeadlineIsAnsweredIncomplete() throws Exception {
+        try (var h = harness(DIM3, null, timeout -> Map.of(0, 5L))) {
+            h.setProcessingTime(1_000);
+            h.processElement2(strongQuery("late", 200), 1L);
+            h.setProcessingTime(1_199);
+            assertThat(side(h, RequestValidator.REJECTED)).isEmpty();
+
+            h.setProcessingTime(1_200);
+            List<Answer> answers = side(h, RequestValidator.REJECTED);
+            assertThat(answers).hasSize(1);
+            QueryResponse r = PayloadCodec.decodeQueryResponse(answers.get(0).payload);
+            assertThat(r.getQueryId()).isEqualTo("late");
+            assertThat(r.getComplete()).isFalse();
+            assertThat(r.getError()).isNull();
+            assertThat(r.getHits()).isEmpty();
+            assertThat(r.getShardsAnswered()).isZero();
+            assertThat(r.getShardsExpected()).isEqualTo(8);
+            assertThat(r.getTookMs()).isEqualTo(200);
+
+            // Catching up later releases nothing: the query was answered.
+            h.processElement1(at(0, 5, TestData.upsert("a", new float[] {1, 0, 0}, Map.of())), 1L);
+            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
+            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("a");
+        }
+    }
+
+    @Test
+    void processedOffsetsSurviveARestore() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(DIM3)) {
+            for (int i = 0; i <= 3; i++) {
+                h.processElement1(
+                        at(1, i, TestData.upsert("v" + i, new float[] {1, 2, i}, Map.of())), 1L);
+            }
+            snapshot = h.snapshot(1L, 1L);
+        }
+        try (var restored = harness(DIM3, snapshot, timeout -> Map.of(1, 3L))) {
+            restored.processElement2(strongQuery("after-restore", 5_000), 1L);
+            assertThat(side(restored, RequestValidator.QUERIES))
+                    .extracting(q -> q.queryId)
+                    .containsExactly("after-restore");
+            assertThat(restored.extractOutputValues()).hasSize(8).allMatch(VectorOp::isBarrier);
+        }
+    }
+
+    @Test
+    void consistencyIsEventualOrStrongInAnyCaseAndAnUnreadableEndIsAnError() throws Exception {
+        TopicEndOffsets unreachable =
+                timeout -> {
+                    throw new TimeoutException("broker gone");
+                };
+        try (var h = harness(DIM3, null, unreachable)) {
+            for (String c : List.of("EVENTUAL", "sometimes", "strong")) {
+                h.processElement2(
+                        json(
+                                "queries",
+                                c,
+                                "{\"queryId\":\""
+                                        + c
+                                        + "\",\"vector\":[1,2,3],\"consistency\":\""
+                                        + c
+                                        + "\"}"),
+                        1L);
+            }
+            assertThat(side(h, RequestValidator.QUERIES))
+                    .singleElement()
+                    .satisfies(
+                            q -> {
+                                assertThat(q.queryId).isEqualTo("EVENTUAL");
+                                assertThat(q.strong).isFalse();
+                            });
+            List<QueryResponse> errors =
+                    side(h, RequestValidator.REJECTED).stream()
+                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
+                            .toList();
+            assertThat(errors)
+                    .extracting(r -> r.getError().getCode())
+                    .containsExactly("BAD_CONSISTENCY", "OFFSETS_UNAVAILABLE");
+            assertThat(errors.get(0).getError().getMessage())
+                    .isEqualTo("consistency must be \"eventual\" or \"strong\", got \"sometimes\"");
+            assertThat(errors.get(1).getError().getMessage()).contains("broker gone");
+        }
+    }
+
+    @Test
     void firstVectorFixesAnUnsetDimensionAndItSurvivesARestore() throws Exception {
         VectorStreamConfig auto = TestData.config(0, Metric.DOT);
         OperatorSubtaskState snapshot;
@@ -298,17 +443,45 @@ class RequestValidatorTest {
         }
     }
 
+    /** A vector record as read from {@code partition} at {@code offset}. */
+    private static RawMessage at(int partition, long offset, RawMessage m) {
+        m.partition = partition;
+        m.offset = offset;
+        return m;
+    }
+
+    private static RawMessage strongQuery(String id, long timeoutMs) {
+        return json(
+                "queries",
+                id,
+                "{\"queryId\":\""
+                        + id
+                        + "\",\"vector\":[1,2,2],\"k\":1,\"timeoutMs\":"
+                        + timeoutMs
+                        + ",\"consistency\":\"strong\"}");
+    }
+
     private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
             VectorStreamConfig cfg) throws Exception {
-        return harness(cfg, null);
+        return harness(cfg, null, TopicEndOffsets.none());
     }
 
     private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
             VectorStreamConfig cfg, OperatorSubtaskState restore) throws Exception {
+        return harness(cfg, restore, TopicEndOffsets.none());
+    }
+
+    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
+            VectorStreamConfig cfg, OperatorSubtaskState restore, TopicEndOffsets vectorsEnd)
+            throws Exception {
         var h =
-                new TwoInputStreamOperatorTestHarness<>(
-                        new CoProcessOperator<>(
-                                new RequestValidator(cfg, "results", ReplyTopics.anyLegalName())));
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        new KeyedCoProcessOperator<>(
+                                new RequestValidator(
+                                        cfg, "results", ReplyTopics.anyLegalName(), vectorsEnd)),
+                        RequestValidator.KEY,
+                        RequestValidator.KEY,
+                        Types.INT);
         if (restore != null) {
             h.initializeState(restore);
         }

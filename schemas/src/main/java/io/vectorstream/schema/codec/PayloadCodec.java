@@ -48,7 +48,10 @@ public final class PayloadCodec {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static final BinaryMessageDecoder<QueryRequest> QUERY_REQUEST_DECODER =
-            withHistory(QueryRequest.createDecoder(null), "QueryRequest-v1.avsc");
+            withHistory(
+                    QueryRequest.createDecoder(null),
+                    "QueryRequest-v1.avsc",
+                    "QueryRequest-v2.avsc");
 
     private static final BinaryMessageDecoder<QueryResponse> QUERY_RESPONSE_DECODER =
             withHistory(QueryResponse.createDecoder(null), "QueryResponse-v1.avsc");
@@ -137,6 +140,7 @@ public final class PayloadCodec {
         if (includeVectors != null) {
             b.setIncludeVectors(includeVectors);
         }
+        b.setConsistency(optionalText(o, "consistency"));
         return b.build();
     }
 
@@ -166,6 +170,9 @@ public final class PayloadCodec {
             o.put("rerank", q.getRerank());
         }
         o.put("includeVectors", q.getIncludeVectors());
+        if (q.getConsistency() != null) {
+            o.put("consistency", q.getConsistency());
+        }
         return writeJson(o);
     }
 

@@ -64,6 +64,10 @@ class PayloadCodecTest {
         assertThat(PayloadCodec.decodeQueryRequest(PayloadCodec.encode(tuned, format)))
                 .isEqualTo(tuned);
 
+        QueryRequest strong = QueryRequest.newBuilder(query).setConsistency("strong").build();
+        assertThat(PayloadCodec.decodeQueryRequest(PayloadCodec.encode(strong, format)))
+                .isEqualTo(strong);
+
         QueryResponse response =
                 QueryResponse.newBuilder()
                         .setQueryId("q")
@@ -186,6 +190,54 @@ class PayloadCodecTest {
         assertThat(r.getHits()).containsExactly(new Hit("a", 0.5f, Map.of("k", "v"), null));
         assertThat(r.getComplete()).isTrue();
         assertThat(r.getTookMs()).isEqualTo(4L);
+    }
+
+    @Test
+    void avroPayloadsOfTheQuerySchemaBeforeConsistencyStillDecode() throws IOException {
+        Schema v2Request = historySchema("QueryRequest-v2.avsc");
+        GenericRecord old = new GenericData.Record(v2Request);
+        old.put("queryId", "v2-client");
+        old.put("collection", "default");
+        old.put("vector", FloatVectors.toBytes(new float[] {1f, 2f}));
+        old.put("k", 3);
+        old.put("includeMetadata", true);
+        old.put("timeoutMs", null);
+        old.put("filter", "{\"exists\":\"lang\"}");
+        old.put("ef", 64);
+        old.put("nprobe", null);
+        old.put("rerank", null);
+        old.put("includeVectors", true);
+        byte[] payload = encodeGeneric(v2Request, old);
+        // The header README listed for QueryRequest before `consistency`.
+        assertThat(payload).startsWith(0xC3, 0x01, 0xD6, 0xCB, 0xE2, 0x0A, 0xF2, 0xDD, 0x43, 0x62);
+
+        QueryRequest q = PayloadCodec.decodeQueryRequest(payload);
+        assertThat(q.getQueryId()).isEqualTo("v2-client");
+        assertThat(q.getFilter()).isEqualTo("{\"exists\":\"lang\"}");
+        assertThat(q.getEf()).isEqualTo(64);
+        assertThat(q.getIncludeVectors()).isTrue();
+        assertThat(q.getConsistency()).isNull();
+    }
+
+    @Test
+    void jsonConsistencyIsReadAsGivenAndLeftOutWhenUnset() {
+        QueryRequest q =
+                PayloadCodec.decodeQueryRequest(
+                        utf8("{\"queryId\":\"q\",\"vector\":[1],\"consistency\":\"STRONG\"}"));
+        assertThat(q.getConsistency()).isEqualTo("STRONG");
+        QueryRequest plain =
+                PayloadCodec.decodeQueryRequest(utf8("{\"queryId\":\"q\",\"vector\":[1]}"));
+        assertThat(plain.getConsistency()).isNull();
+        assertThat(new String(PayloadCodec.encode(plain, WireFormat.JSON), UTF_8))
+                .doesNotContain("consistency");
+        assertThatThrownBy(
+                        () ->
+                                PayloadCodec.decodeQueryRequest(
+                                        utf8(
+                                                "{\"queryId\":\"q\",\"vector\":[1],"
+                                                        + "\"consistency\":1}")))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("'consistency'");
     }
 
     @Test
