@@ -1,7 +1,8 @@
 package io.vectorstream.operators.index;
 
+import static io.vectorstream.operators.index.ShardIndexHarness.awaitBuilds;
+import static io.vectorstream.operators.index.ShardIndexHarness.operator;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
@@ -20,11 +21,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -38,7 +36,6 @@ class ShardIndexFilterTest {
 
     private static final int DIM = 8;
     private static final int VECTORS = 400;
-    private static final long BUILD_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private static final String[] FILTERS = {
         "{\"eq\": {\"color\": \"red\"}}",
@@ -208,38 +205,8 @@ class ShardIndexFilterTest {
 
     private KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> harness(
             VectorStreamConfig cfg) throws Exception {
-        var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new ShardIndexOperator(cfg),
-                        (VectorOp op) -> op.shardKey,
-                        // Queries are broadcast in the job; the harness needs some key here.
-                        (Query q) -> ROUTER.keyOf(0),
-                        Types.INT,
-                        cfg.maxParallelism(),
-                        1,
-                        0);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        return h;
-    }
-
-    private static ShardIndexOperator operator(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
-        return (ShardIndexOperator) h.getOperator();
-    }
-
-    /** Advances processing time, so the drain timer fires, until no build is in flight. */
-    private static void awaitBuilds(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
-            throws Exception {
-        ShardIndexOperator op = operator(h);
-        long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;
-        while (op.buildsInFlight() > 0) {
-            if (System.nanoTime() > deadline) {
-                fail("segment builds still in flight after 60 s");
-            }
-            Thread.sleep(2);
-            h.setProcessingTime(h.getProcessingTime() + 20);
-        }
+        return ShardIndexHarness.of(
+                new ShardIndexOperator(cfg), cfg.shards(), cfg.maxParallelism(), 1, 0);
     }
 
     private static float[] unit(float[] v) {

@@ -1,7 +1,8 @@
 package io.vectorstream.operators.index;
 
+import static io.vectorstream.operators.index.ShardIndexHarness.awaitBuilds;
+import static io.vectorstream.operators.index.ShardIndexHarness.operator;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
@@ -28,13 +29,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.KeyedStateBackend;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
@@ -55,8 +54,6 @@ class ShardIndexOperatorTest {
                     "full",
                     20,
                     conf -> conf.set(VectorStreamOptions.HNSW_EF_SEARCH, 400));
-
-    private static final long BUILD_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     @Test
     void answersEveryQueryWithTheExactTopKOfAllItsShards() throws Exception {
@@ -615,41 +612,8 @@ class ShardIndexOperatorTest {
 
     private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
             harness(ShardIndexOperator operator, int parallelism, int subtask) throws Exception {
-        var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
-                        // In the job queries are broadcast, not keyed; the harness needs some key
-                        // of this subtask.
-                        operator,
-                        (VectorOp op) -> op.shardKey,
-                        (Query q) -> ROUTER.keyOf(subtask * CFG.shards() / parallelism),
-                        Types.INT,
-                        CFG.maxParallelism(),
-                        parallelism,
-                        subtask);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        return h;
-    }
-
-    private static ShardIndexOperator operator(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
-        return (ShardIndexOperator) h.getOperator();
-    }
-
-    /**
-     * Advances processing time, so the operator's drain timer fires, until no build is in flight.
-     */
-    private static void awaitBuilds(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
-            throws Exception {
-        ShardIndexOperator op = operator(h);
-        long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;
-        while (op.buildsInFlight() > 0) {
-            if (System.nanoTime() > deadline) {
-                fail("segment builds still in flight after 60 s");
-            }
-            Thread.sleep(2);
-            h.setProcessingTime(h.getProcessingTime() + 20);
-        }
+        return ShardIndexHarness.of(
+                operator, CFG.shards(), CFG.maxParallelism(), parallelism, subtask);
     }
 
     private static void assertExactAnswers(

@@ -1,14 +1,12 @@
 package io.vectorstream.operators.index;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.offset;
 
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.VectorStreamOptions;
-import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.state.vector.Metric;
@@ -21,11 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -41,7 +36,6 @@ class ShardIndexQueryKnobsTest {
     private static final int VECTORS = 2400;
     private static final int QUERIES = 20;
     private static final int K = 10;
-    private static final long BUILD_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private static final Map<String, float[]> LIVE = vectors(VECTORS);
 
@@ -166,20 +160,8 @@ class ShardIndexQueryKnobsTest {
 
     private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
             harness(VectorStreamConfig cfg) throws Exception {
-        ShardRouter router = new ShardRouter(cfg.shards(), cfg.maxParallelism());
-        var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new ShardIndexOperator(cfg),
-                        (VectorOp op) -> op.shardKey,
-                        // Queries are broadcast in the job; the harness needs a key of this
-                        // subtask.
-                        (Query q) -> router.keyOf(0),
-                        Types.INT,
-                        cfg.maxParallelism(),
-                        1,
-                        0);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
-        return h;
+        return ShardIndexHarness.of(
+                new ShardIndexOperator(cfg), cfg.shards(), cfg.maxParallelism(), 1, 0);
     }
 
     private static Map<String, float[]> vectors(int n) {
@@ -205,15 +187,8 @@ class ShardIndexQueryKnobsTest {
         for (Map.Entry<String, float[]> e : live.entrySet()) {
             h.processElement1(new StreamRecord<>(upsert(e.getKey(), e.getValue(), n++)));
         }
-        ShardIndexOperator op = (ShardIndexOperator) h.getOperator();
-        long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;
-        while (op.buildsInFlight() > 0) {
-            if (System.nanoTime() > deadline) {
-                fail("segment builds still in flight after 60 s");
-            }
-            Thread.sleep(2);
-            h.setProcessingTime(h.getProcessingTime() + 20);
-        }
+        ShardIndexHarness.awaitBuilds(h);
+        ShardIndexOperator op = ShardIndexHarness.operator(h);
         assertThat(op.sealedSegments()).isGreaterThanOrEqualTo(8);
         return h;
     }

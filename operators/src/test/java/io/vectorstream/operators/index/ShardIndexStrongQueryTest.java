@@ -1,5 +1,6 @@
 package io.vectorstream.operators.index;
 
+import static io.vectorstream.operators.index.ShardIndexHarness.operator;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.operators.TestData;
@@ -9,8 +10,6 @@ import io.vectorstream.operators.validate.Query;
 import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.state.vector.Metric;
 import java.util.List;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
@@ -123,24 +122,14 @@ class ShardIndexStrongQueryTest {
     private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
             harness() throws Exception {
         var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
+                ShardIndexHarness.of(
                         new ShardIndexOperator(CFG),
-                        // In the job queries are broadcast, not keyed; the harness needs some key
-                        // of this subtask.
-                        (VectorOp op) -> op.shardKey,
-                        (Query q) -> ROUTER.keyOf(0),
-                        Types.INT,
+                        CFG.shards(),
                         CFG.maxParallelism(),
                         PARALLELISM,
                         0);
-        h.setStateBackend(new EmbeddedRocksDBStateBackend());
         h.open();
         return h;
-    }
-
-    private static ShardIndexOperator operator(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
-        return (ShardIndexOperator) h.getOperator();
     }
 
     /** An upsert of the first id {@code name-<i>} that falls into {@code shard}. */

@@ -1,0 +1,68 @@
+package io.vectorstream.operators.index;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import io.vectorstream.operators.shard.ShardRouter;
+import io.vectorstream.operators.validate.Query;
+import io.vectorstream.operators.validate.VectorOp;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
+
+/** Test harnesses of {@link ShardIndexOperator} on RocksDB, shared by its test classes. */
+final class ShardIndexHarness {
+
+    private static final long BUILD_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private ShardIndexHarness() {}
+
+    /**
+     * A harness of subtask {@code subtask} of {@code parallelism} running {@code operator} on the
+     * RocksDB backend (not opened).
+     */
+    static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> of(
+            ShardIndexOperator operator,
+            int shards,
+            int maxParallelism,
+            int parallelism,
+            int subtask)
+            throws Exception {
+        ShardRouter router = new ShardRouter(shards, maxParallelism);
+        var h =
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        operator,
+                        (VectorOp op) -> op.shardKey,
+                        // In the job queries are broadcast, not keyed; the harness needs some key
+                        // of this subtask.
+                        (Query q) -> router.keyOf(subtask * shards / parallelism),
+                        Types.INT,
+                        maxParallelism,
+                        parallelism,
+                        subtask);
+        h.setStateBackend(new EmbeddedRocksDBStateBackend());
+        return h;
+    }
+
+    static ShardIndexOperator operator(
+            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
+        return (ShardIndexOperator) h.getOperator();
+    }
+
+    /**
+     * Advances processing time, so the operator's drain timer fires, until no build is in flight.
+     */
+    static void awaitBuilds(
+            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            throws Exception {
+        ShardIndexOperator op = operator(h);
+        long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;
+        while (op.buildsInFlight() > 0) {
+            if (System.nanoTime() > deadline) {
+                fail("segment builds still in flight after 60 s");
+            }
+            Thread.sleep(2);
+            h.setProcessingTime(h.getProcessingTime() + 20);
+        }
+    }
+}
