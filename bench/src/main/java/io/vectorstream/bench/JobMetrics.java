@@ -34,12 +34,21 @@ public final class JobMetrics {
      * the task managers; 0 before it is first reported.
      */
     public long sum(String name) throws IOException, InterruptedException {
+        return aggregate(name, "sum");
+    }
+
+    /** The largest value over the index subtasks of {@code vectorstream.<name>}; 0 before it is. */
+    public long max(String name) throws IOException, InterruptedException {
+        return aggregate(name, "max");
+    }
+
+    private long aggregate(String name, String agg) throws IOException, InterruptedException {
         String id = metricId(name);
         if (id == null) {
             return 0;
         }
-        JsonNode sums = get(vertexUrl + "?agg=sum&get=" + id);
-        return sums.isArray() && sums.size() > 0 ? sums.get(0).path("sum").asLong() : 0;
+        JsonNode values = get(vertexUrl + "?agg=" + agg + "&get=" + id);
+        return values.isArray() && values.size() > 0 ? values.get(0).path(agg).asLong() : 0;
     }
 
     /** Completed checkpoints, oldest first, from the job's checkpoint history. */

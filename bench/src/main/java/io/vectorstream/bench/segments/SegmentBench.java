@@ -210,6 +210,13 @@ public final class SegmentBench {
                             live,
                             metrics.sum("sealedSegments"),
                             metrics.sum("growingVectors")));
+            row(
+                    "task-thread pause per build install (installMillis, worst subtask)",
+                    f(
+                            "p50 %d ms / p99 %d ms / max %d ms",
+                            metrics.max("installMillis_p50"),
+                            metrics.max("installMillis_p99"),
+                            metrics.max("installMillis_max")));
             long before = metrics.latestCheckpoint();
             while (metrics.latestCheckpoint() < before + 2) {
                 Thread.sleep(500); // two complete checkpoints after everything was sealed
@@ -225,7 +232,12 @@ public final class SegmentBench {
             QueryResponse first = client.query(ds.queries()[0], 10).get(300, TimeUnit.SECONDS);
             double answered = secondsSince(restoreStart);
             JobMetrics metrics = new JobMetrics(restPort, system.job().getJobID().toHexString());
-            Thread.sleep(1500); // the metric fetcher's interval is 200 ms
+            // The REST metrics of the new job appear with the fetcher's next rounds; a counter that
+            // is not reported yet reads 0, so wait for the loads the first answer caused.
+            long reportedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (metrics.sum("segmentLoads") == 0 && System.nanoTime() < reportedBy) {
+                Thread.sleep(200);
+            }
             row(
                     f(
                             "restore %,d vectors from %s: job running",
