@@ -195,18 +195,24 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
      * manifests say, so a restored index does not look empty on a dashboard.
      */
     private void reportRestoredShards() throws Exception {
-        List<Integer> keys;
-        try (Stream<Integer> stream =
-                this.<Integer>getKeyedStateBackend()
-                        .getKeys(SHARD_MANIFEST.getName(), VoidNamespace.INSTANCE)) {
-            keys = stream.toList();
-        }
-        for (Integer key : keys) {
+        for (Integer key : shardKeys()) {
             setCurrentKey(key);
             SegmentManifest m = store.manifest();
             if (m != null) {
                 metrics.shard(shardOfKey.getOrDefault(key, key)).fromManifest(m);
             }
+        }
+    }
+
+    /**
+     * The keys of the shards this subtask holds state for: those with a manifest, which is tiny, so
+     * this never scans the big maps.
+     */
+    private List<Integer> shardKeys() throws Exception {
+        try (Stream<Integer> keys =
+                this.<Integer>getKeyedStateBackend()
+                        .getKeys(SHARD_MANIFEST.getName(), VoidNamespace.INSTANCE)) {
+            return keys.toList();
         }
     }
 
@@ -301,12 +307,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private void answer(StreamRecord<Query> record) throws Exception {
         Query q = record.getValue();
         long start = System.nanoTime();
-        List<Integer> shardKeys;
-        try (Stream<Integer> keys =
-                this.<Integer>getKeyedStateBackend()
-                        .getKeys(SHARD_MANIFEST.getName(), VoidNamespace.INSTANCE)) {
-            shardKeys = keys.toList();
-        }
+        List<Integer> shardKeys = shardKeys();
         SearchKnobs knobs = knobs(q);
         Filter filter = null;
         if (q.filter != null) {

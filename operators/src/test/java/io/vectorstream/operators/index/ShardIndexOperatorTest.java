@@ -654,11 +654,12 @@ class ShardIndexOperatorTest {
         }
     }
 
-    private static List<SegmentManifest> manifests(
+    /** The manifest of every shard in state, by shard key. */
+    private static Map<Integer, SegmentManifest> manifestsByKey(
             KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
             throws Exception {
         KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
-        List<SegmentManifest> out = new ArrayList<>();
+        Map<Integer, SegmentManifest> out = new HashMap<>();
         for (Integer key : shardKeys(backend)) {
             backend.setCurrentKey(key);
             ValueState<byte[]> state =
@@ -666,28 +667,24 @@ class ShardIndexOperatorTest {
                             VoidNamespace.INSTANCE,
                             VoidNamespaceSerializer.INSTANCE,
                             ShardIndexOperator.SHARD_MANIFEST);
-            out.add(SegmentManifest.fromBytes(state.value()));
+            out.put(key, SegmentManifest.fromBytes(state.value()));
         }
         return out;
+    }
+
+    private static List<SegmentManifest> manifests(
+            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            throws Exception {
+        return List.copyOf(manifestsByKey(h).values());
     }
 
     /** Every (shard key, segment id) named by a manifest. */
     private static Set<String> manifestSegmentIds(
             KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
             throws Exception {
-        KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
         Set<String> ids = new HashSet<>();
-        for (Integer key : shardKeys(backend)) {
-            backend.setCurrentKey(key);
-            ValueState<byte[]> state =
-                    backend.getPartitionedState(
-                            VoidNamespace.INSTANCE,
-                            VoidNamespaceSerializer.INSTANCE,
-                            ShardIndexOperator.SHARD_MANIFEST);
-            for (SegmentManifest.Entry e : SegmentManifest.fromBytes(state.value()).segments()) {
-                ids.add(key + "/" + e.id());
-            }
-        }
+        manifestsByKey(h)
+                .forEach((key, m) -> m.segments().forEach(e -> ids.add(key + "/" + e.id())));
         return ids;
     }
 
@@ -695,18 +692,15 @@ class ShardIndexOperatorTest {
             KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
             throws Exception {
         Map<Long, Integer> sizes = new HashMap<>();
-        KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
-        for (Integer key : shardKeys(backend)) {
-            backend.setCurrentKey(key);
-            ValueState<byte[]> state =
-                    backend.getPartitionedState(
-                            VoidNamespace.INSTANCE,
-                            VoidNamespaceSerializer.INSTANCE,
-                            ShardIndexOperator.SHARD_MANIFEST);
-            for (SegmentManifest.Entry e : SegmentManifest.fromBytes(state.value()).segments()) {
-                sizes.put((long) key << 32 | e.id(), e.size());
-            }
-        }
+        manifestsByKey(h)
+                .forEach(
+                        (key, m) ->
+                                m.segments()
+                                        .forEach(
+                                                e ->
+                                                        sizes.put(
+                                                                (long) key << 32 | e.id(),
+                                                                e.size())));
         return sizes;
     }
 
