@@ -1,7 +1,6 @@
 package io.vectorstream.state.segment.internal;
 
 import io.vectorstream.state.filter.Filter;
-import io.vectorstream.state.filter.FilterMatcher;
 import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.TopK;
 import io.vectorstream.state.vector.Metric;
@@ -118,9 +117,8 @@ public final class GrowingSegment {
             return ScoredNodes.empty();
         }
         TopK top = new TopK(Math.min(k, size));
-        FilterMatcher matcher = filter == null ? null : new FilterMatcher(filter);
         for (int slot = 0; slot < size; slot++) {
-            if (matcher == null || matcher.matches(metadata[slot])) {
+            if (filter == null || filter.matches(metadata[slot])) {
                 top.offer(metric.score(query, vectors, slot * dim, dim), slot);
             }
         }
