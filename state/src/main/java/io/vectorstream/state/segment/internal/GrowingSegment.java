@@ -13,11 +13,11 @@ import java.util.Map;
  * The mutable, exactly searched segment of a shard: vectors with their ids, metadata and write
  * sequence numbers in dense slots. A filtered search tests each slot's metadata during the scan.
  *
- * <p>Like {@link io.vectorstream.state.flat.FlatIndex} it keeps vectors in one flat {@code float[]}
- * ({@code slot * dim} is a vector's offset) and fills a removed slot with the last one, so a scan
- * walks memory sequentially and never skips holes; unlike it, it hands out copies of its contents
- * for a seal and keeps each vector's sequence number, which tells a seal's installer whether the
- * copy it sealed is still the current one. Not thread-safe.
+ * <p>Vectors live in one flat {@code float[]} ({@code slot * dim} is a vector's offset) and a
+ * removed slot is filled with the last one, so a scan walks memory sequentially and never skips
+ * holes. It hands out copies of its contents for a seal and keeps each vector's sequence number,
+ * which tells a seal's installer whether the copy it sealed is still the current one. Not
+ * thread-safe.
  */
 public final class GrowingSegment {
 
