@@ -1,6 +1,7 @@
 package io.vectorstream.state.ivf;
 
 import io.vectorstream.state.format.CorruptIndexException;
+import io.vectorstream.state.format.MetricCodes;
 import io.vectorstream.state.ivf.internal.CoarseQuantizer;
 import io.vectorstream.state.ivf.internal.InvertedLists;
 import io.vectorstream.state.pq.ProductQuantizer;
@@ -60,7 +61,7 @@ final class IvfFormat {
         int size = index.size();
         data.writeInt(MAGIC);
         data.writeInt(VERSION);
-        data.writeByte(metricCode(index.metric()));
+        data.writeByte(MetricCodes.code(index.metric()));
         data.writeInt(dim);
         data.writeInt(index.nlist());
         data.writeInt(params.pqM());
@@ -114,7 +115,7 @@ final class IvfFormat {
             throw new CorruptIndexException(
                     "unsupported IVF index version " + version + "; this reader knows " + VERSION);
         }
-        Metric metric = metricOf(data.readByte());
+        Metric metric = MetricCodes.metric(data.readByte(), "corrupt IVF header");
         int dim = data.readInt();
         int nlist = data.readInt();
         int pqM = data.readInt();
@@ -221,32 +222,6 @@ final class IvfFormat {
                             stored, expected));
         }
         return new IvfIndex(metric, dim, params, quantizer, pq, lists, vectors, size, deleted);
-    }
-
-    private static int metricCode(Metric metric) {
-        switch (metric) {
-            case COSINE:
-                return 0;
-            case DOT:
-                return 1;
-            case EUCLIDEAN:
-                return 2;
-            default:
-                throw new AssertionError(metric);
-        }
-    }
-
-    private static Metric metricOf(byte code) throws CorruptIndexException {
-        switch (code) {
-            case 0:
-                return Metric.COSINE;
-            case 1:
-                return Metric.DOT;
-            case 2:
-                return Metric.EUCLIDEAN;
-            default:
-                throw new CorruptIndexException("corrupt IVF header: unknown metric code " + code);
-        }
     }
 
     private static void writeFloats(DataOutputStream out, ByteBuffer chunk, float[] a, int count)

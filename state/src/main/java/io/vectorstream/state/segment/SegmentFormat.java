@@ -2,6 +2,7 @@ package io.vectorstream.state.segment;
 
 import io.vectorstream.state.filter.Attributes;
 import io.vectorstream.state.format.CorruptIndexException;
+import io.vectorstream.state.format.MetricCodes;
 import io.vectorstream.state.hnsw.HnswIndex;
 import io.vectorstream.state.ivf.IvfIndex;
 import io.vectorstream.state.vector.Metric;
@@ -68,7 +69,7 @@ final class SegmentFormat {
         data.writeByte(typeCode(segment.type()));
         data.writeLong(segment.id());
         data.writeInt(segment.dimension());
-        data.writeByte(metricCode(segment.metric()));
+        data.writeByte(MetricCodes.code(segment.metric()));
         String[] ids = segment.ids();
         data.writeInt(ids.length);
         for (String id : ids) {
@@ -118,7 +119,7 @@ final class SegmentFormat {
         SegmentType type = typeOf(data.readByte());
         long id = data.readLong();
         int dimension = data.readInt();
-        Metric metric = metricOf(data.readByte());
+        Metric metric = MetricCodes.metric(data.readByte(), "corrupt segment");
         int size = data.readInt();
         if (dimension < 1 || size < 0) {
             throw new CorruptIndexException(
@@ -250,32 +251,6 @@ final class SegmentFormat {
                 return SegmentType.IVF_PQ;
             default:
                 throw new CorruptIndexException("corrupt segment data: unknown type code " + code);
-        }
-    }
-
-    private static int metricCode(Metric metric) {
-        switch (metric) {
-            case COSINE:
-                return 0;
-            case DOT:
-                return 1;
-            case EUCLIDEAN:
-                return 2;
-            default:
-                throw new AssertionError(metric);
-        }
-    }
-
-    private static Metric metricOf(byte code) throws CorruptIndexException {
-        switch (code) {
-            case 0:
-                return Metric.COSINE;
-            case 1:
-                return Metric.DOT;
-            case 2:
-                return Metric.EUCLIDEAN;
-            default:
-                throw new CorruptIndexException("corrupt segment: unknown metric code " + code);
         }
     }
 }
