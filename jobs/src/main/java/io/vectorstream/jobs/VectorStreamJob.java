@@ -5,6 +5,7 @@ import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.index.ShardIndexOperator;
 import io.vectorstream.operators.kafka.AnswerSerializer;
+import io.vectorstream.operators.kafka.ControlTopicHistory;
 import io.vectorstream.operators.kafka.DeadLetterSerializer;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.RawMessageDeserializer;
@@ -12,14 +13,17 @@ import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.merge.TopKMerger;
+import io.vectorstream.operators.validate.CollectionTopics;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.operators.validate.RequestValidator;
 import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.schema.DeadLetter;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -48,9 +52,11 @@ public final class VectorStreamJob {
     /**
      * Builds validate → shard → index (keyed state) ← broadcast queries → merge.
      *
+     * @param queries the queries, and the control requests of {@code control}'s topic
      * @param replyTopics tells which reply-to topics exist (queries naming others get an error)
      * @param vectorsEnd tells where the vectors topic ends; strong queries wait for the job to get
      *     there
+     * @param control the collections topic, where its answers go, and its history
      * @param indexParallelism parallelism of the index operator; the merger waits for this many
      *     partial answers per query
      */
@@ -61,6 +67,7 @@ public final class VectorStreamJob {
             String resultsTopic,
             ReplyTopics replyTopics,
             TopicEndOffsets vectorsEnd,
+            CollectionTopics control,
             int indexParallelism) {
         return buildPipeline(
                 vectors,
@@ -69,14 +76,16 @@ public final class VectorStreamJob {
                 resultsTopic,
                 replyTopics,
                 vectorsEnd,
+                control,
                 indexParallelism,
                 UnaryOperator.identity());
     }
 
     /**
      * As {@link #buildPipeline(DataStream, DataStream, VectorStreamConfig, String, ReplyTopics,
-     * TopicEndOffsets, int)}, with {@code toMerger} applied to the index instances' partial answers
-     * on their way to the merger; tests put an operator there that holds back one instance.
+     * TopicEndOffsets, CollectionTopics, int)}, with {@code toMerger} applied to the index
+     * instances' partial answers on their way to the merger; tests put an operator there that holds
+     * back one instance.
      */
     static Outputs buildPipeline(
             DataStream<RawMessage> vectors,
@@ -85,15 +94,18 @@ public final class VectorStreamJob {
             String resultsTopic,
             ReplyTopics replyTopics,
             TopicEndOffsets vectorsEnd,
+            CollectionTopics control,
             int indexParallelism,
             UnaryOperator<DataStream<PartialResult>> toMerger) {
-        // One gatekeeper for both topics: it owns the collection's dimension and holds strong
+        // One gatekeeper for all topics: it owns the catalog of collections and holds strong
         // queries back (see its docs); the constant key gives it keyed timers. Queries are single
         // records someone waits for, so its buffers flush within 1 ms.
         SingleOutputStreamOperator<VectorOp> ops =
                 vectors.connect(queries)
                         .keyBy(RequestValidator.KEY, RequestValidator.KEY, Types.INT)
-                        .process(new RequestValidator(cfg, resultsTopic, replyTopics, vectorsEnd))
+                        .process(
+                                new RequestValidator(
+                                        cfg, resultsTopic, replyTopics, vectorsEnd, control))
                         .returns(Types.POJO(VectorOp.class))
                         .name("validate")
                         .uid("validate")
@@ -117,12 +129,7 @@ public final class VectorStreamJob {
                 validQueries
                         .keyBy(q -> q.queryId, Types.STRING)
                         .connect(toMerger.apply(partials).keyBy(p -> p.queryId, Types.STRING))
-                        .process(
-                                new TopKMerger(
-                                        cfg.metric(),
-                                        indexParallelism,
-                                        cfg.shards(),
-                                        cfg.maxTimeoutMs()))
+                        .process(new TopKMerger(indexParallelism, cfg.maxTimeoutMs()))
                         .returns(Types.POJO(Answer.class))
                         .name("merge-top-k")
                         .uid("merge-top-k")
@@ -176,21 +183,55 @@ public final class VectorStreamJob {
                 .setBufferTimeout(0);
     }
 
-    /** {@link #buildPipeline} with the settings, results topic and reply topics of {@code conf}. */
+    /**
+     * {@link #buildPipeline} with the settings, results topic and reply topics of {@code conf}; it
+     * reads the collections topic itself: its history now, the rest from a source that starts where
+     * that read ended (see {@link CollectionTopics}).
+     */
     public static Outputs pipeline(
             StreamExecutionEnvironment env,
             Configuration conf,
             DataStream<RawMessage> vectors,
             DataStream<RawMessage> queries) {
+        String bootstrap = conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS);
         Properties admin = new Properties();
-        admin.setProperty("bootstrap.servers", conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS));
+        admin.setProperty("bootstrap.servers", bootstrap);
+        String collectionsTopic = conf.get(VectorStreamOptions.COLLECTIONS_TOPIC);
+        ControlTopicHistory history =
+                ControlTopicHistory.read(admin, collectionsTopic, Duration.ofSeconds(30));
+        // Subscribed by pattern: a job whose users never create collections need not have the
+        // topic (a topic list fails the job when one is missing); one created later is found by
+        // partition discovery.
+        KafkaSource<RawMessage> collectionsSource =
+                KafkaSource.<RawMessage>builder()
+                        .setBootstrapServers(bootstrap)
+                        .setTopicPattern(Pattern.compile(Pattern.quote(collectionsTopic)))
+                        .setGroupId(conf.get(VectorStreamOptions.GROUP_ID) + "-collections")
+                        .setStartingOffsets(
+                                OffsetsInitializer.offsets(
+                                        history.endOffsets(), OffsetResetStrategy.EARLIEST))
+                        .setDeserializer(new RawMessageDeserializer())
+                        .setProperty("partition.discovery.interval.ms", "30000")
+                        .build();
+        DataStream<RawMessage> requests =
+                env.fromSource(
+                                collectionsSource,
+                                WatermarkStrategy.noWatermarks(),
+                                "collections-source")
+                        .uid("collections-source")
+                        .setParallelism(1)
+                        .setBufferTimeout(0);
         return buildPipeline(
                 vectors,
-                queries,
+                queries.union(requests),
                 VectorStreamConfig.from(conf),
                 conf.get(VectorStreamOptions.RESULTS_TOPIC),
                 ReplyTopics.inKafka(admin),
                 TopicEndOffsets.inKafka(admin, conf.get(VectorStreamOptions.VECTORS_TOPIC)),
+                new CollectionTopics(
+                        collectionsTopic,
+                        conf.get(VectorStreamOptions.COLLECTION_RESULTS_TOPIC),
+                        history.payloads()),
                 env.getParallelism());
     }
 

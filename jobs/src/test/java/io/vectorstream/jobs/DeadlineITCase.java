@@ -9,6 +9,7 @@ import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.shard.ShardRouter;
+import io.vectorstream.operators.validate.CollectionTopics;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
@@ -100,6 +101,7 @@ class DeadlineITCase {
                         "results",
                         ReplyTopics.anyLegalName(),
                         TopicEndOffsets.none(),
+                        CollectionTopics.of("collections", "collections.results"),
                         PARALLELISM,
                         partials ->
                                 partials.map(

@@ -26,6 +26,7 @@ public record VectorStreamConfig(
         int maxRecordBytes,
         int maxIdBytes,
         int maxFilterBytes,
+        int maxCollections,
         IndexSettings index)
         implements Serializable {
 
@@ -60,6 +61,7 @@ public record VectorStreamConfig(
                 maxFilterBytes >= 2,
                 "limits.max-filter-bytes must be at least 2 (the size of {}), got "
                         + maxFilterBytes);
+        check(maxCollections >= 1, "limits.max-collections must be at least 1");
         check(index != null, "index settings are missing");
         check(
                 dimension == 0
@@ -89,6 +91,7 @@ public record VectorStreamConfig(
                 conf.get(VectorStreamOptions.MAX_RECORD_BYTES),
                 conf.get(VectorStreamOptions.MAX_ID_BYTES),
                 conf.get(VectorStreamOptions.MAX_FILTER_BYTES),
+                conf.get(VectorStreamOptions.MAX_COLLECTIONS),
                 IndexSettings.from(conf));
     }
 

@@ -44,6 +44,22 @@ public final class VectorStreamOptions {
                     .defaultValue("results")
                     .withDescription("Topic of answers when a request has no 'reply-to' header.");
 
+    public static final ConfigOption<String> COLLECTIONS_TOPIC =
+            key("vectorstream.topics.collections")
+                    .stringType()
+                    .defaultValue("collections")
+                    .withDescription(
+                            "Topic of control requests (CollectionRequest): create and list"
+                                    + " collections.");
+
+    public static final ConfigOption<String> COLLECTION_RESULTS_TOPIC =
+            key("vectorstream.topics.collection-results")
+                    .stringType()
+                    .defaultValue("collections.results")
+                    .withDescription(
+                            "Topic of answers to control requests that have no 'reply-to'"
+                                    + " header.");
+
     public static final ConfigOption<String> DLQ_TOPIC =
             key("vectorstream.topics.dlq")
                     .stringType()
@@ -151,6 +167,13 @@ public final class VectorStreamOptions {
                     .withDescription(
                             "Longest accepted query filter (its JSON text), in UTF-8 bytes. A"
                                     + " filter also has at most 256 terms.");
+
+    public static final ConfigOption<Integer> MAX_COLLECTIONS =
+            key("vectorstream.limits.max-collections")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription(
+                            "Most collections one job serves, the configured one included.");
 
     public static final ConfigOption<String> INDEX_TYPE =
             key("vectorstream.index.type")

@@ -24,7 +24,7 @@ public final class TestData {
             int dim, Metric metric, VectorStreamConfig.IndexSettings index) {
         return new VectorStreamConfig(
                 "default", dim, metric, 8, 128, 100, 5_000, 60_000, 512, 64, 1000, 4096, 64, 16_384,
-                index);
+                64, index);
     }
 
     public static float[] randomVector(Random rnd, int dim) {

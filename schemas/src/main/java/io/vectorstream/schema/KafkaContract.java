@@ -21,6 +21,15 @@ public final class KafkaContract {
     /** Dead letters: vector records the job could not accept, with the reason. */
     public static final String DEAD_LETTER_TOPIC = "vectors.dlq";
 
+    /**
+     * Control requests ({@code CollectionRequest}): create a collection, list them; Kafka key = the
+     * request id (UTF-8).
+     */
+    public static final String COLLECTIONS_TOPIC = "collections";
+
+    /** Where answers to control requests go when a request names no reply-to topic. */
+    public static final String COLLECTION_RESULTS_TOPIC = "collections.results";
+
     /** Request header: UTF-8 name of the topic the answer must be written to. */
     public static final String REPLY_TO_HEADER = "reply-to";
 

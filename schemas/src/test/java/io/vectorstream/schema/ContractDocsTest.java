@@ -23,7 +23,9 @@ class ContractDocsTest {
                 Arguments.of(VectorRecord.getClassSchema()),
                 Arguments.of(QueryRequest.getClassSchema()),
                 Arguments.of(QueryResponse.getClassSchema()),
-                Arguments.of(DeadLetter.getClassSchema()));
+                Arguments.of(DeadLetter.getClassSchema()),
+                Arguments.of(CollectionRequest.getClassSchema()),
+                Arguments.of(CollectionResponse.getClassSchema()));
     }
 
     @ParameterizedTest

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -50,15 +51,20 @@ public final class LocalSystem implements AutoCloseable {
             throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort);
         try {
-            String dlq = conf.get(VectorStreamOptions.DLQ_TOPIC);
-            for (String topic :
-                    new String[] {
-                        conf.get(VectorStreamOptions.VECTORS_TOPIC),
-                        conf.get(VectorStreamOptions.QUERIES_TOPIC),
-                        conf.get(VectorStreamOptions.RESULTS_TOPIC),
-                        dlq
-                    }) {
-                kafka.createTopic(topic, topic.equals(dlq) ? 1 : 4);
+            for (var option :
+                    List.of(
+                            VectorStreamOptions.VECTORS_TOPIC,
+                            VectorStreamOptions.QUERIES_TOPIC,
+                            VectorStreamOptions.RESULTS_TOPIC)) {
+                kafka.createTopic(conf.get(option), 4);
+            }
+            // One partition each: control requests apply in the order they were written.
+            for (var option :
+                    List.of(
+                            VectorStreamOptions.DLQ_TOPIC,
+                            VectorStreamOptions.COLLECTIONS_TOPIC,
+                            VectorStreamOptions.COLLECTION_RESULTS_TOPIC)) {
+                kafka.createTopic(conf.get(option), 1);
             }
             Configuration jobConf = new Configuration(conf);
             jobConf.set(VectorStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());

@@ -34,7 +34,7 @@ final class ShardIndexMetrics {
     final Histogram installMillis;
 
     private final MetricGroup group;
-    private final Map<Integer, ShardStats> shards = new ConcurrentHashMap<>();
+    private final Map<String, ShardStats> shards = new ConcurrentHashMap<>();
 
     ShardIndexMetrics(MetricGroup operatorGroup, IntSupplier shardsHeld, IntSupplier inFlight) {
         group = operatorGroup.addGroup("vectorstream");
@@ -60,13 +60,15 @@ final class ShardIndexMetrics {
         group.gauge("memoryBytes", () -> sum(s -> s.memoryBytes));
     }
 
-    /** The stats of {@code shard}, registering its gauges the first time. */
-    ShardStats shard(int shard) {
+    /** The stats of a collection's shard, registering its gauges the first time. */
+    ShardStats shard(String collection, int shard) {
         return shards.computeIfAbsent(
-                shard,
+                collection + "/" + shard,
                 s -> {
                     ShardStats stats = new ShardStats();
-                    MetricGroup g = group.addGroup("shard", String.valueOf(s));
+                    MetricGroup g =
+                            group.addGroup("collection", collection)
+                                    .addGroup("shard", String.valueOf(shard));
                     g.gauge("liveVectors", () -> stats.liveVectors);
                     g.gauge("sealedSegments", () -> stats.sealedSegments);
                     g.gauge("memoryBytes", () -> stats.memoryBytes);

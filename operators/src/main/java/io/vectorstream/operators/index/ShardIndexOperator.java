@@ -1,5 +1,6 @@
 package io.vectorstream.operators.index;
 
+import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.shard.ShardRouter;
@@ -26,11 +27,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.state.KeyGroupRange;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -62,6 +66,9 @@ import org.slf4j.LoggerFactory;
  *       chunks, written once and deleted by compaction, so incremental checkpoints upload a segment
  *       once.
  *   <li>{@link #TOMBSTONES}: per sealed segment, 4 KiB bitsets of its dead ordinals.
+ *   <li>{@link #SHARD_COLLECTION}: the settings of a created collection, from the validator's
+ *       announcement ({@link VectorOp#announce}), which precedes the shard's first vector. The
+ *       shards of the configured collection have none and follow the configuration.
  * </ul>
  *
  * Blob and tombstone chunks are keyed {@code segmentId << 20 | chunkIndex} ({@link
@@ -75,8 +82,9 @@ import org.slf4j.LoggerFactory;
  * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
  * restore simply seals again. Flink state is only ever touched on the task thread.
  *
- * <p>A strong query (read-your-writes) is answered only once the barrier the validator sent ahead
- * of it has arrived on input 1 for every shard this instance holds: each shard's channel is FIFO,
+ * <p>A query carries its collection's shard keys; an instance searches those in its key-group
+ * range. A strong query (read-your-writes) is answered only once the barrier the validator sent
+ * ahead of it has arrived on input 1 for every one of those shards: each shard's channel is FIFO,
  * so the shard has then applied every vector published before the query was read. Barriers and
  * query meet in either order; whichever comes first waits in memory until the rest arrive or the
  * query's deadline passes (then the merger answers without this instance). Like queries in flight
@@ -115,6 +123,11 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                     Types.LONG,
                     PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
+    /** {@link Collection#toBytes()} of a created collection, on each of its shards. */
+    public static final ValueStateDescriptor<byte[]> SHARD_COLLECTION =
+            new ValueStateDescriptor<>(
+                    "shard-collection", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
     /** How often the task thread looks for finished builds while some are in flight. */
     private static final long DRAIN_INTERVAL_MS = 10;
 
@@ -125,17 +138,21 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private static final long BUILD_SEED = 0x5653_5345_474DL;
 
     private final VectorStreamConfig cfg;
-    private final IndexSettings settings;
-    private final ShardRouter router;
+    private final Collection configured;
     private final SegmentBuildPool.Builder builder;
 
-    private transient CompactionPolicy compaction;
     private transient ShardStateStore store;
+    private transient ValueState<byte[]> collectionState;
     private transient Map<Integer, Shard> shards;
-    private transient Map<Integer, Integer> shardOfKey;
+    private transient KeyGroupRange keyGroups;
+    private transient int maxParallelism;
+    private transient Map<Integer, int[]> keysOfOrdinal;
     private transient SegmentBuildPool builds;
     private transient ShardIndexMetrics metrics;
-    private transient int shardsHeld;
+
+    /** Keys of the shards this subtask holds: see {@link #reportRestoredShards}. */
+    private transient Set<Integer> heldShards;
+
     private transient boolean drainScheduled;
 
     /** Strong query id → shard keys whose barrier arrived, until the query is answered. */
@@ -152,8 +169,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     ShardIndexOperator(VectorStreamConfig cfg, SegmentBuildPool.Builder builder) {
         this.cfg = cfg;
         this.builder = builder;
-        this.settings = cfg.index();
-        this.router = new ShardRouter(cfg.shards(), cfg.maxParallelism());
+        this.configured = Collection.configured(cfg);
     }
 
     @Override
@@ -166,25 +182,23 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         getPartitionedState(GROWING),
                         getPartitionedState(SEGMENT_BLOBS),
                         getPartitionedState(TOMBSTONES));
-        compaction = settings.compactionPolicy();
+        collectionState = getPartitionedState(SHARD_COLLECTION);
         shards = new HashMap<>();
-        shardOfKey = new HashMap<>();
-        for (int s = 0; s < cfg.shards(); s++) {
-            shardOfKey.put(router.keyOf(s), s);
-        }
         var task = getRuntimeContext().getTaskInfo();
-        shardsHeld =
-                router.shardsIn(
-                        KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
-                                task.getMaxNumberOfParallelSubtasks(),
-                                task.getNumberOfParallelSubtasks(),
-                                task.getIndexOfThisSubtask()));
+        maxParallelism = task.getMaxNumberOfParallelSubtasks();
+        keysOfOrdinal = new HashMap<>();
+        keyGroups =
+                KeyGroupRangeAssignment.computeKeyGroupRangeForOperatorIndex(
+                        task.getMaxNumberOfParallelSubtasks(),
+                        task.getNumberOfParallelSubtasks(),
+                        task.getIndexOfThisSubtask());
         builds =
                 new SegmentBuildPool(
                         builder,
-                        settings.buildThreads(),
+                        cfg.index().buildThreads(),
                         "vectorstream-build-" + task.getIndexOfThisSubtask() + "-");
-        metrics = new ShardIndexMetrics(getMetricGroup(), () -> shardsHeld, builds::inFlight);
+        heldShards = ConcurrentHashMap.newKeySet();
+        metrics = new ShardIndexMetrics(getMetricGroup(), heldShards::size, builds::inFlight);
         reportRestoredShards();
         barriers = new HashMap<>();
         waiting = new HashMap<>();
@@ -192,16 +206,40 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     /**
      * Shards load lazily, on their first query or write; until then their gauges show what their
-     * manifests say, so a restored index does not look empty on a dashboard.
+     * manifests say, so a restored index does not look empty on a dashboard. The shards held are
+     * the configured collection's in this subtask's key groups, and those of other collections once
+     * they hold data.
      */
     private void reportRestoredShards() throws Exception {
+        for (int key : keysOf(configured)) {
+            if (holds(key)) {
+                heldShards.add(key);
+            }
+        }
         for (Integer key : shardKeys()) {
             setCurrentKey(key);
             SegmentManifest m = store.manifest();
             if (m != null) {
-                metrics.shard(shardOfKey.getOrDefault(key, key)).fromManifest(m);
+                Collection c = collectionOfCurrentKey();
+                metrics.shard(c.name(), shardNumber(c, key)).fromManifest(m);
+                heldShards.add(key);
             }
         }
+    }
+
+    private boolean holds(int key) {
+        return keyGroups.contains(KeyGroupRangeAssignment.assignToKeyGroup(key, maxParallelism));
+    }
+
+    /** The keys among {@code q}'s shards that this subtask holds. */
+    private List<Integer> heldKeys(Query q) {
+        List<Integer> out = new ArrayList<>();
+        for (int key : q.shardKeys) {
+            if (holds(key)) {
+                out.add(key);
+            }
+        }
+        return out;
     }
 
     /**
@@ -232,6 +270,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             barrier(op);
             return;
         }
+        if (op.isAnnouncement()) {
+            if (collectionState.value() == null) {
+                collectionState.update(op.collection);
+            }
+            return;
+        }
         Shard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
         if (shard == null) {
             return; // a delete in a shard that never held a vector
@@ -249,9 +293,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     public void processElement2(StreamRecord<Query> record) throws Exception {
         installFinishedBuilds();
         Query q = record.getValue();
-        if (q.strong && shardsHeld > 0) {
+        if (q.strong && !heldKeys(q).isEmpty()) {
             Set<Integer> seen = barriers.get(q.queryId);
-            if (seen == null || seen.size() < shardsHeld) {
+            if (seen == null || seen.size() < heldKeys(q).size()) {
                 if (seen == null) {
                     expireAt(q.queryId, q.deadlineMs);
                 }
@@ -275,7 +319,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             }
         }
         seen.add(op.shardKey);
-        if (seen.size() < shardsHeld || !waiting.containsKey(queryId)) {
+        StreamRecord<Query> query = waiting.get(queryId);
+        if (query == null || seen.size() < heldKeys(query.getValue()).size()) {
             return;
         }
         barriers.remove(queryId);
@@ -307,8 +352,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private void answer(StreamRecord<Query> record) throws Exception {
         Query q = record.getValue();
         long start = System.nanoTime();
-        List<Integer> shardKeys = shardKeys();
-        SearchKnobs knobs = knobs(q);
+        List<Integer> shardKeys = heldKeys(q);
+        int held = shardKeys.size();
         Filter filter = null;
         if (q.filter != null) {
             try {
@@ -323,7 +368,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             }
         }
         VectorSource source = store.vectorSource();
-        Comparator<ScoredHit> order = HitOrder.bestFirst(cfg.metric());
+        Comparator<ScoredHit> order = HitOrder.bestFirst(q.metric);
         List<ShardHit> candidates = new ArrayList<>();
         for (Integer key : shardKeys) {
             setCurrentKey(key);
@@ -332,7 +377,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 // Empty, or a query validated before the first vector fixed the dimension.
                 continue;
             }
-            SearchHits hits = shard.segments.search(q.vector, knobs, source, filter);
+            SearchHits hits =
+                    shard.segments.search(
+                            q.vector, knobs(q, shard.collection.index()), source, filter);
             for (int i = 0; i < hits.size(); i++) {
                 candidates.add(
                         new ShardHit(key, new ScoredHit(hits.ids()[i], hits.scores()[i], null)));
@@ -356,15 +403,15 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         PartialResult p = new PartialResult();
         p.queryId = q.queryId;
         p.subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        p.shards = shardsHeld;
+        p.shards = held;
         p.hits = best;
         p.searchMicros = (System.nanoTime() - start) / 1000;
         metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
     }
 
-    /** The query's own ef, nprobe and rerank where it sets them, the job's defaults elsewhere. */
-    private SearchKnobs knobs(Query q) {
+    /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */
+    private static SearchKnobs knobs(Query q, IndexSettings settings) {
         return new SearchKnobs(
                 q.k,
                 Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.k),
@@ -440,6 +487,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             return;
         }
         SegmentManifest m = shard.manifest;
+        IndexSettings settings = shard.collection.index();
         SegmentBuild build = null;
         if (shard.segments.growingCount() >= settings.sealSize()) {
             build = shard.segments.startSeal(m.nextSegmentId());
@@ -447,7 +495,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         if (build == null) {
             build =
                     shard.segments.startCompaction(
-                            m.nextSegmentId(), compaction, store.vectorSource());
+                            m.nextSegmentId(), shard.compaction, store.vectorSource());
         }
         if (build == null) {
             return;
@@ -583,9 +631,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         if (m == null || m.dimension() == 0) {
             return null;
         }
-        ShardSegments segments = store.load(m, spec(key, m.dimension()), settings.memoryTier());
+        Collection c = collectionOfCurrentKey();
+        int number = shardNumber(c, key);
+        ShardSegments segments =
+                store.load(m, spec(c, number, m.dimension()), c.index().memoryTier());
         metrics.segmentLoads.inc(m.segments().size());
-        return register(key, segments, m);
+        return register(key, c, number, segments, m);
     }
 
     /** The shard of an upsert's key (the current key), created if it holds no vector yet. */
@@ -595,31 +646,72 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             return shard;
         }
         int dimension = op.vector.length;
-        ShardSegments segments = new ShardSegments(spec(key, dimension), settings.memoryTier());
-        return register(key, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0));
+        Collection c = collectionOfCurrentKey();
+        ShardSegments segments =
+                new ShardSegments(spec(c, op.shard, dimension), c.index().memoryTier());
+        return register(
+                key, c, op.shard, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0));
     }
 
-    private Shard register(int key, ShardSegments segments, SegmentManifest manifest) {
-        int number = shardOfKey.getOrDefault(key, key);
-        Shard shard = new Shard(key, number, segments, metrics.shard(number));
+    private Shard register(
+            int key,
+            Collection collection,
+            int number,
+            ShardSegments segments,
+            SegmentManifest manifest) {
+        Shard shard =
+                new Shard(
+                        key,
+                        number,
+                        collection,
+                        segments,
+                        metrics.shard(collection.name(), number));
         shard.manifest = manifest;
         shard.stats.update(segments, true);
         shards.put(key, shard);
+        heldShards.add(key);
         metrics.shardLoads.inc();
         return shard;
     }
 
-    private SegmentSpec spec(int key, int dimension) {
+    private static SegmentSpec spec(Collection c, int shardNumber, int dimension) {
+        IndexSettings settings = c.index();
         return new SegmentSpec(
                 settings.type(),
-                cfg.metric(),
+                c.metric(),
                 dimension,
                 settings.hnswM(),
                 settings.hnswEfConstruction(),
                 settings.ivfNlist(),
                 settings.ivfPqM(),
                 TRAIN_ITERATIONS,
-                BUILD_SEED + shardOfKey.getOrDefault(key, key));
+                BUILD_SEED + shardNumber);
+    }
+
+    /** The keys of {@code c}'s shards, by shard number. */
+    private int[] keysOf(Collection c) {
+        return keysOfOrdinal.computeIfAbsent(
+                c.ordinal(), o -> new ShardRouter(c.shards(), maxParallelism, o).keys());
+    }
+
+    /** The collection of the current key: announced, or else the configured one. */
+    private Collection collectionOfCurrentKey() throws Exception {
+        byte[] announced = collectionState.value();
+        return announced == null
+                ? configured
+                : Collection.fromBytes(announced, cfg.index().buildThreads());
+    }
+
+    /** The number of the shard of {@code c} whose key is {@code key}. */
+    private int shardNumber(Collection c, int key) {
+        int[] keys = keysOf(c);
+        for (int s = 0; s < keys.length; s++) {
+            if (keys[s] == key) {
+                return s;
+            }
+        }
+        throw new IllegalStateException(
+                "key " + key + " is not a shard of collection '" + c.name() + "'");
     }
 
     private void writeManifest(Shard shard, SegmentManifest m) throws Exception {
@@ -676,6 +768,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private static final class Shard {
         final int key;
         final int number;
+        final Collection collection;
+        final CompactionPolicy compaction;
         final ShardSegments segments;
         final ShardIndexMetrics.ShardStats stats;
         SegmentManifest manifest;
@@ -683,9 +777,16 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         int failedBuilds;
         int writesBeforeRetry;
 
-        Shard(int key, int number, ShardSegments segments, ShardIndexMetrics.ShardStats stats) {
+        Shard(
+                int key,
+                int number,
+                Collection collection,
+                ShardSegments segments,
+                ShardIndexMetrics.ShardStats stats) {
             this.key = key;
             this.number = number;
+            this.collection = collection;
+            this.compaction = collection.index().compactionPolicy();
             this.segments = segments;
             this.stats = stats;
         }

@@ -9,9 +9,7 @@ import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
 import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
-import io.vectorstream.state.vector.Metric;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -31,6 +29,8 @@ import org.apache.flink.util.Collector;
  * arrive before the registration. The answer goes out when all {@code expectedPartials} arrived, or
  * at the deadline with {@code complete=false} and the shards counted so far. State is cleared once
  * answered; a partial whose query never registers is dropped after {@code orphanTimeoutMs}.
+ * Partials are ranked by the metric of the query's collection, so until the query registers they
+ * are only collected (at most k hits from each instance).
  */
 public final class TopKMerger extends KeyedCoProcessFunction<String, Query, PartialResult, Answer> {
     private static final long serialVersionUID = 1L;
@@ -38,29 +38,22 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
     public static final ValueStateDescriptor<PendingMerge> PENDING =
             new ValueStateDescriptor<>("pending-merge", Types.POJO(PendingMerge.class));
 
-    private final Metric metric;
     private final int expectedPartials;
-    private final int shardsExpected;
     private final long orphanTimeoutMs;
 
     private transient ValueState<PendingMerge> pending;
-    private transient Comparator<ScoredHit> order;
     private transient Counter answered;
     private transient Counter incomplete;
     private transient Histogram latencyMs;
 
-    public TopKMerger(
-            Metric metric, int expectedPartials, int shardsExpected, long orphanTimeoutMs) {
-        this.metric = metric;
+    public TopKMerger(int expectedPartials, long orphanTimeoutMs) {
         this.expectedPartials = expectedPartials;
-        this.shardsExpected = shardsExpected;
         this.orphanTimeoutMs = orphanTimeoutMs;
     }
 
     @Override
     public void open(OpenContext ctx) {
         pending = getRuntimeContext().getState(PENDING);
-        order = HitOrder.bestFirst(metric);
         var group = getRuntimeContext().getMetricGroup().addGroup("vectorstream");
         answered = group.counter("queriesAnswered");
         incomplete = group.counter("queriesIncomplete");
@@ -94,7 +87,6 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
         p.shards += r.shards;
         p.maxSearchMicros = Math.max(p.maxSearchMicros, r.searchMicros);
         p.hits.addAll(r.hits);
-        p.hits.sort(order);
         truncate(p);
         if (p.query != null && p.partials >= expectedPartials) {
             answer(p, true, now, out);
@@ -135,7 +127,7 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
                         .setQueryId(q.queryId)
                         .setHits(hits)
                         .setShardsAnswered(p.shards)
-                        .setShardsExpected(shardsExpected)
+                        .setShardsExpected(q.shardKeys.length)
                         .setComplete(complete)
                         .setError(null)
                         .setTookMs(now - q.receivedAtMs)
@@ -155,8 +147,13 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
         pending.clear();
     }
 
+    /** Keeps the query's best k, once the query (and so its metric) is known. */
     private static void truncate(PendingMerge p) {
-        if (p.query != null && p.hits.size() > p.query.k) {
+        if (p.query == null) {
+            return;
+        }
+        p.hits.sort(HitOrder.bestFirst(p.query.metric));
+        if (p.hits.size() > p.query.k) {
             p.hits = new ArrayList<>(p.hits.subList(0, p.query.k));
         }
     }

@@ -1,10 +1,23 @@
 package io.vectorstream.operators.validate;
 
+import io.vectorstream.state.vector.Metric;
+
 /**
  * A validated query, broadcast to every index instance and registered at the merger. Flink POJO.
  */
 public class Query {
     public String queryId;
+
+    /** The collection searched. */
+    public String collection;
+
+    /** Its metric, which orders the hits. */
+    public Metric metric;
+
+    /**
+     * The Flink keys of its shards, by shard number: every index instance searches those it holds.
+     */
+    public int[] shardKeys;
 
     /** Metric-prepared query vector. */
     public float[] vector;

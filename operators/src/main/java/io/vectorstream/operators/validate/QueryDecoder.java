@@ -20,13 +20,14 @@ final class QueryDecoder implements Serializable {
     }
 
     /**
-     * @param dimension the collection's dimension, or 0 while it is not known yet
+     * @param collections the collections a query may name
      * @param now processing time at which the job read the query
      * @param replyTo where the answer goes
      * @param json whether the answer is written as JSON
      * @throws Rejection with the reason when the query cannot be accepted
      */
-    Query decode(RawMessage m, int dimension, long now, String replyTo, boolean json)
+    Query decode(
+            RawMessage m, CollectionCatalog collections, long now, String replyTo, boolean json)
             throws Rejection {
         VectorChecks.checkSize(m.value, cfg);
         QueryRequest r;
@@ -36,7 +37,7 @@ final class QueryDecoder implements Serializable {
             throw new Rejection(e.code(), e.getMessage());
         }
         VectorChecks.checkId(r.getQueryId(), "queryId", "MISSING_QUERY_ID", cfg);
-        VectorChecks.checkCollection(r.getCollection(), cfg);
+        CollectionCatalog.Served served = collections.get(r.getCollection());
         if (r.getK() < 1) {
             throw new Rejection("BAD_K", "k must be at least 1, got " + r.getK());
         }
@@ -68,7 +69,10 @@ final class QueryDecoder implements Serializable {
         boolean strong = strong(r.getConsistency());
         Query q = new Query();
         q.queryId = r.getQueryId();
-        q.vector = VectorChecks.vector(r.getVector(), dimension, cfg);
+        q.collection = served.collection().name();
+        q.metric = served.collection().metric();
+        q.shardKeys = served.router().keys();
+        q.vector = VectorChecks.vector(r.getVector(), served.collection());
         q.k = r.getK();
         q.includeMetadata = r.getIncludeMetadata();
         q.includeVectors = r.getIncludeVectors();

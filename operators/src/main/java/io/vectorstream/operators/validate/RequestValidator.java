@@ -1,11 +1,16 @@
 package io.vectorstream.operators.validate;
 
+import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.merge.Answer;
-import io.vectorstream.operators.shard.ShardRouter;
+import io.vectorstream.schema.CollectionError;
+import io.vectorstream.schema.CollectionInfo;
+import io.vectorstream.schema.CollectionOp;
+import io.vectorstream.schema.CollectionRequest;
+import io.vectorstream.schema.CollectionResponse;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryResponse;
@@ -23,6 +28,7 @@ import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.api.java.tuple.Tuple2;
@@ -45,10 +51,14 @@ import org.slf4j.LoggerFactory;
  * is answered at once on {@link #REJECTED} with an error naming the problem, so nobody waits for
  * it. Never throws on input.
  *
- * <p>It also owns the collection's dimension. When the configuration leaves it at 0, the first
- * accepted upsert fixes it, and that choice is checkpointed. One decision for the whole job needs
- * one instance, so this operator runs with parallelism 1; it only decodes and checks, which is
- * cheap next to indexing. Both inputs are keyed by the one constant {@link #KEY}, which gives it
+ * <p>It also owns the catalog of collections ({@link CollectionCatalog}, checkpointed): the
+ * configured one, whose dimension the first accepted upsert fixes when the configuration leaves it
+ * at 0, and those created by control requests, which arrive on input 2 from the collections topic
+ * and are answered at once with a {@code CollectionResponse}. A created collection is announced to
+ * each of its shards ({@link VectorOp#announce}) on the keyed channel its vectors will take, so a
+ * shard always knows a collection's settings before its first vector. One catalog for the whole job
+ * needs one instance, so this operator runs with parallelism 1; it only decodes and checks, which
+ * is cheap next to indexing. Both inputs are keyed by the one constant {@link #KEY}, which gives it
  * the keyed timers that strong queries need.
  *
  * <p>Strong queries (read-your-writes) are its third job. On accepting one it asks Kafka where the
@@ -76,8 +86,10 @@ public final class RequestValidator
     public static final OutputTag<Answer> REJECTED =
             new OutputTag<>("rejected-queries", Types.POJO(Answer.class));
 
-    static final ListStateDescriptor<Integer> DIMENSION =
-            new ListStateDescriptor<>("collection-dimension", Types.INT);
+    /** {@link Collection#toBytes()} of every collection. */
+    static final ListStateDescriptor<byte[]> COLLECTIONS =
+            new ListStateDescriptor<>(
+                    "collections", PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
     /** (partition, highest offset processed) of every vectors partition seen. */
     static final ListStateDescriptor<Tuple2<Integer, Long>> VECTOR_OFFSETS =
@@ -95,10 +107,14 @@ public final class RequestValidator
     private final QueryDecoder queries;
     private final ReplyTopics replyTopics;
     private final TopicEndOffsets vectorsEnd;
-    private final ShardRouter router;
+    private final CollectionTopics control;
 
-    private transient ListState<Integer> dimensionState;
-    private transient int dimension;
+    private transient ListState<byte[]> catalogState;
+    private transient CollectionCatalog catalog;
+
+    /** Announcements of the collections a fresh start replayed, sent before the first record. */
+    private transient List<VectorOp> announcements;
+
     private transient ListState<Tuple2<Integer, Long>> offsetsState;
     private transient Map<Integer, Long> processed;
     private transient List<HeldQuery> held;
@@ -106,43 +122,37 @@ public final class RequestValidator
     private transient Counter rejected;
     private transient Counter queriesRejected;
     private transient Counter strongTimedOut;
+    private transient Counter controlRejected;
 
     /**
      * @param resultsTopic where answers go when a query names no reply topic
      * @param replyTopics tells which reply topics exist
      * @param vectorsEnd tells where the vectors topic ends, for strong queries
+     * @param control the collections topic, its answers' default topic and its history
      */
     public RequestValidator(
             VectorStreamConfig cfg,
             String resultsTopic,
             ReplyTopics replyTopics,
-            TopicEndOffsets vectorsEnd) {
+            TopicEndOffsets vectorsEnd,
+            CollectionTopics control) {
         this.cfg = cfg;
         this.resultsTopic = resultsTopic;
         this.replyTopics = replyTopics;
         this.vectorsEnd = vectorsEnd;
+        this.control = control;
         this.records = new VectorOpDecoder(cfg);
         this.queries = new QueryDecoder(cfg);
-        this.router = new ShardRouter(cfg.shards(), cfg.maxParallelism());
     }
 
     @Override
     public void initializeState(FunctionInitializationContext ctx) throws Exception {
-        dimensionState = ctx.getOperatorStateStore().getListState(DIMENSION);
-        dimension = cfg.dimension();
-        for (Integer stored : dimensionState.get()) {
-            if (dimension == 0) {
-                dimension = stored;
-            } else if (stored != dimension) {
-                throw new IllegalStateException(
-                        "vectorstream.collection.dimension is "
-                                + dimension
-                                + " but the restored collection holds "
-                                + stored
-                                + "-d vectors; set it to "
-                                + stored
-                                + " or start with empty state");
-            }
+        catalogState = ctx.getOperatorStateStore().getListState(COLLECTIONS);
+        catalog = new CollectionCatalog(cfg);
+        catalog.restore(catalogState.get());
+        announcements = new ArrayList<>();
+        if (!ctx.isRestored()) {
+            replay(control.history());
         }
         offsetsState = ctx.getOperatorStateStore().getListState(VECTOR_OFFSETS);
         processed = new HashMap<>();
@@ -154,7 +164,7 @@ public final class RequestValidator
 
     @Override
     public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
-        dimensionState.update(dimension == 0 ? List.of() : List.of(dimension));
+        catalogState.update(catalog.snapshot());
         List<Tuple2<Integer, Long>> offsets = new ArrayList<>(processed.size());
         processed.forEach((partition, offset) -> offsets.add(Tuple2.of(partition, offset)));
         offsetsState.update(offsets);
@@ -167,7 +177,9 @@ public final class RequestValidator
         rejected = group.counter("recordsRejected");
         queriesRejected = group.counter("queriesRejected");
         strongTimedOut = group.counter("strongQueriesTimedOut");
-        group.gauge("dimension", () -> dimension);
+        controlRejected = group.counter("collectionRequestsRejected");
+        group.gauge("dimension", this::dimension);
+        group.gauge("collections", () -> catalog.all().size());
         group.gauge("strongQueriesHeld", () -> held.size());
         replyTopics.open();
         vectorsEnd.open();
@@ -180,22 +192,28 @@ public final class RequestValidator
         super.close();
     }
 
-    /** The collection's dimension, 0 until known. */
+    /** The configured collection's dimension, 0 until known. */
     public int dimension() {
-        return dimension;
+        try {
+            return catalog.get(cfg.collection()).collection().dimension();
+        } catch (Rejection e) {
+            throw new IllegalStateException("the configured collection is always there", e);
+        }
     }
 
     @Override
     public void processElement1(RawMessage m, Context ctx, Collector<VectorOp> out) {
+        announce(out);
         processed.merge(m.partition, m.offset, Math::max);
         try {
-            VectorOp op = records.decode(m, dimension);
-            if (dimension == 0 && !op.delete) {
-                dimension = op.vector.length;
+            VectorOpDecoder.Decoded d = records.decode(m, catalog);
+            VectorOp op = d.op();
+            if (d.collection().dimension() == 0 && !op.delete) {
+                catalog.fixDimension(d.collection().name(), op.vector.length);
                 LOG.info(
                         "Collection '{}' takes dimension {} from its first vector",
-                        cfg.collection(),
-                        dimension);
+                        d.collection().name(),
+                        op.vector.length);
             }
             out.collect(op);
             accepted.inc();
@@ -210,23 +228,20 @@ public final class RequestValidator
 
     @Override
     public void processElement2(RawMessage m, Context ctx, Collector<VectorOp> out) {
+        announce(out);
+        if (control.requests().equals(m.topic)) {
+            controlRequest(m, ctx, out);
+            return;
+        }
         boolean json = looksLikeJson(m.value);
-        String replyTo = m.replyTo == null || m.replyTo.isEmpty() ? resultsTopic : m.replyTo;
+        String replyTo = replyTopic(m, resultsTopic);
         long now = ctx.timerService().currentProcessingTime();
         try {
-            if (!replyTo.equals(resultsTopic) && !replyTopics.exists(replyTo)) {
-                String asked = replyTo;
+            if (replyTo == null) {
                 replyTo = resultsTopic;
-                throw new Rejection(
-                        "UNKNOWN_REPLY_TOPIC",
-                        "reply-to topic '"
-                                + asked
-                                + "' does not exist (or is not a legal topic name); create it"
-                                + " first. This answer went to '"
-                                + resultsTopic
-                                + "' instead");
+                throw unknownReplyTopic(m, resultsTopic);
             }
-            Query q = queries.decode(m, dimension, now, replyTo, json);
+            Query q = queries.decode(m, catalog, now, replyTo, json);
             if (!q.strong) {
                 ctx.output(QUERIES, q);
                 return;
@@ -252,6 +267,121 @@ public final class RequestValidator
         }
     }
 
+    /**
+     * Answers a control request: LIST with every collection, CREATE with the collection created
+     * (announced to its shards first) or already there with the same settings; an error otherwise.
+     */
+    private void controlRequest(RawMessage m, Context ctx, Collector<VectorOp> out) {
+        boolean json = looksLikeJson(m.value);
+        String replyTo = replyTopic(m, control.results());
+        String requestId = m.key == null ? "" : new String(m.key, StandardCharsets.UTF_8);
+        CollectionResponse.Builder response =
+                CollectionResponse.newBuilder().setCollections(List.of()).setError(null);
+        try {
+            if (replyTo == null) {
+                replyTo = control.results();
+                throw unknownReplyTopic(m, control.results());
+            }
+            VectorChecks.checkSize(m.value, cfg);
+            CollectionRequest r = decodeControl(m.value);
+            requestId = r.getRequestId();
+            VectorChecks.checkId(requestId, "requestId", "MISSING_REQUEST_ID", cfg);
+            List<CollectionInfo> infos = new ArrayList<>();
+            if (r.getOp() == CollectionOp.LIST) {
+                catalog.all().forEach(c -> infos.add(c.toInfo()));
+            } else {
+                CollectionCatalog.Created created = catalog.create(r);
+                Collection c = created.served().collection();
+                if (created.isNew()) {
+                    LOG.info("Created collection {}", c.toInfo());
+                    announcements.addAll(announcementsOf(created.served()));
+                    announce(out);
+                }
+                infos.add(c.toInfo());
+            }
+            response.setCollections(infos);
+        } catch (Rejection e) {
+            controlRejected.inc();
+            response.setError(new CollectionError(e.code, e.getMessage()));
+        }
+        ctx.output(
+                REJECTED,
+                new Answer(
+                        requestId,
+                        replyTo,
+                        m.correlationId,
+                        PayloadCodec.encode(
+                                response.setRequestId(requestId).build(),
+                                json ? WireFormat.JSON : WireFormat.AVRO)));
+    }
+
+    /**
+     * Applies the CREATE requests of {@code history} without answering them; see {@link
+     * CollectionTopics}.
+     */
+    private void replay(List<byte[]> history) {
+        for (byte[] payload : history) {
+            try {
+                CollectionRequest r = decodeControl(payload);
+                if (r.getOp() == CollectionOp.CREATE) {
+                    CollectionCatalog.Created created = catalog.create(r);
+                    if (created.isNew()) {
+                        announcements.addAll(announcementsOf(created.served()));
+                    }
+                }
+            } catch (Rejection e) {
+                // It was answered with this error when it first arrived.
+            }
+        }
+    }
+
+    private static List<VectorOp> announcementsOf(CollectionCatalog.Served served) {
+        byte[] bytes = served.collection().toBytes();
+        List<VectorOp> out = new ArrayList<>();
+        for (int s = 0; s < served.router().shards(); s++) {
+            out.add(VectorOp.announce(s, served.router().keyOf(s), bytes));
+        }
+        return out;
+    }
+
+    /** Sends the pending announcements; they go out before any record that could need them. */
+    private void announce(Collector<VectorOp> out) {
+        if (announcements.isEmpty()) {
+            return;
+        }
+        announcements.forEach(out::collect);
+        announcements.clear();
+    }
+
+    private static CollectionRequest decodeControl(byte[] payload) throws Rejection {
+        try {
+            return PayloadCodec.decodeCollectionRequest(payload);
+        } catch (CodecException e) {
+            throw new Rejection(e.code(), e.getMessage());
+        }
+    }
+
+    /**
+     * The request's reply-to topic, {@code fallback} when it names none, null when it is unknown.
+     */
+    private String replyTopic(RawMessage m, String fallback) {
+        if (m.replyTo == null || m.replyTo.isEmpty() || m.replyTo.equals(fallback)) {
+            return fallback;
+        }
+        return replyTopics.exists(m.replyTo) ? m.replyTo : null;
+    }
+
+    private static Rejection unknownReplyTopic(RawMessage m, String usedInstead) {
+        return new Rejection(
+                "UNKNOWN_REPLY_TOPIC",
+                "reply-to topic '"
+                        + m.replyTo
+                        + "' does not exist (or is not a legal topic name); create it"
+                        + " first. This answer went to '"
+                        + usedInstead
+                        + "' instead");
+    }
+
     /** Answers the strong queries still held at their deadline: no hits, {@code complete=false}. */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<VectorOp> out) {
@@ -267,7 +397,7 @@ public final class RequestValidator
                             .setQueryId(q.queryId)
                             .setHits(List.of())
                             .setShardsAnswered(0)
-                            .setShardsExpected(cfg.shards())
+                            .setShardsExpected(q.shardKeys.length)
                             .setComplete(false)
                             .setError(null)
                             .setTookMs(timestamp - q.receivedAtMs)
@@ -318,8 +448,8 @@ public final class RequestValidator
     /** One barrier per shard first, the query after: see the class comment. */
     private void release(HeldQuery h, Context ctx, Collector<VectorOp> out) {
         Query q = h.query;
-        for (int s = 0; s < router.shards(); s++) {
-            out.collect(VectorOp.barrier(s, router.keyOf(s), q.queryId, q.deadlineMs));
+        for (int s = 0; s < q.shardKeys.length; s++) {
+            out.collect(VectorOp.barrier(s, q.shardKeys[s], q.queryId, q.deadlineMs));
         }
         ctx.output(QUERIES, q);
     }

@@ -1,5 +1,6 @@
 package io.vectorstream.operators.validate;
 
+import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.schema.codec.CodecException;
 import io.vectorstream.schema.codec.FloatVectors;
@@ -7,7 +8,7 @@ import io.vectorstream.state.vector.VectorMath;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
-/** The checks shared by records and queries: ids, collection and vectors. */
+/** The checks shared by records and queries: sizes, ids and vectors. */
 final class VectorChecks {
 
     private VectorChecks() {}
@@ -44,25 +45,13 @@ final class VectorChecks {
         }
     }
 
-    static void checkCollection(String collection, VectorStreamConfig cfg) throws Rejection {
-        if (!cfg.collection().equals(collection)) {
-            throw new Rejection(
-                    "UNKNOWN_COLLECTION",
-                    "collection '"
-                            + collection
-                            + "' does not exist; this job serves '"
-                            + cfg.collection()
-                            + "'");
-        }
-    }
-
     /**
      * Decodes, checks and metric-prepares a vector.
      *
-     * @param dimension the collection's dimension, or 0 while it is not known yet (any accepted)
+     * @param collection its dimension, or 0 while it is not known yet (any accepted), and metric
      */
-    static float[] vector(ByteBuffer bytes, int dimension, VectorStreamConfig cfg)
-            throws Rejection {
+    static float[] vector(ByteBuffer bytes, Collection collection) throws Rejection {
+        int dimension = collection.dimension();
         float[] v;
         try {
             v = FloatVectors.fromBytes(bytes);
@@ -83,14 +72,14 @@ final class VectorChecks {
                     "vector has dimension "
                             + v.length
                             + ", collection '"
-                            + cfg.collection()
+                            + collection.name()
                             + "' has "
                             + dimension);
         }
         if (!VectorMath.allFinite(v)) {
             throw new Rejection("NOT_FINITE", "vector contains NaN or infinity");
         }
-        if (cfg.metric().normalises()) {
+        if (collection.metric().normalises()) {
             if (VectorMath.norm(v) == 0) {
                 throw new Rejection(
                         "ZERO_VECTOR",

@@ -3,8 +3,8 @@ package io.vectorstream.operators.validate;
 import java.util.Map;
 
 /**
- * A validated upsert or delete, routed to its shard; or a strong query's barrier for one shard.
- * Flink POJO.
+ * A validated upsert or delete, routed to its shard; or a strong query's barrier or a new
+ * collection's announcement for one shard. Flink POJO.
  */
 public class VectorOp {
     public int shard;
@@ -29,6 +29,26 @@ public class VectorOp {
      * vectors. A barrier has no id and no vector; its {@link #eventTimeMs} is the query's deadline.
      */
     public String barrierQueryId;
+
+    /**
+     * Set on a collection's announcement, not a write: {@link
+     * io.vectorstream.operators.Collection#toBytes()} of a collection just created, sent once to
+     * each of its shards before any of its vectors, so the shard knows how to index them.
+     */
+    public byte[] collection;
+
+    /** Announces a created collection to one of its shards; see {@link #collection}. */
+    public static VectorOp announce(int shard, int shardKey, byte[] collection) {
+        VectorOp a = new VectorOp();
+        a.shard = shard;
+        a.shardKey = shardKey;
+        a.collection = collection;
+        return a;
+    }
+
+    public boolean isAnnouncement() {
+        return collection != null;
+    }
 
     /** A strong query's barrier for {@code shard}; see {@link #barrierQueryId}. */
     public static VectorOp barrier(int shard, int shardKey, String queryId, long deadlineMs) {

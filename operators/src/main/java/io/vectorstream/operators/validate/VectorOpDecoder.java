@@ -1,5 +1,6 @@
 package io.vectorstream.operators.validate;
 
+import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.shard.ShardRouter;
@@ -18,18 +19,19 @@ final class VectorOpDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final VectorStreamConfig cfg;
-    private final ShardRouter router;
 
     VectorOpDecoder(VectorStreamConfig cfg) {
         this.cfg = cfg;
-        this.router = new ShardRouter(cfg.shards(), cfg.maxParallelism());
     }
 
+    /** An accepted write and the collection it goes to. */
+    record Decoded(VectorOp op, Collection collection) {}
+
     /**
-     * @param dimension the collection's dimension, or 0 while it is not known yet
+     * @param collections the collections a record may name
      * @throws Rejection with the reason when the record cannot be accepted
      */
-    VectorOp decode(RawMessage m, int dimension) throws Rejection {
+    Decoded decode(RawMessage m, CollectionCatalog collections) throws Rejection {
         VectorChecks.checkSize(m.value, cfg);
         VectorRecord r;
         try {
@@ -44,7 +46,8 @@ final class VectorOpDecoder implements Serializable {
                     "Kafka key must be the record id (UTF-8) so that writes of one id stay in"
                             + " order");
         }
-        VectorChecks.checkCollection(r.getCollection(), cfg);
+        CollectionCatalog.Served served = collections.get(r.getCollection());
+        ShardRouter router = served.router();
 
         VectorOp op = new VectorOp();
         op.id = r.getId();
@@ -56,10 +59,10 @@ final class VectorOpDecoder implements Serializable {
             if (r.getVector() == null) {
                 throw new Rejection("MISSING_VECTOR", "an UPSERT needs a vector");
             }
-            op.vector = VectorChecks.vector(r.getVector(), dimension, cfg);
+            op.vector = VectorChecks.vector(r.getVector(), served.collection());
             op.metadata = r.getMetadata();
             op.text = r.getText();
         }
-        return op;
+        return new Decoded(op, served.collection());
     }
 }

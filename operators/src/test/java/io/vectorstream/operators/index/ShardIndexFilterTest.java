@@ -155,11 +155,7 @@ class ShardIndexFilterTest {
             Filter filter = FilterParser.parse(json);
             for (int k : new int[] {10, VECTORS}) {
                 float[] qv = unit(TestData.randomVector(rnd, DIM));
-                Query q = new Query();
-                q.queryId = phase + "-" + json + "-" + k;
-                q.vector = qv;
-                q.k = k;
-                q.includeMetadata = true;
+                Query q = ShardIndexOperatorTest.query(phase + "-" + json + "-" + k, qv, k, true);
                 q.filter = json;
                 h.processElement2(new StreamRecord<>(q));
                 List<PartialResult> out = h.extractOutputValues();

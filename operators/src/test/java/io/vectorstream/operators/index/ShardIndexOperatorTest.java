@@ -655,7 +655,7 @@ class ShardIndexOperatorTest {
     }
 
     /** The manifest of every shard in state, by shard key. */
-    private static Map<Integer, SegmentManifest> manifestsByKey(
+    static Map<Integer, SegmentManifest> manifestsByKey(
             KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
             throws Exception {
         KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
@@ -806,9 +806,13 @@ class ShardIndexOperatorTest {
         return op;
     }
 
+    /** A query of the configured collection (cosine, 8 shards). */
     static Query query(String id, float[] v, int k, boolean metadata) {
         Query q = new Query();
         q.queryId = id;
+        q.collection = "default";
+        q.metric = Metric.COSINE;
+        q.shardKeys = ROUTER.keys();
         q.vector = v;
         q.k = k;
         q.includeMetadata = metadata;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.index.ScoredHit;
+import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryResponse;
@@ -21,10 +22,10 @@ class TopKMergerTest {
 
     @Test
     void mergesAllPartialsIntoTheGlobalTopKEvenWhenPartialsOvertakeTheQuery() throws Exception {
-        try (var h = harness(Metric.DOT)) {
+        try (var h = harness()) {
             h.setProcessingTime(100);
             h.processElement2(partial("q", 4, hit("a", 0.9f), hit("c", 0.5f)), 1L);
-            h.processElement1(query("q", 3, 1_000), 1L);
+            h.processElement1(query(Metric.DOT, "q", 3, 1_000), 1L);
             assertThat(h.extractOutputValues()).isEmpty();
             h.processElement2(partial("q", 4, hit("b", 0.7f), hit("d", 0.1f)), 1L);
 
@@ -38,8 +39,8 @@ class TopKMergerTest {
 
     @Test
     void euclideanKeepsTheSmallestDistances() throws Exception {
-        try (var h = harness(Metric.EUCLIDEAN)) {
-            h.processElement1(query("q", 2, 1_000), 1L);
+        try (var h = harness()) {
+            h.processElement1(query(Metric.EUCLIDEAN, "q", 2, 1_000), 1L);
             h.processElement2(partial("q", 4, hit("far", 3f), hit("near", 0.5f)), 1L);
             h.processElement2(partial("q", 4, hit("mid", 1f)), 1L);
             assertThat(only(h).getHits()).extracting(Hit::getId).containsExactly("near", "mid");
@@ -48,9 +49,9 @@ class TopKMergerTest {
 
     @Test
     void deadlineAnswersWithWhatArrivedAndSaysItIsIncomplete() throws Exception {
-        try (var h = harness(Metric.DOT)) {
+        try (var h = harness()) {
             h.setProcessingTime(0);
-            h.processElement1(query("q", 5, 500), 1L);
+            h.processElement1(query(Metric.DOT, "q", 5, 500), 1L);
             h.processElement2(partial("q", 4, hit("a", 1f)), 1L);
             h.setProcessingTime(499);
             assertThat(h.extractOutputValues()).isEmpty();
@@ -69,11 +70,11 @@ class TopKMergerTest {
 
     @Test
     void hitVectorsAreReturnedOnlyWhenTheQueryAskedForThem() throws Exception {
-        try (var h = harness(Metric.DOT)) {
-            Query q = query("with", 2, 1_000);
+        try (var h = harness()) {
+            Query q = query(Metric.DOT, "with", 2, 1_000);
             q.includeVectors = true;
             h.processElement1(q, 1L);
-            h.processElement1(query("without", 2, 1_000), 1L);
+            h.processElement1(query(Metric.DOT, "without", 2, 1_000), 1L);
             for (String id : List.of("with", "without")) {
                 h.processElement2(partial(id, 4, hit("a", 2f, 0.5f, -1f)), 1L);
                 h.processElement2(partial(id, 4, hit("b", 1f, 0.25f, 4f)), 1L);
@@ -95,9 +96,9 @@ class TopKMergerTest {
     }
 
     private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
-            harness(Metric m) throws Exception {
+            harness() throws Exception {
         return ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-                new TopKMerger(m, 2, 8, 10_000),
+                new TopKMerger(2, 10_000),
                 (Query q) -> q.queryId,
                 (PartialResult p) -> p.queryId,
                 Types.STRING);
@@ -111,9 +112,12 @@ class TopKMergerTest {
         return PayloadCodec.decodeQueryResponse(out.get(0).payload);
     }
 
-    private static Query query(String id, int k, long deadline) {
+    /** A query of a collection with 8 shards. */
+    private static Query query(Metric metric, String id, int k, long deadline) {
         Query q = new Query();
         q.queryId = id;
+        q.metric = metric;
+        q.shardKeys = new ShardRouter(8, 128).keys();
         q.k = k;
         q.deadlineMs = deadline;
         q.replyTo = "results";

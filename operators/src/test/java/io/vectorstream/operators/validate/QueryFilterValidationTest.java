@@ -135,7 +135,8 @@ class QueryFilterValidationTest {
                                         cfg,
                                         "results",
                                         ReplyTopics.anyLegalName(),
-                                        TopicEndOffsets.none())),
+                                        TopicEndOffsets.none(),
+                                        CollectionTopics.of("collections", "collections.results"))),
                         RequestValidator.KEY,
                         RequestValidator.KEY,
                         Types.INT);

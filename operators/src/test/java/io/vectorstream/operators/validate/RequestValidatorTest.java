@@ -478,7 +478,11 @@ class RequestValidatorTest {
                 new KeyedTwoInputStreamOperatorTestHarness<>(
                         new KeyedCoProcessOperator<>(
                                 new RequestValidator(
-                                        cfg, "results", ReplyTopics.anyLegalName(), vectorsEnd)),
+                                        cfg,
+                                        "results",
+                                        ReplyTopics.anyLegalName(),
+                                        vectorsEnd,
+                                        CollectionTopics.of("collections", "collections.results"))),
                         RequestValidator.KEY,
                         RequestValidator.KEY,
                         Types.INT);

@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vectorstream.schema.CollectionError;
+import io.vectorstream.schema.CollectionInfo;
+import io.vectorstream.schema.CollectionOp;
+import io.vectorstream.schema.CollectionRequest;
+import io.vectorstream.schema.CollectionResponse;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.Op;
@@ -243,6 +248,115 @@ public final class PayloadCodec {
         return writeJson(o);
     }
 
+    // ---------------------------------------------------------------- collections topic
+
+    /**
+     * A control request. The JSON form names the Avro fields, {@code op} in any case; unlike the
+     * data topics it rejects unknown fields, because a misspelt setting would otherwise silently
+     * take its default for the life of the collection.
+     */
+    public static CollectionRequest decodeCollectionRequest(byte[] payload) {
+        if (WireFormat.detect(payload) == WireFormat.AVRO) {
+            return decodeAvro(CollectionRequest.getDecoder(), payload);
+        }
+        ObjectNode o = parseObject(payload);
+        CollectionRequest r = new CollectionRequest();
+        for (Iterator<String> names = o.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (CollectionRequest.SCHEMA$.getField(name) == null) {
+                throw new CodecException(
+                        "BAD_FIELD",
+                        "unknown field '"
+                                + name
+                                + "'; a collection request has "
+                                + fieldNames(CollectionRequest.SCHEMA$));
+            }
+        }
+        for (Schema.Field f : CollectionRequest.SCHEMA$.getFields()) {
+            switch (f.name()) {
+                case "requestId" ->
+                        r.setRequestId(requiredText(o, "requestId", "MISSING_REQUEST_ID"));
+                case "op" -> r.setOp(parseCollectionOp(requiredText(o, "op", "BAD_FIELD")));
+                default -> r.put(f.pos(), optionalScalar(o, f));
+            }
+        }
+        return r;
+    }
+
+    public static byte[] encode(CollectionRequest r, WireFormat format) {
+        if (format == WireFormat.AVRO) {
+            return encodeAvro(CollectionRequest.getEncoder(), r);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("requestId", r.getRequestId());
+        o.put("op", r.getOp().name().toLowerCase(Locale.ROOT));
+        for (Schema.Field f : CollectionRequest.SCHEMA$.getFields()) {
+            Object v = r.get(f.pos());
+            if (f.pos() > 1 && v != null) {
+                o.set(f.name(), JSON.valueToTree(v));
+            }
+        }
+        return writeJson(o);
+    }
+
+    public static CollectionResponse decodeCollectionResponse(byte[] payload) {
+        if (WireFormat.detect(payload) == WireFormat.AVRO) {
+            return decodeAvro(CollectionResponse.getDecoder(), payload);
+        }
+        ObjectNode o = parseObject(payload);
+        List<CollectionInfo> collections = new ArrayList<>();
+        JsonNode list = o.get("collections");
+        if (list != null && list.isArray()) {
+            for (JsonNode c : list) {
+                if (!(c instanceof ObjectNode co)) {
+                    throw new CodecException(
+                            "BAD_FIELD", "every element of 'collections' must be an object");
+                }
+                CollectionInfo info = new CollectionInfo();
+                for (Schema.Field f : CollectionInfo.SCHEMA$.getFields()) {
+                    Object v = optionalScalar(co, f);
+                    if (v == null) {
+                        throw new CodecException(
+                                "BAD_FIELD", "collection field '" + f.name() + "' is missing");
+                    }
+                    info.put(f.pos(), v);
+                }
+                collections.add(info);
+            }
+        }
+        JsonNode err = o.get("error");
+        return new CollectionResponse(
+                requiredText(o, "requestId", "MISSING_REQUEST_ID"),
+                collections,
+                err != null && err.isObject()
+                        ? new CollectionError(
+                                err.path("code").asText(), err.path("message").asText())
+                        : null);
+    }
+
+    public static byte[] encode(CollectionResponse r, WireFormat format) {
+        if (format == WireFormat.AVRO) {
+            return encodeAvro(CollectionResponse.getEncoder(), r);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("requestId", r.getRequestId());
+        ArrayNode list = o.putArray("collections");
+        for (CollectionInfo c : r.getCollections()) {
+            ObjectNode co = list.addObject();
+            for (Schema.Field f : CollectionInfo.SCHEMA$.getFields()) {
+                co.set(f.name(), JSON.valueToTree(c.get(f.pos())));
+            }
+        }
+        if (r.getError() == null) {
+            o.putNull("error");
+        } else {
+            ObjectNode e = o.putObject("error");
+            e.put("code", r.getError().getCode());
+            e.put("message", r.getError().getMessage());
+        }
+        return writeJson(o);
+    }
+
     // ---------------------------------------------------------------- dead letters (Avro only)
 
     public static DeadLetter decodeDeadLetter(byte[] payload) {
@@ -411,6 +525,49 @@ public final class PayloadCodec {
                         "BAD_FIELD",
                         "field 'op' must be \"upsert\" or \"delete\", not \"" + op + "\"");
         }
+    }
+
+    private static CollectionOp parseCollectionOp(String op) {
+        for (CollectionOp candidate : CollectionOp.values()) {
+            if (candidate.name().equalsIgnoreCase(op)) {
+                return candidate;
+            }
+        }
+        throw new CodecException(
+                "BAD_FIELD", "field 'op' must be \"create\" or \"list\", not \"" + op + "\"");
+    }
+
+    /** A string, int or double field whose Avro type is that scalar or a union of it with null. */
+    private static Object optionalScalar(ObjectNode o, Schema.Field f) {
+        Schema.Type type = f.schema().getType();
+        if (type == Schema.Type.UNION) {
+            type = f.schema().getTypes().get(1).getType();
+        }
+        return switch (type) {
+            case STRING -> optionalText(o, f.name());
+            case INT -> optionalInt(o, f.name());
+            case DOUBLE -> optionalDouble(o, f.name());
+            default -> throw new IllegalStateException("no JSON mapping for " + f);
+        };
+    }
+
+    private static Double optionalDouble(ObjectNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isNumber()) {
+            throw new CodecException("BAD_FIELD", "field '" + field + "' must be a number");
+        }
+        return n.doubleValue();
+    }
+
+    private static String fieldNames(Schema schema) {
+        List<String> names = new ArrayList<>();
+        for (Schema.Field f : schema.getFields()) {
+            names.add(f.name());
+        }
+        return String.join(", ", names);
     }
 
     private static float[] floats(JsonNode n, String field) {

@@ -1,0 +1,113 @@
+package io.vectorstream.operators;
+
+import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
+import io.vectorstream.schema.CollectionInfo;
+import io.vectorstream.state.segment.MemoryTier;
+import io.vectorstream.state.segment.SegmentType;
+import io.vectorstream.state.vector.Metric;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Locale;
+
+/**
+ * One collection as the job serves it: its name, the ordinal that picks its shard keys, its
+ * dimension (0 until the first vector fixes it, for the configured collection only), metric, shard
+ * count and index settings. Immutable.
+ *
+ * <p>The configured collection ({@code vectorstream.collection.*}) has ordinal 0 and takes its
+ * settings from the configuration on every start; collections created by control records keep the
+ * settings they were created with, in the validator's and the shards' state ({@link #toBytes}).
+ */
+public record Collection(
+        String name, int ordinal, int dimension, Metric metric, int shards, IndexSettings index)
+        implements Serializable {
+
+    /** The ordinal of the configured collection. */
+    public static final int CONFIGURED = 0;
+
+    /** The configured collection of {@code cfg}. */
+    public static Collection configured(VectorStreamConfig cfg) {
+        return new Collection(
+                cfg.collection(),
+                CONFIGURED,
+                cfg.dimension(),
+                cfg.metric(),
+                cfg.shards(),
+                cfg.index());
+    }
+
+    public Collection withDimension(int newDimension) {
+        return new Collection(name, ordinal, newDimension, metric, shards, index);
+    }
+
+    public CollectionInfo toInfo() {
+        return new CollectionInfo(
+                name,
+                dimension,
+                metric.name().toLowerCase(Locale.ROOT),
+                shards,
+                index.type().configName(),
+                index.memoryTier().configName(),
+                index.sealSize(),
+                index.hnswM(),
+                index.hnswEfConstruction(),
+                index.hnswEfSearch(),
+                index.ivfNlist(),
+                index.ivfPqM(),
+                index.ivfNprobe(),
+                index.ivfRerank(),
+                index.compactionMaxSegments(),
+                index.compactionDeletedRatio());
+    }
+
+    /**
+     * The settings of {@code info}; {@code buildThreads} is the job's, since build threads belong
+     * to a subtask, not a collection.
+     *
+     * @throws IllegalArgumentException naming the first invalid setting
+     */
+    public static Collection of(CollectionInfo info, int ordinal, int buildThreads) {
+        return new Collection(
+                info.getName(),
+                ordinal,
+                info.getDimension(),
+                Metric.parse(info.getMetric()),
+                info.getShards(),
+                new IndexSettings(
+                        SegmentType.parse(info.getIndexType()),
+                        MemoryTier.parse(info.getMemoryTier()),
+                        info.getSealSize(),
+                        buildThreads,
+                        info.getHnswM(),
+                        info.getHnswEfConstruction(),
+                        info.getHnswEfSearch(),
+                        info.getIvfNlist(),
+                        info.getIvfPqM(),
+                        info.getIvfNprobe(),
+                        info.getIvfRerank(),
+                        info.getCompactionMaxSegments(),
+                        info.getCompactionDeletedRatio()));
+    }
+
+    /** The ordinal, then {@link CollectionInfo} in Avro binary: what state keeps. */
+    public byte[] toBytes() {
+        try {
+            ByteBuffer info = toInfo().toByteBuffer();
+            return ByteBuffer.allocate(4 + info.remaining()).putInt(ordinal).put(info).array();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Collection fromBytes(byte[] bytes, int buildThreads) {
+        ByteBuffer b = ByteBuffer.wrap(bytes);
+        int ordinal = b.getInt();
+        try {
+            return of(CollectionInfo.fromByteBuffer(b.slice()), ordinal, buildThreads);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package io.vectorstream.operators.validate;
+
+import io.vectorstream.operators.Collection;
+import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.shard.ShardRouter;
+import io.vectorstream.schema.CollectionInfo;
+import io.vectorstream.schema.CollectionRequest;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The collections the job serves, by name, with their shard routers: the configured one and those
+ * created by control records. Lives in the validator, which is the only writer; not thread-safe.
+ */
+final class CollectionCatalog {
+
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+
+    private final VectorStreamConfig cfg;
+    private final Map<String, Served> byName = new LinkedHashMap<>();
+
+    /** A collection and the router of its ids to shard keys. */
+    record Served(Collection collection, ShardRouter router) {}
+
+    /** Holds the configured collection, with {@code dimension} if a restore already fixed it. */
+    CollectionCatalog(VectorStreamConfig cfg) {
+        this.cfg = cfg;
+        add(Collection.configured(cfg));
+    }
+
+    /**
+     * The collection named {@code name}.
+     *
+     * @throws Rejection UNKNOWN_COLLECTION, naming the collections there are
+     */
+    Served get(String name) throws Rejection {
+        Served s = byName.get(name);
+        if (s == null) {
+            throw new Rejection(
+                    "UNKNOWN_COLLECTION",
+                    "collection '"
+                            + name
+                            + "' does not exist; the job serves "
+                            + String.join(", ", byName.keySet())
+                            + ". Create it with a CREATE request on the collections topic");
+        }
+        return s;
+    }
+
+    List<Collection> all() {
+        List<Collection> out = new ArrayList<>();
+        byName.values().forEach(s -> out.add(s.collection()));
+        out.sort(Comparator.comparing(Collection::name));
+        return out;
+    }
+
+    /** Records the dimension the configured collection's first vector fixed. */
+    void fixDimension(String name, int dimension) {
+        Served s = byName.get(name);
+        add(s.collection().withDimension(dimension));
+    }
+
+    /**
+     * Creates the collection {@code r} describes, with the job's defaults for what it leaves unset.
+     *
+     * @return the collection, and whether it is new (false: it existed with the same settings)
+     * @throws Rejection BAD_COLLECTION, COLLECTION_EXISTS or TOO_MANY_COLLECTIONS
+     */
+    Created create(CollectionRequest r) throws Rejection {
+        String name = r.getCollection();
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new Rejection(
+                    "BAD_COLLECTION",
+                    "'collection' must be 1..64 characters of A-Z a-z 0-9 _ . -, got "
+                            + (name == null ? "none" : "'" + name + "'"));
+        }
+        if (r.getDimension() == null) {
+            throw new Rejection("BAD_COLLECTION", "'dimension' is required to create a collection");
+        }
+        Served existing = byName.get(name);
+        int ordinal = existing != null ? existing.collection().ordinal() : nextOrdinal();
+        Collection wanted;
+        try {
+            wanted = Collection.of(resolve(r), ordinal, cfg.index().buildThreads());
+            if (wanted.dimension() < 1 || wanted.dimension() > VectorStreamConfig.MAX_DIMENSION) {
+                throw new IllegalArgumentException(
+                        "'dimension' must be 1.." + VectorStreamConfig.MAX_DIMENSION);
+            }
+            checkShards(wanted.shards());
+            if (wanted.index().ivfPqM() > 0 && wanted.dimension() % wanted.index().ivfPqM() != 0) {
+                throw new IllegalArgumentException(
+                        "'ivfPqM' (" + wanted.index().ivfPqM() + ") must divide 'dimension'");
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Rejection("BAD_COLLECTION", e.getMessage());
+        }
+        if (existing != null) {
+            if (!existing.collection().toInfo().equals(wanted.toInfo())) {
+                throw new Rejection(
+                        "COLLECTION_EXISTS",
+                        "collection '"
+                                + name
+                                + "' exists with other settings ("
+                                + existing.collection().toInfo()
+                                + "); a collection's settings are fixed when it is created");
+            }
+            return new Created(existing, false);
+        }
+        if (byName.size() >= cfg.maxCollections()) {
+            throw new Rejection(
+                    "TOO_MANY_COLLECTIONS",
+                    "the job already serves "
+                            + byName.size()
+                            + " collections; vectorstream.limits.max-collections="
+                            + cfg.maxCollections());
+        }
+        try {
+            return new Created(add(wanted), true);
+        } catch (IllegalArgumentException e) {
+            throw new Rejection("TOO_MANY_COLLECTIONS", e.getMessage());
+        }
+    }
+
+    record Created(Served served, boolean isNew) {}
+
+    /** Every collection, the configured one included, as state keeps them. */
+    List<byte[]> snapshot() {
+        List<byte[]> out = new ArrayList<>();
+        byName.values().forEach(s -> out.add(s.collection().toBytes()));
+        return out;
+    }
+
+    /**
+     * Restores the state of {@link #snapshot()}. The configured collection keeps its settings from
+     * the configuration, except a dimension fixed by its first vector.
+     *
+     * @throws IllegalStateException when the configuration names a dimension other than the
+     *     restored one
+     */
+    void restore(Iterable<byte[]> state) {
+        for (byte[] bytes : state) {
+            Collection c = Collection.fromBytes(bytes, cfg.index().buildThreads());
+            if (c.ordinal() != Collection.CONFIGURED) {
+                add(c);
+                continue;
+            }
+            Collection configured = byName.get(cfg.collection()).collection();
+            if (configured.dimension() == 0) {
+                add(configured.withDimension(c.dimension()));
+            } else if (c.dimension() != 0 && c.dimension() != configured.dimension()) {
+                throw new IllegalStateException(
+                        "vectorstream.collection.dimension is "
+                                + configured.dimension()
+                                + " but the restored collection holds "
+                                + c.dimension()
+                                + "-d vectors; set it to "
+                                + c.dimension()
+                                + " or start with empty state");
+            }
+        }
+    }
+
+    private Served add(Collection c) {
+        Served s = new Served(c, new ShardRouter(c.shards(), cfg.maxParallelism(), c.ordinal()));
+        byName.put(c.name(), s);
+        return s;
+    }
+
+    private int nextOrdinal() {
+        int max = -1;
+        for (Served s : byName.values()) {
+            max = Math.max(max, s.collection().ordinal());
+        }
+        return max + 1;
+    }
+
+    private void checkShards(int shards) {
+        if (shards < 1 || cfg.maxParallelism() % shards != 0) {
+            throw new IllegalArgumentException(
+                    "'shards' must divide vectorstream.max-parallelism ("
+                            + cfg.maxParallelism()
+                            + "), got "
+                            + shards);
+        }
+    }
+
+    /** The request's settings, the job's defaults where it has none. */
+    private CollectionInfo resolve(CollectionRequest r) {
+        CollectionInfo d = Collection.configured(cfg).toInfo();
+        return new CollectionInfo(
+                r.getCollection(),
+                r.getDimension(),
+                Objects.requireNonNullElse(r.getMetric(), d.getMetric()),
+                Objects.requireNonNullElse(r.getShards(), d.getShards()),
+                Objects.requireNonNullElse(r.getIndexType(), d.getIndexType()),
+                Objects.requireNonNullElse(r.getMemoryTier(), d.getMemoryTier()),
+                Objects.requireNonNullElse(r.getSealSize(), d.getSealSize()),
+                Objects.requireNonNullElse(r.getHnswM(), d.getHnswM()),
+                Objects.requireNonNullElse(r.getHnswEfConstruction(), d.getHnswEfConstruction()),
+                Objects.requireNonNullElse(r.getHnswEfSearch(), d.getHnswEfSearch()),
+                Objects.requireNonNullElse(r.getIvfNlist(), d.getIvfNlist()),
+                Objects.requireNonNullElse(r.getIvfPqM(), d.getIvfPqM()),
+                Objects.requireNonNullElse(r.getIvfNprobe(), d.getIvfNprobe()),
+                Objects.requireNonNullElse(r.getIvfRerank(), d.getIvfRerank()),
+                Objects.requireNonNullElse(
+                        r.getCompactionMaxSegments(), d.getCompactionMaxSegments()),
+                Objects.requireNonNullElse(
+                        r.getCompactionDeletedRatio(), d.getCompactionDeletedRatio()));
+    }
+}
