@@ -5,8 +5,12 @@ import static io.vectorstream.schema.KafkaContract.REPLY_TO_HEADER;
 import static java.util.Objects.requireNonNull;
 
 import io.vectorstream.client.internal.KafkaClientConfigs;
-import io.vectorstream.client.internal.PendingQueries;
-import io.vectorstream.client.internal.ReplyListener;
+import io.vectorstream.client.internal.PendingRequests;
+import io.vectorstream.client.internal.ReplyChannel;
+import io.vectorstream.schema.CollectionInfo;
+import io.vectorstream.schema.CollectionOp;
+import io.vectorstream.schema.CollectionRequest;
+import io.vectorstream.schema.CollectionResponse;
 import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.Op;
 import io.vectorstream.schema.QueryRequest;
@@ -25,9 +29,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -36,12 +41,14 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
- * The Java client of VectorStream: publishes upserts and deletes and runs k-NN queries over Kafka.
+ * The Java client of VectorStream: publishes upserts and deletes, runs k-NN queries and creates and
+ * lists collections over Kafka.
  *
  * <pre>{@code
  * try (VectorStreamClient client = VectorStreamClient.builder().bootstrapServers("localhost:9092").build()) {
  *   client.upsert("doc-1", embedding, Map.of("lang", "en")).get();
  *   QueryResponse answer = client.query(queryEmbedding, 10).get();
+ *   CollectionInfo docs = client.createCollection("docs", 384, s -> s.setMetric("dot")).get();
  * }
  * }</pre>
  *
@@ -61,6 +68,12 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * the reply thread and waits (within its timeout) until its read position is fixed, so a client
  * that only writes never needs the reply topic.
  *
+ * <p><b>Collections</b> are created and listed the same way over their own pair of topics ({@value
+ * KafkaContract#COLLECTIONS_TOPIC} and, by default, {@value
+ * KafkaContract#COLLECTION_RESULTS_TOPIC}), read by a second reply thread started by the first
+ * collection request. Unlike a query, a request the job rejected fails with a {@link
+ * CollectionRejectedException} carrying the error code.
+ *
  * <p><b>Thread-safety:</b> all methods may be called from any number of threads at once. Futures
  * complete on the client's internal threads (Kafka's producer I/O thread, the reply thread, the
  * timeout timer): stages chained with the non-async {@code then...} methods run there and must be
@@ -77,36 +90,41 @@ public final class VectorStreamClient implements AutoCloseable {
     private final String bootstrapServers;
     private final String vectorsTopic;
     private final String queriesTopic;
-    private final String replyTopic;
+    private final String collectionsTopic;
     private final WireFormat wireFormat;
     private final Duration defaultTimeout;
     private final String clientId;
     private final Map<String, String> kafkaProperties;
     private final KafkaProducer<byte[], byte[]> producer;
-    private final PendingQueries pending;
-    private final byte[] replyToHeader;
+    private final ReplyChannel<QueryResponse> queryReplies;
+    private final ReplyChannel<CollectionResponse> collectionReplies;
 
-    private final Object lock = new Object();
-    // Guarded by lock. Null until the first query; replaced by the next query after it failed, so
-    // that a missing reply topic or a lost connection is retried once fixed.
-    private ReplyListener listener;
-    private CompletableFuture<Void> listenerReady;
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private VectorStreamClient(Builder b) {
         this.bootstrapServers = b.bootstrapServers;
         this.vectorsTopic = b.vectorsTopic;
         this.queriesTopic = b.queriesTopic;
-        this.replyTopic = b.replyTopic;
+        this.collectionsTopic = b.collectionsTopic;
         this.wireFormat = b.wireFormat;
         this.defaultTimeout = b.defaultTimeout;
         this.clientId = b.clientId;
         this.kafkaProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.properties));
-        this.replyToHeader = replyTopic.getBytes(StandardCharsets.UTF_8);
         this.producer =
                 new KafkaProducer<>(
                         KafkaClientConfigs.producer(bootstrapServers, clientId, kafkaProperties));
-        this.pending = new PendingQueries(replyTopic, threadName("timeouts"));
+        this.queryReplies =
+                replyChannel(
+                        PendingRequests.forQueries(
+                                queriesTopic, b.replyTopic, threadName("timeouts")),
+                        "replies");
+        this.collectionReplies =
+                replyChannel(
+                        PendingRequests.forCollections(
+                                collectionsTopic,
+                                b.collectionsReplyTopic,
+                                threadName("collection-timeouts")),
+                        "collection-replies");
     }
 
     public static Builder builder() {
@@ -215,88 +233,151 @@ public final class VectorStreamClient implements AutoCloseable {
         requireNonNull(timeout, "timeout must not be null");
         checkPositive(timeout, "timeout");
         String queryId = checkId(request.getQueryId());
-        checkOpen();
-        long start = System.nanoTime();
-
-        try {
-            awaitListener(timeout);
-        } catch (TimeoutException e) {
-            return CompletableFuture.failedFuture(
-                    new TimeoutException(
-                            "query '"
-                                    + queryId
-                                    + "' was not sent: the reader of reply topic '"
-                                    + replyTopic
-                                    + "' did not start within "
-                                    + timeout.toMillis()
-                                    + " ms; check that the brokers at "
-                                    + bootstrapServers
-                                    + " are reachable"));
-        } catch (ExecutionException e) {
-            return CompletableFuture.failedFuture(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return CompletableFuture.failedFuture(e);
-        }
-
-        String correlationId = UUID.randomUUID().toString();
-        CompletableFuture<QueryResponse> answer =
-                pending.register(queryId, correlationId, timeout, start);
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(new RecordHeader(REPLY_TO_HEADER, replyToHeader));
-        headers.add(new RecordHeader(CORRELATION_ID_HEADER, utf8(correlationId)));
-        byte[] value = PayloadCodec.encode(request, wireFormat);
-        send(new ProducerRecord<>(queriesTopic, null, utf8(queryId), value, headers))
-                .whenComplete(
-                        (metadata, error) -> {
-                            if (error != null) {
-                                pending.fail(correlationId, error);
-                            }
-                        });
-        return answer;
+        return exchange(
+                queryReplies,
+                queriesTopic,
+                queryId,
+                PayloadCodec.encode(request, wireFormat),
+                timeout);
     }
 
     /** How many queries are waiting for their answer right now. */
     public int inFlightQueries() {
-        return pending.size();
+        return queryReplies.inFlight();
     }
 
-    /** The topic this client reads answers from. */
+    /** The topic this client reads answers to queries from. */
     public String replyTopic() {
-        return replyTopic;
+        return queryReplies.replyTopic();
+    }
+
+    // ------------------------------------------------------------------------------- collections
+
+    /**
+     * Creates a collection, waiting at most the default timeout; see {@link
+     * #createCollection(String, int, Consumer, Duration)}.
+     */
+    public CompletableFuture<CollectionInfo> createCollection(
+            String name, int dimension, Consumer<CollectionRequest.Builder> settings) {
+        return createCollection(name, dimension, settings, defaultTimeout);
+    }
+
+    /**
+     * Asks the job to create collection {@code name} of {@code dimension}-component vectors and
+     * waits at most {@code timeout} for its answer. {@code settings} sets whatever should differ
+     * from the job's defaults on the request (e.g. {@code s -> s.setMetric("dot").setHnswM(32)});
+     * the job checks them.
+     *
+     * <p>The future completes with the collection as the job serves it, every setting resolved
+     * (also when it already existed with the same settings). It fails with a {@link
+     * CollectionRejectedException} when the job refused (e.g. {@code COLLECTION_EXISTS} with other
+     * settings, {@code BAD_COLLECTION}, {@code TOO_MANY_COLLECTIONS}), with a {@link
+     * TimeoutException} naming the request, the timeout and the reply topic when no answer came in
+     * time, or with the Kafka exception when the request could not be written.
+     */
+    public CompletableFuture<CollectionInfo> createCollection(
+            String name,
+            int dimension,
+            Consumer<CollectionRequest.Builder> settings,
+            Duration timeout) {
+        requireNonNull(name, "name must not be null");
+        CollectionRequest.Builder request =
+                CollectionRequest.newBuilder()
+                        .setRequestId(UUID.randomUUID().toString())
+                        .setOp(CollectionOp.CREATE)
+                        .setCollection(name)
+                        .setDimension(dimension);
+        settings.accept(request);
+        String what = "creating collection '" + name + "'";
+        return collectionRequest(request.build(), what, timeout)
+                .thenApply(
+                        r -> {
+                            for (CollectionInfo info : r.getCollections()) {
+                                if (info.getName().equals(name)) {
+                                    return info;
+                                }
+                            }
+                            throw new IllegalStateException(
+                                    "the job accepted "
+                                            + what
+                                            + " (request '"
+                                            + r.getRequestId()
+                                            + "') but its answer does not list it");
+                        });
+    }
+
+    /** Every collection the job serves, by name, waiting at most the default timeout. */
+    public CompletableFuture<List<CollectionInfo>> listCollections() {
+        return listCollections(defaultTimeout);
+    }
+
+    /**
+     * Every collection the job serves, by name, with its resolved settings; fails as {@link
+     * #createCollection(String, int, Consumer, Duration)} does.
+     */
+    public CompletableFuture<List<CollectionInfo>> listCollections(Duration timeout) {
+        CollectionRequest request =
+                CollectionRequest.newBuilder()
+                        .setRequestId(UUID.randomUUID().toString())
+                        .setOp(CollectionOp.LIST)
+                        .build();
+        return collectionRequest(request, "listing collections", timeout)
+                .thenApply(r -> List.copyOf(r.getCollections()));
+    }
+
+    /** The topic this client reads answers to collection requests from. */
+    public String collectionsReplyTopic() {
+        return collectionReplies.replyTopic();
+    }
+
+    private CompletableFuture<CollectionResponse> collectionRequest(
+            CollectionRequest request, String what, Duration timeout) {
+        requireNonNull(timeout, "timeout must not be null");
+        checkPositive(timeout, "timeout");
+        return exchange(
+                        collectionReplies,
+                        collectionsTopic,
+                        request.getRequestId(),
+                        PayloadCodec.encode(request, wireFormat),
+                        timeout)
+                .thenApply(
+                        r -> {
+                            if (r.getError() != null) {
+                                throw new CollectionRejectedException(
+                                        what, r.getRequestId(), r.getError());
+                            }
+                            return r;
+                        });
     }
 
     // ----------------------------------------------------------------------------------- closing
 
     /**
-     * Stops the reply thread, fails every waiting query with an {@link IllegalStateException}, and
-     * closes the producer after sending what it still holds. Idempotent.
+     * Stops the reply threads, fails every waiting query and collection request with an {@link
+     * IllegalStateException}, and closes the producer after sending what it still holds.
+     * Idempotent.
      */
     @Override
     public void close() {
-        ReplyListener l;
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            l = listener;
-            listener = null;
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
-        pending.failAll(
-                queryId ->
-                        new IllegalStateException(
-                                "the VectorStream client was closed before the answer to query '"
-                                        + queryId
-                                        + "' arrived"));
-        pending.close();
         try {
-            if (l != null) {
-                l.close(CLOSE_TIMEOUT);
-            }
+            queryReplies.close(CLOSE_TIMEOUT, closedBeforeAnswer("query"));
+            collectionReplies.close(CLOSE_TIMEOUT, closedBeforeAnswer("collection request"));
         } finally {
             producer.close(CLOSE_TIMEOUT);
         }
+    }
+
+    private static Function<String, Throwable> closedBeforeAnswer(String noun) {
+        return requestId ->
+                new IllegalStateException(
+                        "the VectorStream client was closed before the answer to "
+                                + noun
+                                + " '"
+                                + requestId
+                                + "' arrived");
     }
 
     // ---------------------------------------------------------------------------------- plumbing
@@ -321,39 +402,45 @@ public final class VectorStreamClient implements AutoCloseable {
         return done;
     }
 
-    private void awaitListener(Duration timeout)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        CompletableFuture<Void> ready;
-        synchronized (lock) {
-            checkOpen();
-            if (listener == null || listener.hasFailed()) {
-                listener =
-                        new ReplyListener(
-                                replyTopic,
-                                KafkaClientConfigs.groupless(
-                                        bootstrapServers,
-                                        clientId == null ? null : clientId + "-replies",
-                                        kafkaProperties),
-                                threadName("replies"),
-                                pending::onReply,
-                                this::onListenerFailure);
-                listenerReady = listener.start();
-            }
-            ready = listenerReady;
+    /**
+     * Sends one request to {@code requestTopic} with a fresh correlation id and this channel's
+     * reply topic, once the channel's reader is ready, and returns the future of its answer.
+     */
+    private <R> CompletableFuture<R> exchange(
+            ReplyChannel<R> channel,
+            String requestTopic,
+            String requestId,
+            byte[] value,
+            Duration timeout) {
+        checkOpen();
+        long start = System.nanoTime();
+        String correlationId = UUID.randomUUID().toString();
+        CompletableFuture<R> answer = channel.expect(requestId, correlationId, timeout, start);
+        if (answer.isDone()) {
+            return answer; // the reader did not start: nothing was sent
         }
-        ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(new RecordHeader(REPLY_TO_HEADER, utf8(channel.replyTopic())));
+        headers.add(new RecordHeader(CORRELATION_ID_HEADER, utf8(correlationId)));
+        send(new ProducerRecord<>(requestTopic, null, utf8(requestId), value, headers))
+                .whenComplete(
+                        (metadata, error) -> {
+                            if (error != null) {
+                                channel.fail(correlationId, error);
+                            }
+                        });
+        return answer;
     }
 
-    private void onListenerFailure(Throwable cause) {
-        pending.failAll(
-                queryId ->
-                        new IllegalStateException(
-                                "the reader of reply topic '"
-                                        + replyTopic
-                                        + "' failed while query '"
-                                        + queryId
-                                        + "' waited; the next query starts a new reader",
-                                cause));
+    private <R> ReplyChannel<R> replyChannel(PendingRequests<R> pending, String role) {
+        return new ReplyChannel<>(
+                pending,
+                KafkaClientConfigs.groupless(
+                        bootstrapServers,
+                        clientId == null ? null : clientId + "-" + role,
+                        kafkaProperties),
+                threadName(role),
+                bootstrapServers);
     }
 
     private String threadName(String role) {
@@ -361,7 +448,7 @@ public final class VectorStreamClient implements AutoCloseable {
     }
 
     private void checkOpen() {
-        if (closed) {
+        if (closed.get()) {
             throw new IllegalStateException("the VectorStream client is closed; build a new one");
         }
     }
@@ -419,6 +506,8 @@ public final class VectorStreamClient implements AutoCloseable {
         private String vectorsTopic = KafkaContract.VECTORS_TOPIC;
         private String queriesTopic = KafkaContract.QUERIES_TOPIC;
         private String replyTopic = KafkaContract.RESULTS_TOPIC;
+        private String collectionsTopic = KafkaContract.COLLECTIONS_TOPIC;
+        private String collectionsReplyTopic = KafkaContract.COLLECTION_RESULTS_TOPIC;
         private WireFormat wireFormat = WireFormat.AVRO;
         private Duration defaultTimeout = Duration.ofSeconds(10);
         private String clientId;
@@ -451,6 +540,23 @@ public final class VectorStreamClient implements AutoCloseable {
          */
         public Builder replyTopic(String topic) {
             this.replyTopic = requireNonNull(topic, "replyTopic must not be null");
+            return this;
+        }
+
+        /** Topic of collection requests; default {@value KafkaContract#COLLECTIONS_TOPIC}. */
+        public Builder collectionsTopic(String topic) {
+            this.collectionsTopic = requireNonNull(topic, "collectionsTopic must not be null");
+            return this;
+        }
+
+        /**
+         * Topic this client asks answers to collection requests to be written to and reads them
+         * from; default {@value KafkaContract#COLLECTION_RESULTS_TOPIC}. It must exist once a
+         * collection request is made. Sharing it between clients is fine.
+         */
+        public Builder collectionsReplyTopic(String topic) {
+            this.collectionsReplyTopic =
+                    requireNonNull(topic, "collectionsReplyTopic must not be null");
             return this;
         }
 
@@ -537,6 +643,25 @@ public final class VectorStreamClient implements AutoCloseable {
                                 + vectorsTopic
                                 + "' is also used for queries or replies; vectors need a topic of"
                                 + " their own");
+            }
+            checkTopic("collectionsTopic", collectionsTopic, problems);
+            checkTopic("collectionsReplyTopic", collectionsReplyTopic, problems);
+            if (List.of(vectorsTopic, queriesTopic, replyTopic, collectionsReplyTopic)
+                    .contains(collectionsTopic)) {
+                problems.add(
+                        "collectionsTopic '"
+                                + collectionsTopic
+                                + "' is also used for vectors, queries or replies; collection"
+                                + " requests need a topic of their own such as 'collections'");
+            }
+            if (collectionsReplyTopic.equals(vectorsTopic)
+                    || collectionsReplyTopic.equals(queriesTopic)) {
+                problems.add(
+                        "collectionsReplyTopic '"
+                                + collectionsReplyTopic
+                                + "' is also the vectors or queries topic; the job would read the"
+                                + " answers as requests; use a reply topic such as"
+                                + " 'collections.results'");
             }
             if (defaultTimeout.isNegative() || defaultTimeout.isZero()) {
                 problems.add(

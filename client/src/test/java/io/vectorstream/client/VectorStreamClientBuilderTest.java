@@ -55,6 +55,32 @@ class VectorStreamClientBuilderTest {
     }
 
     @Test
+    void collectionTopicsMustNotCollideWithTheOthers() {
+        assertThatThrownBy(() -> valid().collectionsTopic("queries").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(
+                        "collectionsTopic 'queries' is also used for vectors, queries or replies");
+        assertThatThrownBy(() -> valid().collectionsReplyTopic("collections").build())
+                .hasMessageContaining("collectionsTopic 'collections' is also used");
+        assertThatThrownBy(() -> valid().collectionsReplyTopic("vectors").build())
+                .hasMessageContaining(
+                        "collectionsReplyTopic 'vectors' is also the vectors or"
+                                + " queries topic");
+        assertThatThrownBy(() -> valid().collectionsTopic("a b").build())
+                .hasMessageContaining("collectionsTopic 'a b' is not a valid Kafka topic name");
+    }
+
+    @Test
+    void collectionTopicsDefaultToTheContractAndMayShareTheQueryReplyTopic() {
+        try (VectorStreamClient client = valid().build()) {
+            assertThat(client.collectionsReplyTopic()).isEqualTo("collections.results");
+        }
+        try (VectorStreamClient client = valid().collectionsReplyTopic("results").build()) {
+            assertThat(client.collectionsReplyTopic()).isEqualTo("results");
+        }
+    }
+
+    @Test
     void nonPositiveTimeoutIsRejected() {
         assertThatThrownBy(() -> valid().defaultTimeout(Duration.ZERO).build())
                 .isInstanceOf(IllegalArgumentException.class)
@@ -126,6 +152,10 @@ class VectorStreamClientBuilderTest {
             assertThatThrownBy(() -> client.query(q, Duration.ofMillis(-5)))
                     .hasMessage("timeout must be positive, got -5 ms");
             assertThat(client.inFlightQueries()).isZero();
+            assertThatThrownBy(() -> client.listCollections(Duration.ZERO))
+                    .hasMessage("timeout must be positive, got 0 ms");
+            assertThatThrownBy(() -> client.createCollection(null, 3, s -> {}))
+                    .hasMessage("name must not be null");
         }
     }
 
@@ -139,6 +169,7 @@ class VectorStreamClientBuilderTest {
                 .hasMessageContaining("closed");
         assertThatThrownBy(() -> client.query(new float[] {1f}, 3))
                 .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(client::listCollections).isInstanceOf(IllegalStateException.class);
     }
 
     private static VectorStreamClient.Builder valid() {

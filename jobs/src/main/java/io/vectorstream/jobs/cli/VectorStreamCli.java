@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The {@code vectorstream} command-line tool: produce, query, delete, tail-dlq.
+ * The {@code vectorstream} command-line tool: produce, query, delete, tail-dlq, collections,
+ * create-collection.
  *
  * <p>{@link #main} only parses and dispatches; {@link #run} does the same and returns the exit code
  * instead of exiting, so tests drive the tool exactly as a user would.
@@ -19,7 +20,9 @@ public final class VectorStreamCli {
                     new ProduceCommand(),
                     new QueryCommand(),
                     new DeleteCommand(),
-                    new TailDlqCommand());
+                    new TailDlqCommand(),
+                    new CollectionsCommand(),
+                    new CreateCollectionCommand());
 
     private VectorStreamCli() {}
 
@@ -83,15 +86,13 @@ public final class VectorStreamCli {
     static String overview() {
         StringBuilder sb =
                 new StringBuilder("Usage: vectorstream COMMAND [options]\n\nCommands:\n");
+        String row = "  %-18s %s%n";
+        sb.append(String.format(row, "local", "run Kafka, Flink and the job on this machine"));
         sb.append(
                 String.format(
-                        "  %-10s %s%n", "local", "run Kafka, Flink and the job on this machine"));
-        sb.append(
-                String.format(
-                        "  %-10s %s%n",
-                        "job", "run the job on a Flink cluster (--key value overrides)"));
+                        row, "job", "run the job on a Flink cluster (--key value overrides)"));
         for (Command c : COMMANDS) {
-            sb.append(String.format("  %-10s %s%n", c.name(), c.summary()));
+            sb.append(String.format(row, c.name(), c.summary()));
         }
         sb.append("\nRun 'vectorstream COMMAND --help' for a command's options.\n");
         sb.append("Exit status: 0 ok, 1 usage error, 2 server-side error or timeout.");

@@ -3,8 +3,10 @@ package io.vectorstream.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.client.VectorFiles;
+import io.vectorstream.jobs.client.FakeCollectionServer;
 import io.vectorstream.jobs.client.FakeQueryServer;
 import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.schema.CollectionRequest;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.Op;
@@ -39,8 +41,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CLI against a real broker, with {@link FakeQueryServer} answering queries. Each test writes
- * to its own collection, so reading the shared vectors topic back can tell the tests apart.
+ * The CLI against a real broker, with {@link FakeQueryServer} answering queries and {@link
+ * FakeCollectionServer} collection requests. Each test writes to its own collection, so reading the
+ * shared vectors topic back can tell the tests apart.
  */
 class VectorStreamCliITCase {
 
@@ -49,6 +52,7 @@ class VectorStreamCliITCase {
 
     private static EmbeddedKafka kafka;
     private static FakeQueryServer server;
+    private static FakeCollectionServer collectionServer;
     private static String bootstrap;
 
     @BeforeAll
@@ -59,13 +63,19 @@ class VectorStreamCliITCase {
         kafka.createTopic(KafkaContract.QUERIES_TOPIC, 1);
         kafka.createTopic(KafkaContract.RESULTS_TOPIC, 2);
         kafka.createTopic(KafkaContract.DEAD_LETTER_TOPIC, 1);
+        kafka.createTopic(KafkaContract.COLLECTIONS_TOPIC, 1);
+        kafka.createTopic(KafkaContract.COLLECTION_RESULTS_TOPIC, 1);
         server = new FakeQueryServer(bootstrap);
+        collectionServer = new FakeCollectionServer(bootstrap);
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (server != null) {
             server.close();
+        }
+        if (collectionServer != null) {
+            collectionServer.close();
         }
         if (kafka != null) {
             kafka.close();
@@ -408,7 +418,171 @@ class VectorStreamCliITCase {
         assertThat(otherCollection.out()).doesNotContain("WRONG_DIMENSION").contains("UNDECODABLE");
     }
 
+    @Test
+    void createCollectionSendsEverySettingAndPrintsTheResolvedCollection() {
+        CliRun run =
+                CliRun.of(
+                        "create-collection",
+                        "--name",
+                        "cli-docs",
+                        "--dimension",
+                        "12",
+                        "--metric",
+                        "euclidean",
+                        "--shards",
+                        "4",
+                        "--index-type",
+                        "ivf-pq",
+                        "--memory-tier",
+                        "pq-codes",
+                        "--seal-size",
+                        "500",
+                        "--hnsw-m",
+                        "8",
+                        "--hnsw-ef-construction",
+                        "40",
+                        "--hnsw-ef-search",
+                        "30",
+                        "--ivf-nlist",
+                        "10",
+                        "--ivf-pq-m",
+                        "3",
+                        "--ivf-nprobe",
+                        "5",
+                        "--ivf-rerank",
+                        "0",
+                        "--compaction-max-segments",
+                        "6",
+                        "--compaction-deleted-ratio",
+                        "0.25",
+                        "--format",
+                        "json",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out())
+                .contains("collection 'cli-docs' is ready:")
+                .containsPattern("(?m)^name\\s+dim\\s+metric\\s+shards\\s+index\\s+tier\\s+")
+                .containsPattern(
+                        "(?m)^cli-docs\\s+12\\s+euclidean\\s+4\\s+ivf-pq\\s+pq-codes\\s+500\\s+8"
+                                + "\\s+40\\s+30\\s+10\\s+3\\s+5\\s+0\\s+6\\s+0\\.25$");
+        CollectionRequest sent = sentCollectionRequest("cli-docs");
+        assertThat(sent.getMetric()).isEqualTo("euclidean");
+        assertThat(sent.getIvfRerank()).isZero();
+        assertThat(sent.getCompactionDeletedRatio()).isEqualTo(0.25);
+    }
+
+    @Test
+    void createCollectionWithoutSettingsLeavesThemToTheJob() {
+        CliRun run =
+                CliRun.of(
+                        "create-collection",
+                        "--name",
+                        "cli-plain",
+                        "--dimension",
+                        "3",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        // The fake resolves unset settings to its defaults; nlist and pq-m 0 are automatic.
+        assertThat(run.out())
+                .containsPattern(
+                        "(?m)^cli-plain\\s+3\\s+cosine\\s+8\\s+hnsw\\s+full\\s+20000\\s+16"
+                                + "\\s+100\\s+64\\s+auto\\s+auto\\s+16\\s+100\\s+8\\s+0\\.30$");
+        CollectionRequest sent = sentCollectionRequest("cli-plain");
+        assertThat(sent.getMetric()).isNull();
+        assertThat(sent.getShards()).isNull();
+        assertThat(sent.getCompactionDeletedRatio()).isNull();
+    }
+
+    @Test
+    void rejectedCreatePrintsCodeAndMessageAndExitsWithTwo() {
+        CliRun first =
+                CliRun.of(
+                        "create-collection",
+                        "--name",
+                        "cli-taken",
+                        "--dimension",
+                        "3",
+                        "--bootstrap",
+                        bootstrap);
+        CliRun second =
+                CliRun.of(
+                        "create-collection",
+                        "--name",
+                        "cli-taken",
+                        "--dimension",
+                        "4",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(first.exitCode()).as(first.err()).isEqualTo(ExitCodes.OK);
+        assertThat(second.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(second.err())
+                .contains(
+                        "error: creating collection 'cli-taken' was rejected: COLLECTION_EXISTS:"
+                                + " collection 'cli-taken' exists with other settings");
+    }
+
+    @Test
+    void unansweredCreateTimesOutWithTwo() {
+        CliRun run =
+                CliRun.of(
+                        "create-collection",
+                        "--name",
+                        "silent-cli",
+                        "--dimension",
+                        "3",
+                        "--timeout-ms",
+                        "500",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(run.err())
+                .contains("no answer to collection request")
+                .contains("within 500 ms on reply topic 'collections.results'");
+    }
+
+    @Test
+    void collectionsListsEveryCollectionAsATableAndFiltersByCollection() {
+        assertThat(
+                        CliRun.of(
+                                        "create-collection",
+                                        "--name",
+                                        "cli-list",
+                                        "--dimension",
+                                        "9",
+                                        "--bootstrap",
+                                        bootstrap)
+                                .exitCode())
+                .isEqualTo(ExitCodes.OK);
+
+        CliRun all = CliRun.of("collections", "--bootstrap", bootstrap);
+        CliRun one = CliRun.of("collections", "--collection", "cli-list", "--bootstrap", bootstrap);
+        CliRun missing =
+                CliRun.of("collections", "--collection", "cli-nowhere", "--bootstrap", bootstrap);
+
+        assertThat(all.exitCode()).as(all.err()).isEqualTo(ExitCodes.OK);
+        assertThat(all.out())
+                .containsPattern("(?m)^name\\s+dim\\s+metric\\s+shards\\s+index\\s+tier")
+                .containsPattern("(?m)^cli-list\\s+9\\s+cosine\\s+8\\s+hnsw\\s+full\\s+");
+        assertThat(one.out().lines()).hasSize(2);
+        assertThat(missing.exitCode()).isEqualTo(ExitCodes.FAILED);
+        assertThat(missing.err()).contains("the job has no collection 'cli-nowhere'");
+    }
+
     // ------------------------------------------------------------------------------------ helpers
+
+    private static CollectionRequest sentCollectionRequest(String name) {
+        return collectionServer.requests().stream()
+                .map(r -> PayloadCodec.decodeCollectionRequest(r.value()))
+                .filter(r -> name.equals(r.getCollection()))
+                .findFirst()
+                .orElseThrow();
+    }
 
     private static void publishDeadLetter(DeadLetter d) throws Exception {
         Properties p = new Properties();

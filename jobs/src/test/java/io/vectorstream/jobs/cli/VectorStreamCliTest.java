@@ -3,6 +3,8 @@ package io.vectorstream.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vectorstream.schema.CollectionOp;
+import io.vectorstream.schema.CollectionRequest;
 import java.nio.file.Path;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -24,6 +26,8 @@ class VectorStreamCliTest {
                         "query",
                         "delete",
                         "tail-dlq",
+                        "collections",
+                        "create-collection",
                         "Exit status: 0 ok, 1 usage error");
     }
 
@@ -42,7 +46,10 @@ class VectorStreamCliTest {
 
     @Test
     void everyCommandHasHelpWithTheCommonOptions() {
-        for (String command : new String[] {"produce", "query", "delete", "tail-dlq"}) {
+        for (String command :
+                new String[] {
+                    "produce", "query", "delete", "tail-dlq", "collections", "create-collection"
+                }) {
             CliRun run = CliRun.of(command, "--help");
 
             assertThat(run.exitCode()).as(command).isEqualTo(ExitCodes.OK);
@@ -117,6 +124,161 @@ class VectorStreamCliTest {
     }
 
     @Test
+    void createCollectionHelpListsEverySetting() {
+        assertThat(CliRun.of("create-collection", "--help").out())
+                .contains(
+                        "--name NAME",
+                        "--dimension D",
+                        "--metric M",
+                        "--shards N",
+                        "--index-type T",
+                        "--memory-tier T",
+                        "--seal-size N",
+                        "--hnsw-m N",
+                        "--hnsw-ef-construction N",
+                        "--hnsw-ef-search N",
+                        "--ivf-nlist N",
+                        "--ivf-pq-m N",
+                        "--ivf-nprobe N",
+                        "--ivf-rerank N",
+                        "--compaction-max-segments N",
+                        "--compaction-deleted-ratio X",
+                        "--timeout-ms T",
+                        "--reply-topic R");
+    }
+
+    @Test
+    void createCollectionUsageErrorsNameTheOption() {
+        assertUsageError(
+                new String[] {"create-collection", "--dimension", "3"},
+                "--name is required to name the collection");
+        assertUsageError(
+                new String[] {"create-collection", "--name", "docs"}, "--dimension D is required");
+        assertUsageError(
+                new String[] {
+                    "create-collection", "--name", "d", "--dimension", "3", "--ivf-nprobe", "many"
+                },
+                "--ivf-nprobe must be a whole number, not 'many'");
+        assertUsageError(
+                new String[] {
+                    "create-collection",
+                    "--name",
+                    "d",
+                    "--dimension",
+                    "3",
+                    "--compaction-deleted-ratio",
+                    "half"
+                },
+                "--compaction-deleted-ratio must be a number, not 'half'");
+        assertUsageError(
+                new String[] {"create-collection", "--collection", "d", "--dimension", "3"},
+                "name the collection to create with --name, not --collection");
+        assertUsageError(
+                new String[] {"create-collection", "docs", "--dimension", "3"},
+                "unexpected argument 'docs'; name the collection with --name");
+        assertUsageError(
+                new String[] {
+                    "create-collection", "--name", "d", "--dimension", "3", "--hnsw-n", "3"
+                },
+                "'create-collection' has no option --hnsw-n");
+        assertUsageError(new String[] {"collections", "extra"}, "unexpected argument 'extra'");
+        assertUsageError(
+                new String[] {"collections", "--timeout-ms", "0"},
+                "--timeout-ms must be between 1 and");
+        assertUsageError(
+                new String[] {"collections", "--reply-topic", "collections"},
+                "collectionsTopic 'collections' is also used");
+    }
+
+    @Test
+    void createCollectionArgumentsBecomeTheRequest() throws UsageException {
+        CollectionRequest r =
+                request(
+                        CreateCollectionCommand.spec(
+                                createArgs(
+                                        "--name=docs",
+                                        "--dimension",
+                                        "384",
+                                        "--metric",
+                                        "dot",
+                                        "--shards",
+                                        "4",
+                                        "--index-type",
+                                        "ivf-pq",
+                                        "--memory-tier",
+                                        "pq-codes",
+                                        "--seal-size",
+                                        "5000",
+                                        "--hnsw-m",
+                                        "12",
+                                        "--hnsw-ef-construction",
+                                        "80",
+                                        "--hnsw-ef-search",
+                                        "48",
+                                        "--ivf-nlist",
+                                        "0",
+                                        "--ivf-pq-m",
+                                        "48",
+                                        "--ivf-nprobe",
+                                        "8",
+                                        "--ivf-rerank",
+                                        "0",
+                                        "--compaction-max-segments",
+                                        "4",
+                                        "--compaction-deleted-ratio",
+                                        "1")));
+
+        assertThat(r)
+                .isEqualTo(
+                        CollectionRequest.newBuilder()
+                                .setRequestId("r")
+                                .setOp(CollectionOp.CREATE)
+                                .setCollection("docs")
+                                .setDimension(384)
+                                .setMetric("dot")
+                                .setShards(4)
+                                .setIndexType("ivf-pq")
+                                .setMemoryTier("pq-codes")
+                                .setSealSize(5000)
+                                .setHnswM(12)
+                                .setHnswEfConstruction(80)
+                                .setHnswEfSearch(48)
+                                .setIvfNlist(0)
+                                .setIvfPqM(48)
+                                .setIvfNprobe(8)
+                                .setIvfRerank(0)
+                                .setCompactionMaxSegments(4)
+                                .setCompactionDeletedRatio(1.0)
+                                .build());
+    }
+
+    @Test
+    void createCollectionLeavesUnsetSettingsNull() throws UsageException {
+        CollectionRequest r =
+                request(
+                        CreateCollectionCommand.spec(
+                                createArgs("--name", "docs", "--dimension", "3")));
+
+        assertThat(r.getCollection()).isEqualTo("docs");
+        assertThat(r.getDimension()).isEqualTo(3);
+        for (int i = 4; i < r.getSchema().getFields().size(); i++) {
+            assertThat(r.get(i)).as(r.getSchema().getFields().get(i).name()).isNull();
+        }
+    }
+
+    /** The request the CLI's spec stands for, with request id "r". */
+    private static CollectionRequest request(CreateCollectionCommand.Spec spec) {
+        CollectionRequest.Builder b =
+                CollectionRequest.newBuilder()
+                        .setRequestId("r")
+                        .setOp(CollectionOp.CREATE)
+                        .setCollection(spec.name())
+                        .setDimension(spec.dimension());
+        spec.settings().accept(b);
+        return b.build();
+    }
+
+    @Test
     void argsAcceptEqualsFormAndDoubleDash() throws UsageException {
         CliArgs a =
                 CliArgs.parse(
@@ -162,6 +324,13 @@ class VectorStreamCliTest {
 
         assertThat(a).containsExactly(b);
         assertThat(norm).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+    }
+
+    private static CliArgs createArgs(String... args) throws UsageException {
+        CreateCollectionCommand command = new CreateCollectionCommand();
+        Set<String> options = new java.util.HashSet<>(CommonOptions.NAMES);
+        options.addAll(command.valueOptions());
+        return CliArgs.parse(command.name(), args, options, command.flags());
     }
 
     private static void assertUsageError(String[] args, String message) {

@@ -3,9 +3,13 @@ package io.vectorstream.jobs.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vectorstream.client.CollectionRejectedException;
 import io.vectorstream.client.QueryRejectedException;
 import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.schema.CollectionInfo;
+import io.vectorstream.schema.CollectionOp;
+import io.vectorstream.schema.CollectionRequest;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.Op;
@@ -43,8 +47,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The client against a real Kafka broker, with {@link FakeQueryServer} in the job's place: request
- * and response correlation, duplicates, timeouts, rejections, and where writes land.
+ * The client against a real Kafka broker, with {@link FakeQueryServer} and {@link
+ * FakeCollectionServer} in the job's place: request and response correlation, duplicates, timeouts,
+ * rejections, and where writes land.
  */
 class VectorStreamClientITCase {
 
@@ -54,6 +59,7 @@ class VectorStreamClientITCase {
 
     private static EmbeddedKafka kafka;
     private static FakeQueryServer server;
+    private static FakeCollectionServer collectionServer;
     private static VectorStreamClient client;
 
     @BeforeAll
@@ -63,7 +69,10 @@ class VectorStreamClientITCase {
         kafka.createTopic(KafkaContract.QUERIES_TOPIC, 2);
         kafka.createTopic(KafkaContract.RESULTS_TOPIC, 3);
         kafka.createTopic("other-results", 1);
+        kafka.createTopic(KafkaContract.COLLECTIONS_TOPIC, 1);
+        kafka.createTopic(KafkaContract.COLLECTION_RESULTS_TOPIC, 2);
         server = new FakeQueryServer(kafka.bootstrapServers());
+        collectionServer = new FakeCollectionServer(kafka.bootstrapServers());
         client =
                 VectorStreamClient.builder()
                         .bootstrapServers(kafka.bootstrapServers())
@@ -80,6 +89,9 @@ class VectorStreamClientITCase {
         if (server != null) {
             server.close();
         }
+        if (collectionServer != null) {
+            collectionServer.close();
+        }
         if (kafka != null) {
             kafka.close();
         }
@@ -88,6 +100,7 @@ class VectorStreamClientITCase {
     @AfterEach
     void fakeJobIsHealthy() {
         assertThat(server.failure()).as("fake query server failure").isNull();
+        assertThat(collectionServer.failure()).as("fake collection server failure").isNull();
     }
 
     @Test
@@ -395,7 +408,166 @@ class VectorStreamClientITCase {
         }
     }
 
+    // -------------------------------------------------------------------------------- collections
+
+    @Test
+    void createdCollectionComesBackWithEverySettingResolved() throws Exception {
+        CollectionInfo info =
+                client.createCollection(
+                                "docs-created",
+                                8,
+                                s ->
+                                        s.setMetric("dot")
+                                                .setShards(4)
+                                                .setIndexType("ivf-pq")
+                                                .setIvfPqM(2)
+                                                .setCompactionDeletedRatio(0.5))
+                        .get(60, TimeUnit.SECONDS);
+
+        assertThat(info)
+                .isEqualTo(
+                        CollectionInfo.newBuilder(FakeCollectionServer.DEFAULTS)
+                                .setName("docs-created")
+                                .setDimension(8)
+                                .setMetric("dot")
+                                .setShards(4)
+                                .setIndexType("ivf-pq")
+                                .setIvfPqM(2)
+                                .setCompactionDeletedRatio(0.5)
+                                .build());
+        ConsumerRecord<byte[], byte[]> sent = collectionRequestFor("docs-created");
+        CollectionRequest request = PayloadCodec.decodeCollectionRequest(sent.value());
+        assertThat(request.getOp()).isEqualTo(CollectionOp.CREATE);
+        assertThat(key(sent)).isEqualTo(request.getRequestId()).isNotBlank();
+        assertThat(request.getHnswM()).as("unset settings are left to the job").isNull();
+        assertThat(header(sent, KafkaContract.REPLY_TO_HEADER)).isEqualTo("collections.results");
+        assertThat(header(sent, KafkaContract.CORRELATION_ID_HEADER)).isNotBlank();
+    }
+
+    @Test
+    void creatingAgainWithTheSameSettingsSucceedsAndWithOthersIsRejected() throws Exception {
+        CollectionInfo first =
+                client.createCollection("docs-again", 16, s -> {}).get(60, TimeUnit.SECONDS);
+
+        CollectionInfo second =
+                client.createCollection("docs-again", 16, s -> {}).get(60, TimeUnit.SECONDS);
+        CompletableFuture<CollectionInfo> other =
+                client.createCollection("docs-again", 32, s -> {});
+
+        assertThat(second).isEqualTo(first);
+        assertThatThrownBy(() -> other.get(60, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOfSatisfying(
+                        CollectionRejectedException.class,
+                        e -> {
+                            assertThat(e.code()).isEqualTo("COLLECTION_EXISTS");
+                            assertThat(e.reason())
+                                    .contains("collection 'docs-again' exists with other settings");
+                            assertThat(e.requestId()).isNotBlank();
+                        })
+                .hasMessageStartingWith(
+                        "creating collection 'docs-again' was rejected: COLLECTION_EXISTS:");
+    }
+
+    @Test
+    void rejectionSurfacesTheCodeAndMessage() {
+        CompletableFuture<CollectionInfo> answer = client.createCollection("full-one", 4, s -> {});
+
+        assertThatThrownBy(() -> answer.get(60, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOf(CollectionRejectedException.class)
+                .hasMessage(
+                        "creating collection 'full-one' was rejected: TOO_MANY_COLLECTIONS: the"
+                                + " job serves 2 collections, its limit");
+    }
+
+    @Test
+    void duplicatedAndHeaderlessAnswersAreMatchedOnce() throws Exception {
+        CollectionInfo twice =
+                client.createCollection("twice-docs", 3, s -> {}).get(60, TimeUnit.SECONDS);
+        CollectionInfo headerless =
+                client.createCollection("noheader-docs", 3, s -> {}).get(60, TimeUnit.SECONDS);
+
+        assertThat(twice.getName()).isEqualTo("twice-docs");
+        assertThat(headerless.getName()).isEqualTo("noheader-docs");
+    }
+
+    @Test
+    void listReturnsTheCollectionsTheJobSentByName() throws Exception {
+        client.createCollection("list-b", 2, s -> {}).get(60, TimeUnit.SECONDS);
+        client.createCollection("list-a", 5, s -> s.setMetric("euclidean"))
+                .get(60, TimeUnit.SECONDS);
+
+        List<CollectionInfo> all = client.listCollections().get(60, TimeUnit.SECONDS);
+
+        List<CollectionInfo> mine =
+                all.stream().filter(c -> c.getName().startsWith("list-")).toList();
+        assertThat(mine).extracting(CollectionInfo::getName).containsExactly("list-a", "list-b");
+        assertThat(mine.get(0).getDimension()).isEqualTo(5);
+        assertThat(mine.get(0).getMetric()).isEqualTo("euclidean");
+        assertThat(all).extracting(CollectionInfo::getName).isSorted();
+        CollectionRequest sent =
+                decoded(collectionServer.requests()).stream()
+                        .filter(r -> r.getOp() == CollectionOp.LIST)
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(sent.getCollection()).isNull();
+    }
+
+    @Test
+    void unansweredCollectionRequestTimesOutWithTheDocumentedMessage() {
+        CompletableFuture<CollectionInfo> answer =
+                client.createCollection("silent-docs", 3, s -> {}, Duration.ofMillis(700));
+
+        assertThatThrownBy(() -> answer.get(60, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .cause()
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("no answer to collection request '")
+                .hasMessageContaining("within 700 ms on reply topic 'collections.results'")
+                .hasMessageContaining("reading topic 'collections'");
+    }
+
+    @Test
+    void collectionAnswersMayShareTheQueryReplyTopicAndTravelAsJson() throws Exception {
+        try (VectorStreamClient shared =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .collectionsReplyTopic(KafkaContract.RESULTS_TOPIC)
+                        .wireFormat(WireFormat.JSON)
+                        .defaultTimeout(GENEROUS)
+                        .build()) {
+            CompletableFuture<QueryResponse> query =
+                    shared.query(request("plain-shared", new float[] {3f}, 2));
+            CompletableFuture<CollectionInfo> created =
+                    shared.createCollection("docs-shared", 7, s -> {});
+
+            assertThat(query.get(60, TimeUnit.SECONDS).getHits().get(0).getId())
+                    .isEqualTo("plain-shared");
+            assertThat(created.get(60, TimeUnit.SECONDS).getDimension()).isEqualTo(7);
+        }
+        ConsumerRecord<byte[], byte[]> sent = collectionRequestFor("docs-shared");
+        assertThat(header(sent, KafkaContract.REPLY_TO_HEADER)).isEqualTo("results");
+        assertThat(WireFormat.detect(sent.value())).isEqualTo(WireFormat.JSON);
+    }
+
     // ------------------------------------------------------------------------------------ helpers
+
+    private static ConsumerRecord<byte[], byte[]> collectionRequestFor(String name) {
+        return collectionServer.requests().stream()
+                .filter(
+                        r ->
+                                name.equals(
+                                        PayloadCodec.decodeCollectionRequest(r.value())
+                                                .getCollection()))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static List<CollectionRequest> decoded(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(r -> PayloadCodec.decodeCollectionRequest(r.value())).toList();
+    }
 
     private static QueryRequest request(String queryId, float[] vector, int k) {
         return QueryRequest.newBuilder()

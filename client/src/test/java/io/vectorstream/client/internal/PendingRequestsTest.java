@@ -3,6 +3,8 @@ package io.vectorstream.client.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vectorstream.schema.CollectionError;
+import io.vectorstream.schema.CollectionResponse;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.QueryResponse;
@@ -24,11 +26,12 @@ import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-class PendingQueriesTest {
+class PendingRequestsTest {
 
     private static final Duration LONG = Duration.ofMinutes(5);
 
-    private final PendingQueries pending = new PendingQueries("results", "test-timeouts");
+    private final PendingRequests<QueryResponse> pending =
+            PendingRequests.forQueries("queries", "results", "test-timeouts");
     private long offset;
 
     @AfterEach
@@ -162,6 +165,31 @@ class PendingQueriesTest {
         assertThatThrownBy(a::join).hasMessageContaining("closed while a waited");
         assertThatThrownBy(b::join).hasMessageContaining("closed while b waited");
         assertThat(pending.size()).isZero();
+    }
+
+    @Test
+    void collectionAnswersAreMatchedByRequestIdAndTimeOutNamingTheirTopic() {
+        try (PendingRequests<CollectionResponse> collections =
+                PendingRequests.forCollections(
+                        "collections", "collections.results", "test-collection-timeouts")) {
+            CompletableFuture<CollectionResponse> created = collections.register("r1", "c1", LONG);
+            CompletableFuture<CollectionResponse> lonely =
+                    collections.register("r2", "c2", Duration.ofMillis(20));
+
+            CollectionResponse answer =
+                    new CollectionResponse("r1", List.of(), new CollectionError("X", "why"));
+            // Without header: the key, then the body's request id, route it.
+            collections.onReply(record("r1", null, PayloadCodec.encode(answer, WireFormat.JSON)));
+
+            assertThat(created.join().getError().getCode()).isEqualTo("X");
+            assertThatThrownBy(lonely::get)
+                    .cause()
+                    .isInstanceOf(TimeoutException.class)
+                    .hasMessageContaining(
+                            "no answer to collection request 'r2' within 20 ms on reply topic"
+                                    + " 'collections.results'")
+                    .hasMessageContaining("reading topic 'collections'");
+        }
     }
 
     private ConsumerRecord<byte[], byte[]> answer(
