@@ -32,6 +32,7 @@ final class ShardIndexMetrics {
     final Histogram sealMillis;
     final Histogram compactionMillis;
     final Histogram installMillis;
+    final Histogram freshnessLagMs;
 
     private final MetricGroup group;
     private final Map<String, ShardStats> shards = new ConcurrentHashMap<>();
@@ -51,6 +52,8 @@ final class ShardIndexMetrics {
         compactionMillis =
                 group.histogram("compactionMillis", new DescriptiveStatisticsHistogram(100));
         installMillis = group.histogram("installMillis", new DescriptiveStatisticsHistogram(100));
+        freshnessLagMs =
+                group.histogram("freshnessLagMs", new DescriptiveStatisticsHistogram(1000));
         group.gauge("shardsHeld", shardsHeld::getAsInt);
         group.gauge("buildsInFlight", inFlight::getAsInt);
         group.gauge("liveVectors", () -> sum(s -> s.liveVectors));
@@ -107,6 +110,7 @@ final class ShardIndexMetrics {
         private volatile long memoryBytes;
         private long memoryRefreshedAt;
         private boolean memoryKnown;
+        private boolean memoryStale;
 
         /**
          * What the persisted manifest of a shard not loaded yet tells: its live vectors and sealed
@@ -130,7 +134,15 @@ final class ShardIndexMetrics {
                 memoryBytes = shard.memoryBytes();
                 memoryRefreshedAt = now;
                 memoryKnown = true;
+                memoryStale = false;
+            } else {
+                memoryStale = true;
             }
+        }
+
+        /** Whether writes changed the shard since its memory was last estimated. */
+        boolean memoryStale() {
+            return memoryStale;
         }
     }
 }

@@ -131,6 +131,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     /** How often the task thread looks for finished builds while some are in flight. */
     private static final long DRAIN_INTERVAL_MS = 10;
 
+    /** How long a shard's memory gauge may lag its writes (estimating it walks every id). */
+    private static final long MEMORY_REFRESH_MS = 5_000;
+
     /** Lloyd iterations of IVF training (FAISS uses 10 to 25). */
     private static final int TRAIN_ITERATIONS = 10;
 
@@ -154,6 +157,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private transient Set<Integer> heldShards;
 
     private transient boolean drainScheduled;
+    private transient boolean memoryRefreshScheduled;
 
     /** Strong query id → shard keys whose barrier arrived, until the query is answered. */
     private transient Map<String, Set<Integer>> barriers;
@@ -285,8 +289,40 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         } else {
             upsert(shard, op);
         }
+        if (op.publishedAtMs > 0) {
+            // Publish to searchable: the write is in the growing segment, which queries scan.
+            metrics.freshnessLagMs.update(
+                    Math.max(0, System.currentTimeMillis() - op.publishedAtMs));
+        }
         startBuildIfDue(shard);
         shard.stats.update(shard.segments, false);
+        if (shard.stats.memoryStale()) {
+            scheduleMemoryRefresh();
+        }
+    }
+
+    /**
+     * Refreshes the memory gauge of every shard whose writes it has not seen yet, once, {@link
+     * #MEMORY_REFRESH_MS} from now: so the gauge settles after the last write instead of keeping
+     * the value of the write before it.
+     */
+    private void scheduleMemoryRefresh() {
+        if (memoryRefreshScheduled) {
+            return;
+        }
+        memoryRefreshScheduled = true;
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService()
+                .registerTimer(
+                        now + MEMORY_REFRESH_MS,
+                        time -> {
+                            memoryRefreshScheduled = false;
+                            for (Shard shard : shards.values()) {
+                                if (shard.stats.memoryStale()) {
+                                    shard.stats.update(shard.segments, true);
+                                }
+                            }
+                        });
     }
 
     @Override

@@ -123,6 +123,7 @@ public final class RequestValidator
     private transient Counter queriesRejected;
     private transient Counter strongTimedOut;
     private transient Counter controlRejected;
+    private transient RejectionCounters rejectedByReason;
 
     /**
      * @param resultsTopic where answers go when a query names no reply topic
@@ -178,6 +179,7 @@ public final class RequestValidator
         queriesRejected = group.counter("queriesRejected");
         strongTimedOut = group.counter("strongQueriesTimedOut");
         controlRejected = group.counter("collectionRequestsRejected");
+        rejectedByReason = new RejectionCounters(group);
         group.gauge("dimension", this::dimension);
         group.gauge("collections", () -> catalog.all().size());
         group.gauge("strongQueriesHeld", () -> held.size());
@@ -219,6 +221,7 @@ public final class RequestValidator
             accepted.inc();
         } catch (Rejection r) {
             rejected.inc();
+            rejectedByReason.record("recordsRejected", r.code);
             ctx.output(DEAD_LETTERS, deadLetter(m, r));
         }
         if (!held.isEmpty()) {
@@ -255,6 +258,7 @@ public final class RequestValidator
             }
         } catch (Rejection e) {
             queriesRejected.inc();
+            rejectedByReason.record("queriesRejected", e.code);
             String queryId = queryIdOf(m);
             QueryResponse response =
                     QueryResponse.newBuilder()
@@ -302,6 +306,7 @@ public final class RequestValidator
             response.setCollections(infos);
         } catch (Rejection e) {
             controlRejected.inc();
+            rejectedByReason.record("collectionRequestsRejected", e.code);
             response.setError(new CollectionError(e.code, e.getMessage()));
         }
         ctx.output(

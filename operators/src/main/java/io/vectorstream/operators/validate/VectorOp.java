@@ -22,6 +22,9 @@ public class VectorOp {
     public String text;
     public long eventTimeMs;
 
+    /** The Kafka record's timestamp (when it was published): the start of freshness lag. */
+    public long publishedAtMs;
+
     /**
      * Set on a barrier, not a write: the id of a strong query, released after every vector
      * published before it was read. The validator sends one barrier to every shard ahead of the

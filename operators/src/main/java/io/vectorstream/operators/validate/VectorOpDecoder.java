@@ -54,6 +54,7 @@ final class VectorOpDecoder implements Serializable {
         op.shard = router.shardOf(op.id);
         op.shardKey = router.keyOf(op.shard);
         op.eventTimeMs = r.getEventTimeMs() != null ? r.getEventTimeMs() : m.timestampMs;
+        op.publishedAtMs = m.timestampMs;
         op.delete = r.getOp() == Op.DELETE;
         if (!op.delete) {
             if (r.getVector() == null) {
