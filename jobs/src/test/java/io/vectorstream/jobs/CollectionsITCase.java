@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.jobs.testing.EndToEnd;
+import io.vectorstream.jobs.testing.KafkaTopics;
 import io.vectorstream.schema.CollectionInfo;
 import io.vectorstream.schema.CollectionOp;
 import io.vectorstream.schema.CollectionRequest;
@@ -18,13 +20,11 @@ import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -36,12 +36,8 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -93,12 +89,8 @@ class CollectionsITCase {
         for (String t : List.of("vectors.dlq", "collections", "collections.results")) {
             kafka.createTopic(t, 1);
         }
-        producer = rawProducer();
-        client =
-                VectorStreamClient.builder()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .defaultTimeout(Duration.ofSeconds(30))
-                        .build();
+        producer = KafkaTopics.rawProducer(kafka.bootstrapServers());
+        client = EndToEnd.client(kafka);
 
         // Written before the job exists: a CREATE, then 200 vectors of that collection.
         send("collections", "early-1", createJson("early-1", "early", 3, "dot", ""));
@@ -122,18 +114,10 @@ class CollectionsITCase {
 
     @AfterAll
     static void stopSystem() throws Exception {
-        if (client != null) {
-            client.close();
-        }
         if (producer != null) {
             producer.close();
         }
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+        EndToEnd.stop(client, job, kafka);
     }
 
     @Test
@@ -260,7 +244,7 @@ class CollectionsITCase {
                 .get(30, TimeUnit.SECONDS);
         client.upsert("docs", "wrong-dim", new float[] {1, 0, 0}, Map.of())
                 .get(30, TimeUnit.SECONDS);
-        List<DeadLetter> dead = readDeadLetters(2);
+        List<DeadLetter> dead = KafkaTopics.readDeadLetters(kafka.bootstrapServers(), 2);
         assertThat(dead)
                 .extracting(DeadLetter::getCode)
                 .containsExactlyInAnyOrder("UNKNOWN_COLLECTION", "WRONG_DIMENSION");
@@ -385,7 +369,8 @@ class CollectionsITCase {
     private static CollectionResponse control(String requestId, byte[] payload, boolean json)
             throws Exception {
         send("collections", requestId, payload);
-        ConsumerRecord<byte[], byte[]> answer = awaitRecord("collections.results", requestId);
+        ConsumerRecord<byte[], byte[]> answer =
+                KafkaTopics.awaitRecord(kafka.bootstrapServers(), "collections.results", requestId);
         assertThat(WireFormat.detect(answer.value()))
                 .isEqualTo(json ? WireFormat.JSON : WireFormat.AVRO);
         return PayloadCodec.decodeCollectionResponse(answer.value());
@@ -394,38 +379,6 @@ class CollectionsITCase {
     private static void send(String topic, String key, byte[] payload) throws Exception {
         producer.send(new ProducerRecord<>(topic, key.getBytes(StandardCharsets.UTF_8), payload))
                 .get(30, TimeUnit.SECONDS);
-    }
-
-    private static ConsumerRecord<byte[], byte[]> awaitRecord(String topic, String key) {
-        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
-            c.assign(List.of(new TopicPartition(topic, 0)));
-            c.seekToBeginning(c.assignment());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (r.key() != null
-                            && key.equals(new String(r.key(), StandardCharsets.UTF_8))) {
-                        return r;
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no answer keyed " + key + " on " + topic);
-    }
-
-    private static List<DeadLetter> readDeadLetters(int n) {
-        List<DeadLetter> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
-            c.assign(List.of(new TopicPartition("vectors.dlq", 0)));
-            c.seekToBeginning(c.assignment());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (out.size() < n && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(PayloadCodec.decodeDeadLetter(r.value()));
-                }
-            }
-        }
-        return out;
     }
 
     private static double dot(float[] a, float[] b) {
@@ -447,20 +400,5 @@ class CollectionsITCase {
 
     private static double cosine(float[] a, float[] b) {
         return dot(a, b) / Math.sqrt(dot(a, a) * dot(b, b));
-    }
-
-    private static KafkaProducer<byte[], byte[]> rawProducer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("acks", "all");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<byte[], byte[]> rawConsumer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("group.id", "collections-itcase-" + UUID.randomUUID());
-        p.put("enable.auto.commit", "false");
-        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.jobs.testing.EndToEnd;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.kafka.ReplyTopics;
@@ -112,25 +113,13 @@ class DeadlineITCase {
         VectorStreamJob.writeOutputs(out, conf);
         job = env.executeAsync("vectorstream-deadline-itcase");
 
-        client =
-                VectorStreamClient.builder()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .defaultTimeout(Duration.ofSeconds(30))
-                        .build();
+        client = EndToEnd.client(kafka);
     }
 
     @AfterAll
     static void stopSystem() throws Exception {
         RELEASE.countDown();
-        if (client != null) {
-            client.close();
-        }
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+        EndToEnd.stop(client, job, kafka);
     }
 
     @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.jobs.testing.EndToEnd;
+import io.vectorstream.jobs.testing.KafkaTopics;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.Op;
@@ -16,31 +18,24 @@ import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -105,24 +100,12 @@ class VectorStreamITCase {
         VectorStreamJob.attachKafka(env, conf);
         job = env.executeAsync("vectorstream-itcase");
 
-        client =
-                VectorStreamClient.builder()
-                        .bootstrapServers(kafka.bootstrapServers())
-                        .defaultTimeout(Duration.ofSeconds(30))
-                        .build();
+        client = EndToEnd.client(kafka);
     }
 
     @AfterAll
     static void stopSystem() throws Exception {
-        if (client != null) {
-            client.close();
-        }
-        if (job != null) {
-            job.cancel().get(30, TimeUnit.SECONDS);
-        }
-        if (kafka != null) {
-            kafka.close();
-        }
+        EndToEnd.stop(client, job, kafka);
     }
 
     @Test
@@ -206,7 +189,8 @@ class VectorStreamITCase {
         bad.put("UNDECODABLE", new byte[] {1, 2, 3, 4, 5});
         bad.put("TOO_LARGE", avro("bad-big", new float[DIM], "x".repeat(9000)));
 
-        try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaTopics.rawProducer(kafka.bootstrapServers())) {
             int good = 0;
             for (byte[] value : bad.values()) {
                 String goodId = "good-" + good++;
@@ -217,7 +201,7 @@ class VectorStreamITCase {
             }
         }
 
-        List<DeadLetter> dead = readDeadLetters(bad.size());
+        List<DeadLetter> dead = KafkaTopics.readDeadLetters(kafka.bootstrapServers(), bad.size());
         assertThat(dead)
                 .extracting(DeadLetter::getCode)
                 .containsExactlyInAnyOrderElementsOf(bad.keySet());
@@ -253,7 +237,8 @@ class VectorStreamITCase {
             json.append(i == 0 ? "" : ",").append(query[i]);
         }
         json.append("]}");
-        try (KafkaProducer<byte[], byte[]> producer = rawProducer()) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                KafkaTopics.rawProducer(kafka.bootstrapServers())) {
             ProducerRecord<byte[], byte[]> r =
                     new ProducerRecord<>(
                             "queries",
@@ -271,7 +256,8 @@ class VectorStreamITCase {
             lost.headers().add("reply-to", utf8("no-such-topic"));
             producer.send(lost).get();
         }
-        ConsumerRecord<byte[], byte[]> answer = readOne("my-replies");
+        ConsumerRecord<byte[], byte[]> answer =
+                KafkaTopics.awaitAnyRecord(kafka.bootstrapServers(), "my-replies");
         assertThat(new String(answer.key(), StandardCharsets.UTF_8)).isEqualTo("by-hand");
         assertThat(answer.headers().lastHeader("correlation-id").value())
                 .isEqualTo(utf8("corr-42"));
@@ -282,10 +268,10 @@ class VectorStreamITCase {
                 .containsExactlyElementsOf(bruteForce(query, 3));
 
         // The undecodable query was answered on the default topic, keyed by its Kafka key.
-        QueryResponse garbage = readAnswerFor("results", "garbage");
+        QueryResponse garbage = answerOnResults("garbage");
         assertThat(garbage.getError().getCode()).isEqualTo("UNDECODABLE");
         // A reply topic that does not exist would fail the sink; the error goes to results instead.
-        QueryResponse nowhere = readAnswerFor("results", "nowhere");
+        QueryResponse nowhere = answerOnResults("nowhere");
         assertThat(nowhere.getError().getCode()).isEqualTo("UNKNOWN_REPLY_TOPIC");
 
         float[] after = randomVector();
@@ -440,70 +426,9 @@ class VectorStreamITCase {
                 WireFormat.AVRO);
     }
 
-    private static List<DeadLetter> readDeadLetters(int n) {
-        List<DeadLetter> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
-            c.assign(List.of(new TopicPartition("vectors.dlq", 0)));
-            c.seekToBeginning(c.assignment());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (out.size() < n && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(PayloadCodec.decodeDeadLetter(r.value()));
-                }
-            }
-        }
-        return out;
-    }
-
-    private static ConsumerRecord<byte[], byte[]> readOne(String topic) {
-        return firstRecord(topic, r -> true);
-    }
-
-    private static QueryResponse readAnswerFor(String topic, String queryId) {
+    private static QueryResponse answerOnResults(String key) {
         return PayloadCodec.decodeQueryResponse(
-                firstRecord(
-                                topic,
-                                r ->
-                                        r.key() != null
-                                                && queryId.equals(
-                                                        new String(
-                                                                r.key(), StandardCharsets.UTF_8)))
-                        .value());
-    }
-
-    /** The first record of the topic's two partitions that matches, waiting up to a minute. */
-    private static ConsumerRecord<byte[], byte[]> firstRecord(
-            String topic, Predicate<ConsumerRecord<byte[], byte[]>> matches) {
-        int seen = 0;
-        try (KafkaConsumer<byte[], byte[]> c = rawConsumer()) {
-            c.assign(List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1)));
-            c.seekToBeginning(c.assignment());
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    seen++;
-                    if (matches.test(r)) {
-                        return r;
-                    }
-                }
-            }
-        }
-        throw new AssertionError("no matching record on " + topic + " among " + seen);
-    }
-
-    private static KafkaProducer<byte[], byte[]> rawProducer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("acks", "all");
-        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private static KafkaConsumer<byte[], byte[]> rawConsumer() {
-        Properties p = new Properties();
-        p.put("bootstrap.servers", kafka.bootstrapServers());
-        p.put("group.id", "itcase-" + UUID.randomUUID());
-        p.put("enable.auto.commit", "false");
-        return new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+                KafkaTopics.awaitRecord(kafka.bootstrapServers(), "results", key).value());
     }
 
     private static byte[] utf8(String s) {

@@ -8,32 +8,13 @@ import io.vectorstream.schema.CollectionResponse;
 import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.avro.Schema;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Plays the collections side of the VectorStream job with a plain consumer and producer, so the
@@ -54,73 +35,28 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   <li>{@code full}: rejected with {@code TOO_MANY_COLLECTIONS}
  * </ul>
  */
-public final class FakeCollectionServer implements AutoCloseable {
+public final class FakeCollectionServer extends FakeJobServer {
 
     /** The settings a CREATE leaves unset resolve to these, as the job's defaults would. */
     public static final CollectionInfo DEFAULTS =
             new CollectionInfo(
                     "", 0, "cosine", 8, "hnsw", "full", 20_000, 16, 100, 64, 0, 0, 16, 100, 8, 0.3);
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final Thread thread;
-    private final ConcurrentLinkedQueue<ConsumerRecord<byte[], byte[]>> requests =
-            new ConcurrentLinkedQueue<>();
     private final Map<String, CollectionInfo> collections = new ConcurrentHashMap<>();
-    private volatile boolean running = true;
-    private volatile Throwable failure;
 
     public FakeCollectionServer(String bootstrapServers) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        consumer = new KafkaConsumer<>(c);
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(KafkaContract.COLLECTIONS_TOPIC)) {
-            partitions.add(new TopicPartition(p.topic(), p.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        producer = new KafkaProducer<>(p);
-
-        thread = new Thread(this::run, "fake-collection-server");
-        thread.setDaemon(true);
-        thread.start();
+        super(
+                bootstrapServers,
+                KafkaContract.COLLECTIONS_TOPIC,
+                KafkaContract.COLLECTION_RESULTS_TOPIC,
+                "fake-collection-server");
+        start();
     }
 
-    /** Every request read so far, with its headers. */
-    public List<ConsumerRecord<byte[], byte[]>> requests() {
-        return Collections.unmodifiableList(new ArrayList<>(requests));
-    }
-
-    /** The error that stopped the server, if any; tests check it to fail clearly. */
-    public Throwable failure() {
-        return failure;
-    }
-
-    private void run() {
-        try {
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    requests.add(r);
-                    reply(r);
-                }
-                producer.flush();
-            }
-        } catch (WakeupException e) {
-            // closing
-        } catch (Throwable t) {
-            failure = t;
+    @Override
+    protected void onPoll(List<ConsumerRecord<byte[], byte[]>> batch) {
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            reply(r);
         }
     }
 
@@ -132,28 +68,20 @@ public final class FakeCollectionServer implements AutoCloseable {
             return;
         }
         WireFormat format = WireFormat.detect(r.value());
-        Header replyTo = r.headers().lastHeader(KafkaContract.REPLY_TO_HEADER);
-        String topic =
-                replyTo == null
-                        ? KafkaContract.COLLECTION_RESULTS_TOPIC
-                        : new String(replyTo.value(), StandardCharsets.UTF_8);
-        Header correlation = r.headers().lastHeader(KafkaContract.CORRELATION_ID_HEADER);
-
         CollectionResponse answer = answer(request, mode);
         CollectionResponse decoy =
                 new CollectionResponse(
                         request.getRequestId(),
                         List.of(),
                         new CollectionError("DECOY", "another client's answer"));
-        send(
-                topic,
-                request.getRequestId(),
-                PayloadCodec.encode(decoy, format),
-                UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
-        byte[] echoed = mode.equals("noheader") || correlation == null ? null : correlation.value();
+        sendDecoy(r, request.getRequestId(), PayloadCodec.encode(decoy, format));
         int copies = mode.equals("twice") ? 2 : 1;
         for (int i = 0; i < copies; i++) {
-            send(topic, request.getRequestId(), PayloadCodec.encode(answer, format), echoed);
+            sendAnswer(
+                    r,
+                    request.getRequestId(),
+                    PayloadCodec.encode(answer, format),
+                    !mode.equals("noheader"));
         }
     }
 
@@ -204,28 +132,5 @@ public final class FakeCollectionServer implements AutoCloseable {
             }
         }
         return "once";
-    }
-
-    private void send(String topic, String key, byte[] value, byte[] correlationId) {
-        RecordHeaders headers = new RecordHeaders();
-        if (correlationId != null) {
-            headers.add(new RecordHeader(KafkaContract.CORRELATION_ID_HEADER, correlationId));
-        }
-        producer.send(
-                new ProducerRecord<>(
-                        topic, null, key.getBytes(StandardCharsets.UTF_8), value, headers));
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        consumer.close();
-        producer.close();
     }
 }

@@ -8,31 +8,13 @@ import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
 import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Plays the query side of the VectorStream job with a plain consumer and producer, so the client is
@@ -57,7 +39,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *
  * Each poll's batch is answered in reverse order, so answers do not come back in request order.
  */
-public final class FakeQueryServer implements AutoCloseable {
+public final class FakeQueryServer extends FakeJobServer {
 
     /** Shards the fake pretends to have; answers say {@code 2/2}. */
     public static final int SHARDS = 2;
@@ -65,50 +47,19 @@ public final class FakeQueryServer implements AutoCloseable {
     private static final List<String> MODES =
             List.of("silent", "twice", "noheader", "reject", "held");
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final KafkaProducer<byte[], byte[]> producer;
-    private final Thread thread;
-    private final ConcurrentLinkedQueue<ConsumerRecord<byte[], byte[]>> requests =
-            new ConcurrentLinkedQueue<>();
     private final AtomicInteger answersSent = new AtomicInteger();
     private final AtomicInteger heldCount = new AtomicInteger();
     private final AtomicBoolean releaseHeld = new AtomicBoolean();
     // Server thread only.
     private final List<ConsumerRecord<byte[], byte[]>> held = new ArrayList<>();
-    private volatile boolean running = true;
-    private volatile Throwable failure;
 
     public FakeQueryServer(String bootstrapServers) {
-        Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        c.put(
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-                ByteArrayDeserializer.class.getName());
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        consumer = new KafkaConsumer<>(c);
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo p : consumer.partitionsFor(KafkaContract.QUERIES_TOPIC)) {
-            partitions.add(new TopicPartition(p.topic(), p.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
-        producer = new KafkaProducer<>(p);
-
-        thread = new Thread(this::run, "fake-query-server");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** Every request read so far, with its headers. */
-    public List<ConsumerRecord<byte[], byte[]>> requests() {
-        return Collections.unmodifiableList(new ArrayList<>(requests));
+        super(
+                bootstrapServers,
+                KafkaContract.QUERIES_TOPIC,
+                KafkaContract.RESULTS_TOPIC,
+                "fake-query-server");
+        start();
     }
 
     /** Real answers written so far (decoys not counted). */
@@ -126,35 +77,20 @@ public final class FakeQueryServer implements AutoCloseable {
         releaseHeld.set(true);
     }
 
-    /** The error that stopped the server, if any; tests check it to fail clearly. */
-    public Throwable failure() {
-        return failure;
-    }
-
-    private void run() {
-        try {
-            while (running) {
-                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
-                consumer.poll(Duration.ofMillis(100)).forEach(batch::add);
-                Collections.reverse(batch);
-                for (ConsumerRecord<byte[], byte[]> r : batch) {
-                    requests.add(r);
-                    answer(r);
-                }
-                if (releaseHeld.get() && !held.isEmpty()) {
-                    Collections.reverse(held);
-                    for (ConsumerRecord<byte[], byte[]> r : held) {
-                        reply(r);
-                    }
-                    held.clear();
-                    heldCount.set(0);
-                }
-                producer.flush();
+    @Override
+    protected void onPoll(List<ConsumerRecord<byte[], byte[]>> batch) {
+        List<ConsumerRecord<byte[], byte[]>> reversed = new ArrayList<>(batch);
+        Collections.reverse(reversed);
+        for (ConsumerRecord<byte[], byte[]> r : reversed) {
+            answer(r);
+        }
+        if (releaseHeld.get() && !held.isEmpty()) {
+            Collections.reverse(held);
+            for (ConsumerRecord<byte[], byte[]> r : held) {
+                reply(r);
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (Throwable t) {
-            failure = t;
+            held.clear();
+            heldCount.set(0);
         }
     }
 
@@ -176,22 +112,11 @@ public final class FakeQueryServer implements AutoCloseable {
         if (mode.equals("silent")) {
             return;
         }
-        Header replyTo = r.headers().lastHeader(KafkaContract.REPLY_TO_HEADER);
-        String topic =
-                replyTo == null
-                        ? KafkaContract.RESULTS_TOPIC
-                        : new String(replyTo.value(), StandardCharsets.UTF_8);
-        Header correlation = r.headers().lastHeader(KafkaContract.CORRELATION_ID_HEADER);
-
         QueryResponse decoy =
                 QueryResponse.newBuilder(response(q))
                         .setHits(List.of(new Hit("decoy", -1f, Map.of(), null)))
                         .build();
-        send(
-                topic,
-                q.getQueryId(),
-                PayloadCodec.encode(decoy, format),
-                UUID.randomUUID().toString().getBytes(StandardCharsets.UTF_8));
+        sendDecoy(r, q.getQueryId(), PayloadCodec.encode(decoy, format));
 
         QueryResponse answer = response(q);
         if (mode.equals("reject")) {
@@ -206,10 +131,13 @@ public final class FakeQueryServer implements AutoCloseable {
                                                     + FloatVectors.fromBytes(q.getVector()).length))
                             .build();
         }
-        byte[] echoed = mode.equals("noheader") || correlation == null ? null : correlation.value();
         int copies = mode.equals("twice") ? 2 : 1;
         for (int i = 0; i < copies; i++) {
-            send(topic, q.getQueryId(), PayloadCodec.encode(answer, format), echoed);
+            sendAnswer(
+                    r,
+                    q.getQueryId(),
+                    PayloadCodec.encode(answer, format),
+                    !mode.equals("noheader"));
             answersSent.incrementAndGet();
         }
     }
@@ -239,28 +167,5 @@ public final class FakeQueryServer implements AutoCloseable {
                 .setComplete(true)
                 .setTookMs(1)
                 .build();
-    }
-
-    private void send(String topic, String key, byte[] value, byte[] correlationId) {
-        RecordHeaders headers = new RecordHeaders();
-        if (correlationId != null) {
-            headers.add(new RecordHeader(KafkaContract.CORRELATION_ID_HEADER, correlationId));
-        }
-        producer.send(
-                new ProducerRecord<>(
-                        topic, null, key.getBytes(StandardCharsets.UTF_8), value, headers));
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(30_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        consumer.close();
-        producer.close();
     }
 }
