@@ -7,6 +7,7 @@ import io.vectorstream.operators.index.ShardIndexOperator;
 import io.vectorstream.operators.kafka.AnswerSerializer;
 import io.vectorstream.operators.kafka.ControlTopicHistory;
 import io.vectorstream.operators.kafka.DeadLetterSerializer;
+import io.vectorstream.operators.kafka.KafkaClientProperties;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.RawMessageDeserializer;
 import io.vectorstream.operators.kafka.ReplyTopics;
@@ -156,7 +157,7 @@ public final class VectorStreamJob {
             StreamExecutionEnvironment env, Configuration conf) {
         return env.fromSource(
                         source(
-                                conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS),
+                                conf,
                                 conf.get(VectorStreamOptions.VECTORS_TOPIC),
                                 conf.get(VectorStreamOptions.GROUP_ID) + "-vectors",
                                 OffsetsInitializer.earliest()),
@@ -173,7 +174,7 @@ public final class VectorStreamJob {
             StreamExecutionEnvironment env, Configuration conf) {
         return env.fromSource(
                         source(
-                                conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS),
+                                conf,
                                 conf.get(VectorStreamOptions.QUERIES_TOPIC),
                                 conf.get(VectorStreamOptions.GROUP_ID) + "-queries",
                                 OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)),
@@ -193,18 +194,17 @@ public final class VectorStreamJob {
             Configuration conf,
             DataStream<RawMessage> vectors,
             DataStream<RawMessage> queries) {
-        String bootstrap = conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS);
-        Properties admin = new Properties();
-        admin.setProperty("bootstrap.servers", bootstrap);
+        // Every Kafka client of the job starts from these settings (security included).
+        Properties kafka = KafkaClientProperties.from(conf);
         String collectionsTopic = conf.get(VectorStreamOptions.COLLECTIONS_TOPIC);
         ControlTopicHistory history =
-                ControlTopicHistory.read(admin, collectionsTopic, Duration.ofSeconds(30));
+                ControlTopicHistory.read(kafka, collectionsTopic, Duration.ofSeconds(30));
         // Subscribed by pattern: a job whose users never create collections need not have the
         // topic (a topic list fails the job when one is missing); one created later is found by
         // partition discovery.
         KafkaSource<RawMessage> collectionsSource =
                 KafkaSource.<RawMessage>builder()
-                        .setBootstrapServers(bootstrap)
+                        .setProperties(KafkaClientProperties.from(conf))
                         .setTopicPattern(Pattern.compile(Pattern.quote(collectionsTopic)))
                         .setGroupId(conf.get(VectorStreamOptions.GROUP_ID) + "-collections")
                         .setStartingOffsets(
@@ -226,8 +226,8 @@ public final class VectorStreamJob {
                 queries.union(requests),
                 VectorStreamConfig.from(conf),
                 conf.get(VectorStreamOptions.RESULTS_TOPIC),
-                ReplyTopics.inKafka(admin),
-                TopicEndOffsets.inKafka(admin, conf.get(VectorStreamOptions.VECTORS_TOPIC)),
+                ReplyTopics.inKafka(kafka),
+                TopicEndOffsets.inKafka(kafka, conf.get(VectorStreamOptions.VECTORS_TOPIC)),
                 new CollectionTopics(
                         collectionsTopic,
                         conf.get(VectorStreamOptions.COLLECTION_RESULTS_TOPIC),
@@ -237,11 +237,10 @@ public final class VectorStreamJob {
 
     /** Writes answers to their reply topics and dead letters to the DLQ topic of {@code conf}. */
     public static void writeOutputs(Outputs out, Configuration conf) {
-        String bootstrap = conf.get(VectorStreamOptions.BOOTSTRAP_SERVERS);
         out.answers()
                 .sinkTo(
                         KafkaSink.<Answer>builder()
-                                .setBootstrapServers(bootstrap)
+                                .setKafkaProducerConfig(KafkaClientProperties.from(conf))
                                 .setRecordSerializer(new AnswerSerializer())
                                 // At-least-once: exactly-once would hold every answer until the
                                 // next checkpoint.
@@ -253,7 +252,7 @@ public final class VectorStreamJob {
         out.deadLetters()
                 .sinkTo(
                         KafkaSink.<DeadLetter>builder()
-                                .setBootstrapServers(bootstrap)
+                                .setKafkaProducerConfig(KafkaClientProperties.from(conf))
                                 .setRecordSerializer(
                                         new DeadLetterSerializer(
                                                 conf.get(VectorStreamOptions.DLQ_TOPIC)))
@@ -264,9 +263,9 @@ public final class VectorStreamJob {
     }
 
     private static KafkaSource<RawMessage> source(
-            String bootstrap, String topic, String groupId, OffsetsInitializer start) {
+            Configuration conf, String topic, String groupId, OffsetsInitializer start) {
         return KafkaSource.<RawMessage>builder()
-                .setBootstrapServers(bootstrap)
+                .setProperties(KafkaClientProperties.from(conf))
                 .setTopics(topic)
                 .setGroupId(groupId)
                 .setStartingOffsets(start)
@@ -275,10 +274,19 @@ public final class VectorStreamJob {
                 .build();
     }
 
-    /** Cluster entry point: {@code --key value} pairs override the cluster's configuration. */
+    /**
+     * Cluster entry point: the options come from the cluster's {@code config.yaml}, and {@code
+     * --key value} pairs override them. Secrets belong in {@code config.yaml}: Flink masks
+     * sensitive keys there, but logs program arguments one by one, so a value given as an argument
+     * is printed at startup.
+     */
     public static void main(String[] args) throws Exception {
-        Configuration conf = Configuration.fromMap(parseArgs(args));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        Configuration overrides = Configuration.fromMap(parseArgs(args));
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(overrides);
+        // The environment holds the cluster's configuration with the overrides applied.
+        Configuration conf = Configuration.fromMap(env.getConfiguration().toMap());
+        conf.addAll(overrides);
         attachKafka(env, conf);
         env.execute("vectorstream");
     }

@@ -26,6 +26,13 @@ public final class VectorStreamOptions {
                     .withDescription(
                             "Consumer group prefix; offsets are committed on checkpoints.");
 
+    /**
+     * Prefix of Kafka client settings passed to every Kafka client of the job (sources, sinks,
+     * admin clients): {@code vectorstream.kafka.properties.security.protocol: SASL_SSL} sets {@code
+     * security.protocol}. Read by {@code KafkaClientProperties}.
+     */
+    public static final String KAFKA_PROPERTIES_PREFIX = "vectorstream.kafka.properties.";
+
     public static final ConfigOption<String> VECTORS_TOPIC =
             key("vectorstream.topics.vectors")
                     .stringType()
