@@ -1,0 +1,64 @@
+package io.vectorstream.jobs.cluster;
+
+import io.vectorstream.jobs.local.EmbeddedKafka;
+import io.vectorstream.operators.VectorStreamOptions;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+
+/**
+ * The Kafka broker of a cluster started by {@code jobs/cluster.sh}, as a process of its own: the
+ * {@link EmbeddedKafka} KRaft broker with the job's topics, running until the process is stopped
+ * (SIGTERM closes it cleanly). Prints {@code READY <bootstrap servers>} once the topics exist.
+ *
+ * <p>usage: {@code ClusterBroker <data dir> <port> <config dir>}; the topic names come from the
+ * {@code config.yaml} in the config dir.
+ */
+public final class ClusterBroker {
+
+    private ClusterBroker() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 3) {
+            throw new IllegalArgumentException(
+                    "usage: ClusterBroker <data dir> <port> <config dir>");
+        }
+        Path dataDir = Paths.get(args[0]);
+        int port = Integer.parseInt(args[1]);
+        Configuration conf = GlobalConfiguration.loadConfiguration(args[2]);
+
+        EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, port);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    kafka.close();
+                                    stopped.countDown();
+                                },
+                                "broker-shutdown"));
+        // As the local launcher: the data topics get 4 partitions; the DLQ and the control topics
+        // one, so control requests apply in the order they were written.
+        for (ConfigOption<String> topic :
+                List.of(
+                        VectorStreamOptions.VECTORS_TOPIC,
+                        VectorStreamOptions.QUERIES_TOPIC,
+                        VectorStreamOptions.RESULTS_TOPIC)) {
+            kafka.createTopic(conf.get(topic), 4);
+        }
+        for (ConfigOption<String> topic :
+                List.of(
+                        VectorStreamOptions.DLQ_TOPIC,
+                        VectorStreamOptions.COLLECTIONS_TOPIC,
+                        VectorStreamOptions.COLLECTION_RESULTS_TOPIC)) {
+            kafka.createTopic(conf.get(topic), 1);
+        }
+        System.out.println("READY " + kafka.bootstrapServers());
+        System.out.flush();
+        stopped.await();
+    }
+}
