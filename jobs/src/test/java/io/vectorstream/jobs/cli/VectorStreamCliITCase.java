@@ -351,7 +351,9 @@ class VectorStreamCliITCase {
                         bootstrap);
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
-        assertThat(run.err()).contains("within 500 ms on reply topic 'results'");
+        // Either no answer came, or (on a loaded machine) the fresh client's reply reader did not
+        // even start within the 500 ms: both errors name the timeout and the reply topic.
+        assertThat(run.err()).contains("500 ms").contains("reply topic 'results'");
     }
 
     @Test
@@ -542,8 +544,9 @@ class VectorStreamCliITCase {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.FAILED);
         assertThat(run.err())
-                .contains("no answer to collection request")
-                .contains("within 500 ms on reply topic 'collections.results'");
+                .contains("collection request")
+                .contains("500 ms")
+                .contains("reply topic 'collections.results'");
     }
 
     @Test

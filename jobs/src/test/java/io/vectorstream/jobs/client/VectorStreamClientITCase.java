@@ -219,7 +219,9 @@ class VectorStreamClientITCase {
     }
 
     @Test
-    void unansweredQueryTimesOutWithTheDocumentedMessage() {
+    void unansweredQueryTimesOutWithTheDocumentedMessage() throws Exception {
+        // The reply reader is started (and so out of the 700 ms) before the query that times out.
+        client.query(request("warm-up", new float[] {1f}, 3)).get(60, TimeUnit.SECONDS);
         CompletableFuture<QueryResponse> answer =
                 client.query(
                         request("silent-timeout", new float[] {1f}, 3), Duration.ofMillis(700));
@@ -516,7 +518,9 @@ class VectorStreamClientITCase {
     }
 
     @Test
-    void unansweredCollectionRequestTimesOutWithTheDocumentedMessage() {
+    void unansweredCollectionRequestTimesOutWithTheDocumentedMessage() throws Exception {
+        // The reply reader is started (and so out of the 700 ms) before the request that times out.
+        client.listCollections().get(60, TimeUnit.SECONDS);
         CompletableFuture<CollectionInfo> answer =
                 client.createCollection("silent-docs", 3, s -> {}, Duration.ofMillis(700));
 
