@@ -329,9 +329,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     public void processElement2(StreamRecord<Query> record) throws Exception {
         installFinishedBuilds();
         Query q = record.getValue();
-        if (q.strong && !heldKeys(q).isEmpty()) {
+        int held = q.strong ? heldKeys(q).size() : 0;
+        if (held > 0) {
             Set<Integer> seen = barriers.get(q.queryId);
-            if (seen == null || seen.size() < heldKeys(q).size()) {
+            if (seen == null || seen.size() < held) {
                 if (seen == null) {
                     expireAt(q.queryId, q.deadlineMs);
                 }

@@ -6,23 +6,23 @@ import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.CollectionInfo;
 import io.vectorstream.schema.CollectionRequest;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
 
 /**
  * The collections the job serves, by name, with their shard routers: the configured one and those
- * created by control records. Lives in the validator, which is the only writer; not thread-safe.
+ * created by control records. Lives in the validator, whose task thread is the only writer; the
+ * metric gauges read it from another thread, hence a concurrent (and sorted) map.
  */
 final class CollectionCatalog {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
     private final VectorStreamConfig cfg;
-    private final Map<String, Served> byName = new LinkedHashMap<>();
+    private final Map<String, Served> byName = new ConcurrentSkipListMap<>();
 
     /** A collection and the router of its ids to shard keys. */
     record Served(Collection collection, ShardRouter router) {}
@@ -52,11 +52,15 @@ final class CollectionCatalog {
         return s;
     }
 
+    /** Every collection, by name. */
     List<Collection> all() {
         List<Collection> out = new ArrayList<>();
         byName.values().forEach(s -> out.add(s.collection()));
-        out.sort(Comparator.comparing(Collection::name));
         return out;
+    }
+
+    int size() {
+        return byName.size();
     }
 
     /** Records the dimension the configured collection's first vector fixed. */

@@ -181,7 +181,7 @@ public final class RequestValidator
         controlRejected = group.counter("collectionRequestsRejected");
         rejectedByReason = new RejectionCounters(group);
         group.gauge("dimension", this::dimension);
-        group.gauge("collections", () -> catalog.all().size());
+        group.gauge("collections", () -> catalog.size());
         group.gauge("strongQueriesHeld", () -> held.size());
         replyTopics.open();
         vectorsEnd.open();
