@@ -218,7 +218,8 @@ public final class EndToEndBench {
         return client.query(all).get(120, TimeUnit.SECONDS).getHits().size();
     }
 
-    private static float[] randomUnit(Random rnd, int dim) {
+    /** A random unit vector (Gaussian components, normalised); also used by the cluster bench. */
+    public static float[] randomUnit(Random rnd, int dim) {
         float[] v = new float[dim];
         double norm = 0;
         for (int i = 0; i < dim; i++) {
@@ -232,7 +233,7 @@ public final class EndToEndBench {
         return v;
     }
 
-    private static double secs(long fromNanos, long toNanos) {
+    public static double secs(long fromNanos, long toNanos) {
         return (toNanos - fromNanos) / 1e9;
     }
 }

@@ -1,5 +1,8 @@
 package io.vectorstream.bench.cluster;
 
+import static io.vectorstream.bench.EndToEndBench.randomUnit;
+import static io.vectorstream.bench.EndToEndBench.secs;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vectorstream.client.VectorStreamClient;
@@ -700,23 +703,5 @@ public final class TaskManagerKillBench {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    private static float[] randomUnit(Random rnd, int dim) {
-        float[] v = new float[dim];
-        double norm = 0;
-        for (int i = 0; i < dim; i++) {
-            v[i] = (float) rnd.nextGaussian();
-            norm += v[i] * v[i];
-        }
-        float inv = (float) (1 / Math.sqrt(norm));
-        for (int i = 0; i < dim; i++) {
-            v[i] *= inv;
-        }
-        return v;
-    }
-
-    private static double secs(long fromNanos, long toNanos) {
-        return (toNanos - fromNanos) / 1e9;
     }
 }

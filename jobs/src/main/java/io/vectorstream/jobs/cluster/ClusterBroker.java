@@ -1,12 +1,10 @@
 package io.vectorstream.jobs.cluster;
 
 import io.vectorstream.jobs.local.EmbeddedKafka;
-import io.vectorstream.operators.VectorStreamOptions;
+import io.vectorstream.jobs.local.LocalSystem;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 
@@ -41,22 +39,7 @@ public final class ClusterBroker {
                                     stopped.countDown();
                                 },
                                 "broker-shutdown"));
-        // As the local launcher: the data topics get 4 partitions; the DLQ and the control topics
-        // one, so control requests apply in the order they were written.
-        for (ConfigOption<String> topic :
-                List.of(
-                        VectorStreamOptions.VECTORS_TOPIC,
-                        VectorStreamOptions.QUERIES_TOPIC,
-                        VectorStreamOptions.RESULTS_TOPIC)) {
-            kafka.createTopic(conf.get(topic), 4);
-        }
-        for (ConfigOption<String> topic :
-                List.of(
-                        VectorStreamOptions.DLQ_TOPIC,
-                        VectorStreamOptions.COLLECTIONS_TOPIC,
-                        VectorStreamOptions.COLLECTION_RESULTS_TOPIC)) {
-            kafka.createTopic(conf.get(topic), 1);
-        }
+        LocalSystem.createTopics(kafka, conf); // the topics of bin/vectorstream local
         System.out.println("READY " + kafka.bootstrapServers());
         System.out.flush();
         stopped.await();

@@ -51,21 +51,7 @@ public final class LocalSystem implements AutoCloseable {
             throws Exception {
         EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort);
         try {
-            for (var option :
-                    List.of(
-                            VectorStreamOptions.VECTORS_TOPIC,
-                            VectorStreamOptions.QUERIES_TOPIC,
-                            VectorStreamOptions.RESULTS_TOPIC)) {
-                kafka.createTopic(conf.get(option), 4);
-            }
-            // One partition each: control requests apply in the order they were written.
-            for (var option :
-                    List.of(
-                            VectorStreamOptions.DLQ_TOPIC,
-                            VectorStreamOptions.COLLECTIONS_TOPIC,
-                            VectorStreamOptions.COLLECTION_RESULTS_TOPIC)) {
-                kafka.createTopic(conf.get(option), 1);
-            }
+            createTopics(kafka, conf);
             Configuration jobConf = new Configuration(conf);
             jobConf.set(VectorStreamOptions.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
             jobConf.setString(
@@ -84,6 +70,28 @@ public final class LocalSystem implements AutoCloseable {
         } catch (Exception e) {
             kafka.close();
             throw e;
+        }
+    }
+
+    /**
+     * Creates the topics {@code conf} names (idempotent): the data topics with 4 partitions; the
+     * DLQ and the control topics with one, so control requests apply in the order they were
+     * written.
+     */
+    public static void createTopics(EmbeddedKafka kafka, Configuration conf) throws Exception {
+        for (var option :
+                List.of(
+                        VectorStreamOptions.VECTORS_TOPIC,
+                        VectorStreamOptions.QUERIES_TOPIC,
+                        VectorStreamOptions.RESULTS_TOPIC)) {
+            kafka.createTopic(conf.get(option), 4);
+        }
+        for (var option :
+                List.of(
+                        VectorStreamOptions.DLQ_TOPIC,
+                        VectorStreamOptions.COLLECTIONS_TOPIC,
+                        VectorStreamOptions.COLLECTION_RESULTS_TOPIC)) {
+            kafka.createTopic(conf.get(option), 1);
         }
     }
 
