@@ -11,6 +11,7 @@ import io.vectorstream.operators.kafka.KafkaClientProperties;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.RawMessageDeserializer;
 import io.vectorstream.operators.kafka.ReplyTopics;
+import io.vectorstream.operators.kafka.TolerantKafkaSink;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.merge.TopKMerger;
@@ -28,14 +29,13 @@ import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The VectorStream job: Kafka vectors and queries in, answers and dead letters out.
@@ -128,9 +128,9 @@ public final class VectorStreamJob {
 
         SingleOutputStreamOperator<Answer> merged =
                 validQueries
-                        .keyBy(q -> q.queryId, Types.STRING)
-                        .connect(toMerger.apply(partials).keyBy(p -> p.queryId, Types.STRING))
-                        .process(new TopKMerger(indexParallelism, cfg.maxTimeoutMs()))
+                        .keyBy(q -> q.requestKey, Types.STRING)
+                        .connect(toMerger.apply(partials).keyBy(p -> p.requestKey, Types.STRING))
+                        .process(new TopKMerger(indexParallelism, cfg.maxTimeoutMs(), cfg.limits()))
                         .returns(Types.POJO(Answer.class))
                         .name("merge-top-k")
                         .uid("merge-top-k")
@@ -235,31 +235,54 @@ public final class VectorStreamJob {
                 env.getParallelism());
     }
 
-    /** Writes answers to their reply topics and dead letters to the DLQ topic of {@code conf}. */
+    /**
+     * Writes answers to their reply topics and dead letters to the DLQ topic of {@code conf}, at
+     * least once, on sinks where a record Kafka refuses is dropped and counted instead of failing
+     * the job ({@link TolerantKafkaSink}).
+     *
+     * @throws IllegalArgumentException when the largest answer or dead letter the limits allow
+     *     would not fit the producer's {@code max.request.size}
+     */
     public static void writeOutputs(Outputs out, Configuration conf) {
+        Properties producer = KafkaClientProperties.from(conf);
+        checkOutputsFit(VectorStreamConfig.from(conf).limits(), producer);
+        Properties answers = new Properties();
+        answers.putAll(producer);
+        // Answers are single records someone waits for: no batching delay.
+        answers.setProperty(ProducerConfig.LINGER_MS_CONFIG, "0");
         out.answers()
-                .sinkTo(
-                        KafkaSink.<Answer>builder()
-                                .setKafkaProducerConfig(KafkaClientProperties.from(conf))
-                                .setRecordSerializer(new AnswerSerializer())
-                                // At-least-once: exactly-once would hold every answer until the
-                                // next checkpoint.
-                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                                .setProperty("linger.ms", "0")
-                                .build())
+                .sinkTo(new TolerantKafkaSink<>("answers-sink", answers, new AnswerSerializer()))
                 .name("answers-sink")
                 .uid("answers-sink");
         out.deadLetters()
                 .sinkTo(
-                        KafkaSink.<DeadLetter>builder()
-                                .setKafkaProducerConfig(KafkaClientProperties.from(conf))
-                                .setRecordSerializer(
-                                        new DeadLetterSerializer(
-                                                conf.get(VectorStreamOptions.DLQ_TOPIC)))
-                                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
-                                .build())
+                        new TolerantKafkaSink<>(
+                                "dead-letter-sink",
+                                producer,
+                                new DeadLetterSerializer(conf.get(VectorStreamOptions.DLQ_TOPIC))))
                 .name("dead-letter-sink")
                 .uid("dead-letter-sink");
+    }
+
+    static void checkOutputsFit(VectorStreamConfig.Limits limits, Properties producer) {
+        long maxRequest =
+                Long.parseLong(
+                        producer.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, "1048576"));
+        long largest = limits.largestOutputRecordBytes();
+        if (largest > maxRequest) {
+            throw new IllegalArgumentException(
+                    "invalid vectorstream setting: an answer or dead letter may take "
+                            + largest
+                            + " bytes with vectorstream.limits.max-answer-bytes="
+                            + limits.maxAnswerBytes()
+                            + " and max-dead-letter-value-bytes="
+                            + limits.maxDeadLetterValueBytes()
+                            + ", more than the producer's max.request.size="
+                            + maxRequest
+                            + "; lower those limits or raise"
+                            + " vectorstream.kafka.properties.max.request.size (and the topics'"
+                            + " max.message.bytes)");
+        }
     }
 
     private static KafkaSource<RawMessage> source(

@@ -23,10 +23,7 @@ public record VectorStreamConfig(
         int maxEf,
         int maxNprobe,
         int maxRerank,
-        int maxRecordBytes,
-        int maxIdBytes,
-        int maxFilterBytes,
-        int maxCollections,
+        Limits limits,
         IndexSettings index)
         implements Serializable {
 
@@ -55,14 +52,10 @@ public record VectorStreamConfig(
         check(maxEf >= 1, "query.max-ef must be at least 1, got " + maxEf);
         check(maxNprobe >= 1, "query.max-nprobe must be at least 1, got " + maxNprobe);
         check(maxRerank >= 0, "query.max-rerank must not be negative, got " + maxRerank);
-        check(maxRecordBytes >= 64, "limits.max-record-bytes must be at least 64");
-        check(maxIdBytes >= 1, "limits.max-id-bytes must be at least 1");
-        check(
-                maxFilterBytes >= 2,
-                "limits.max-filter-bytes must be at least 2 (the size of {}), got "
-                        + maxFilterBytes);
-        check(maxCollections >= 1, "limits.max-collections must be at least 1");
+        check(limits != null, "limits are missing");
         check(index != null, "index settings are missing");
+        String problem = boundsProblem(dimension, index, maxEf, maxNprobe, maxRerank, limits);
+        check(problem == null, problem);
         check(
                 dimension == 0
                         || index.type() != SegmentType.IVF_PQ
@@ -73,6 +66,50 @@ public record VectorStreamConfig(
                         + ") must divide collection.dimension ("
                         + dimension
                         + "); use a divisor or 0 to pick one");
+    }
+
+    /**
+     * Why a collection of {@code dimension} (0 while not known) indexed with {@code index} is
+     * beyond this job's bounds, or null if it is within them: the upper bounds of {@link
+     * IndexSettings}, a default search effort no query could ask for, segments over the size limit.
+     */
+    public String collectionProblem(int dimension, IndexSettings index) {
+        return boundsProblem(dimension, index, maxEf, maxNprobe, maxRerank, limits);
+    }
+
+    private static String boundsProblem(
+            int dimension,
+            IndexSettings index,
+            int maxEf,
+            int maxNprobe,
+            int maxRerank,
+            Limits limits) {
+        String problem = index.boundsProblem();
+        if (problem != null) {
+            return problem;
+        }
+        if (index.hnswEfSearch() > maxEf) {
+            return "index.hnsw.ef-search / hnswEfSearch ("
+                    + index.hnswEfSearch()
+                    + ") must not exceed vectorstream.query.max-ef ("
+                    + maxEf
+                    + ")";
+        }
+        if (index.ivfNprobe() > maxNprobe) {
+            return "index.ivf.nprobe / ivfNprobe ("
+                    + index.ivfNprobe()
+                    + ") must not exceed vectorstream.query.max-nprobe ("
+                    + maxNprobe
+                    + ")";
+        }
+        if (index.ivfRerank() > maxRerank) {
+            return "index.ivf.rerank / ivfRerank ("
+                    + index.ivfRerank()
+                    + ") must not exceed vectorstream.query.max-rerank ("
+                    + maxRerank
+                    + ")";
+        }
+        return limits.segmentProblem(dimension, index.sealSize());
     }
 
     public static VectorStreamConfig from(Configuration conf) {
@@ -88,11 +125,116 @@ public record VectorStreamConfig(
                 conf.get(VectorStreamOptions.MAX_EF),
                 conf.get(VectorStreamOptions.MAX_NPROBE),
                 conf.get(VectorStreamOptions.MAX_RERANK),
-                conf.get(VectorStreamOptions.MAX_RECORD_BYTES),
-                conf.get(VectorStreamOptions.MAX_ID_BYTES),
-                conf.get(VectorStreamOptions.MAX_FILTER_BYTES),
-                conf.get(VectorStreamOptions.MAX_COLLECTIONS),
+                Limits.from(conf),
                 IndexSettings.from(conf));
+    }
+
+    /**
+     * Upper bounds on what one input may cost: payload and id sizes, filters, collections,
+     * metadata, answers and dead letters, segment size and the strong queries held. Every one is a
+     * {@code vectorstream.limits.*} option.
+     *
+     * @param maxRecordBytes largest accepted payload on the vectors, queries and collections topics
+     * @param maxIdBytes longest vector, query or request id (and correlation id), UTF-8 bytes
+     * @param maxFilterBytes longest query filter, UTF-8 bytes
+     * @param maxCollections most collections one job serves
+     * @param maxMetadataEntries most metadata entries of one vector
+     * @param maxAnswerBytes largest encoded answer; larger ones become ANSWER_TOO_LARGE errors
+     * @param maxDeadLetterValueBytes longest prefix of a rejected value a dead letter carries
+     * @param maxSegmentBytes largest estimated size of a sealed segment
+     * @param maxStrongQueriesHeld most strong queries waiting at once
+     */
+    public record Limits(
+            int maxRecordBytes,
+            int maxIdBytes,
+            int maxFilterBytes,
+            int maxCollections,
+            int maxMetadataEntries,
+            int maxAnswerBytes,
+            int maxDeadLetterValueBytes,
+            long maxSegmentBytes,
+            int maxStrongQueriesHeld)
+            implements Serializable {
+
+        /** What an answer's or dead letter's Kafka record adds besides its value and key. */
+        public static final int RECORD_OVERHEAD_BYTES = 4096;
+
+        public Limits {
+            check(maxRecordBytes >= 64, "limits.max-record-bytes must be at least 64");
+            check(maxIdBytes >= 1, "limits.max-id-bytes must be at least 1");
+            check(
+                    maxFilterBytes >= 2,
+                    "limits.max-filter-bytes must be at least 2 (the size of {}), got "
+                            + maxFilterBytes);
+            check(maxCollections >= 1, "limits.max-collections must be at least 1");
+            check(maxMetadataEntries >= 0, "limits.max-metadata-entries must not be negative");
+            check(
+                    maxAnswerBytes >= 1024,
+                    "limits.max-answer-bytes must be at least 1024 (room for an error answer), got "
+                            + maxAnswerBytes);
+            check(
+                    maxDeadLetterValueBytes >= 0,
+                    "limits.max-dead-letter-value-bytes must not be negative");
+            check(
+                    maxSegmentBytes >= 1 << 20 && maxSegmentBytes <= 1L << 30,
+                    "limits.max-segment-bytes must be 1 MiB..1 GiB, got " + maxSegmentBytes);
+            check(maxStrongQueriesHeld >= 1, "limits.max-strong-queries-held must be at least 1");
+        }
+
+        public static Limits from(Configuration conf) {
+            return new Limits(
+                    conf.get(VectorStreamOptions.MAX_RECORD_BYTES),
+                    conf.get(VectorStreamOptions.MAX_ID_BYTES),
+                    conf.get(VectorStreamOptions.MAX_FILTER_BYTES),
+                    conf.get(VectorStreamOptions.MAX_COLLECTIONS),
+                    conf.get(VectorStreamOptions.MAX_METADATA_ENTRIES),
+                    conf.get(VectorStreamOptions.MAX_ANSWER_BYTES),
+                    conf.get(VectorStreamOptions.MAX_DEAD_LETTER_VALUE_BYTES),
+                    conf.get(VectorStreamOptions.MAX_SEGMENT_BYTES),
+                    conf.get(VectorStreamOptions.MAX_STRONG_QUERIES_HELD));
+        }
+
+        public static Limits defaults() {
+            return from(new Configuration());
+        }
+
+        /**
+         * Why a collection of {@code dimension} (0: not known yet) sealing every {@code sealSize}
+         * vectors would build segments over {@link #maxSegmentBytes} from their vectors alone, or
+         * null if it would not.
+         */
+        public String segmentProblem(int dimension, int sealSize) {
+            long vectorBytes = 4L * dimension * sealSize;
+            if (vectorBytes <= maxSegmentBytes) {
+                return null;
+            }
+            return "dimension "
+                    + dimension
+                    + " x seal-size "
+                    + sealSize
+                    + " x 4 bytes = "
+                    + vectorBytes
+                    + " bytes of vectors per segment exceeds vectorstream.limits.max-segment-bytes="
+                    + maxSegmentBytes
+                    + "; lower the seal size to at most "
+                    + maxSegmentBytes / (4L * dimension);
+        }
+
+        /**
+         * The largest value of an answer's or dead letter's record (besides key, headers and
+         * overhead), to check against the producer's {@code max.request.size}.
+         */
+        public long largestOutputRecordBytes() {
+            long answer = (long) maxAnswerBytes + 2L * maxIdBytes;
+            // A dead letter: value prefix, key prefix in the value and as the Kafka key, reason
+            // twice (payload and header).
+            long deadLetter =
+                    (long) maxDeadLetterValueBytes
+                            + 2L * maxIdBytes
+                            + 2L * Messages.MAX_CHARS * 4
+                            + 1024;
+            return Math.max(answer, deadLetter) + RECORD_OVERHEAD_BYTES;
+        }
     }
 
     /**
@@ -158,6 +300,61 @@ public record VectorStreamConfig(
                     compactionDeletedRatio > 0 && compactionDeletedRatio <= 1,
                     "index.compaction.deleted-ratio must be in (0, 1], got "
                             + compactionDeletedRatio);
+        }
+
+        /** Most vectors a growing segment may hold before it is sealed. */
+        public static final int MAX_SEAL_SIZE = 1_000_000;
+
+        /** Most build threads per index subtask. */
+        public static final int MAX_BUILD_THREADS = 64;
+
+        /** Lucene's bound on HNSW connections per node ({@code MAXIMUM_MAX_CONN}). */
+        public static final int MAX_HNSW_M = 512;
+
+        /** Lucene's bound on the HNSW build beam ({@code MAXIMUM_BEAM_WIDTH}). */
+        public static final int MAX_HNSW_EF_CONSTRUCTION = 3200;
+
+        /** Milvus's bound on IVF lists. */
+        public static final int MAX_IVF_NLIST = 65_536;
+
+        /** Most sealed segments per shard before merging. */
+        public static final int MAX_COMPACTION_SEGMENTS = 1000;
+
+        /**
+         * Why these settings exceed an upper bound, or null. Checked for the configuration and for
+         * every CREATE, not for settings restored from state: a collection created under other
+         * bounds keeps working.
+         */
+        public String boundsProblem() {
+            if (sealSize > MAX_SEAL_SIZE) {
+                return tooLarge("index.seal-size / sealSize", sealSize, MAX_SEAL_SIZE);
+            }
+            if (buildThreads > MAX_BUILD_THREADS) {
+                return tooLarge("index.build-threads", buildThreads, MAX_BUILD_THREADS);
+            }
+            if (hnswM > MAX_HNSW_M) {
+                return tooLarge("index.hnsw.m / hnswM", hnswM, MAX_HNSW_M);
+            }
+            if (hnswEfConstruction > MAX_HNSW_EF_CONSTRUCTION) {
+                return tooLarge(
+                        "index.hnsw.ef-construction / hnswEfConstruction",
+                        hnswEfConstruction,
+                        MAX_HNSW_EF_CONSTRUCTION);
+            }
+            if (ivfNlist > MAX_IVF_NLIST) {
+                return tooLarge("index.ivf.nlist / ivfNlist", ivfNlist, MAX_IVF_NLIST);
+            }
+            if (compactionMaxSegments > MAX_COMPACTION_SEGMENTS) {
+                return tooLarge(
+                        "index.compaction.max-segments / compactionMaxSegments",
+                        compactionMaxSegments,
+                        MAX_COMPACTION_SEGMENTS);
+            }
+            return null;
+        }
+
+        private static String tooLarge(String setting, long value, long max) {
+            return setting + " must be at most " + max + ", got " + value;
         }
 
         /** The settings in {@code conf}, defaults for those it does not set. */

@@ -182,6 +182,54 @@ public final class VectorStreamOptions {
                     .withDescription(
                             "Most collections one job serves, the configured one included.");
 
+    public static final ConfigOption<Integer> MAX_METADATA_ENTRIES =
+            key("vectorstream.limits.max-metadata-entries")
+                    .intType()
+                    .defaultValue(256)
+                    .withDescription(
+                            "Most metadata entries one vector may carry; a record with more is"
+                                    + " rejected (METADATA_TOO_LARGE).");
+
+    public static final ConfigOption<Integer> MAX_ANSWER_BYTES =
+            key("vectorstream.limits.max-answer-bytes")
+                    .intType()
+                    .defaultValue(1_000_000)
+                    .withDescription(
+                            "Largest encoded answer (QueryResponse) the job sends; an answer that"
+                                    + " would be larger is replaced by an ANSWER_TOO_LARGE error."
+                                    + " With key and headers it must fit the producer's"
+                                    + " max.request.size (1 MiB unless set under"
+                                    + " vectorstream.kafka.properties).");
+
+    public static final ConfigOption<Integer> MAX_DEAD_LETTER_VALUE_BYTES =
+            key("vectorstream.limits.max-dead-letter-value-bytes")
+                    .intType()
+                    .defaultValue(256 * 1024)
+                    .withDescription(
+                            "A dead letter carries at most this many bytes of the rejected"
+                                    + " value (and at most max-id-bytes of its key), plus the"
+                                    + " original sizes.");
+
+    public static final ConfigOption<Long> MAX_SEGMENT_BYTES =
+            key("vectorstream.limits.max-segment-bytes")
+                    .longType()
+                    .defaultValue(512L << 20)
+                    .withDescription(
+                            "Largest sealed segment, estimated from its vectors, ids, metadata and"
+                                    + " index: a growing segment is sealed before it passes this,"
+                                    + " merges never build a larger one, and dimension x 4 x"
+                                    + " seal-size must stay below it. Keeps a segment's blob far"
+                                    + " below the 2 GiB a Java array can hold.");
+
+    public static final ConfigOption<Integer> MAX_STRONG_QUERIES_HELD =
+            key("vectorstream.limits.max-strong-queries-held")
+                    .intType()
+                    .defaultValue(10_000)
+                    .withDescription(
+                            "Most strong queries waiting at once for the index to catch up; more"
+                                    + " are rejected (TOO_MANY_STRONG_QUERIES) until some are"
+                                    + " answered.");
+
     public static final ConfigOption<String> INDEX_TYPE =
             key("vectorstream.index.type")
                     .stringType()

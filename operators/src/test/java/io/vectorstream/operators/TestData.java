@@ -22,9 +22,37 @@ public final class TestData {
 
     public static VectorStreamConfig config(
             int dim, Metric metric, VectorStreamConfig.IndexSettings index) {
+        return config(dim, metric, index, limits(4096, 64, 1_000_000, 256 * 1024));
+    }
+
+    public static VectorStreamConfig config(
+            int dim, Metric metric, VectorStreamConfig.Limits limits) {
+        return config(dim, metric, VectorStreamConfig.IndexSettings.defaults(), limits);
+    }
+
+    /** The tests' limits with these sizes, the defaults for the rest. */
+    public static VectorStreamConfig.Limits limits(
+            int maxRecordBytes, int maxIdBytes, int maxAnswerBytes, int maxDeadLetterValueBytes) {
+        VectorStreamConfig.Limits d = VectorStreamConfig.Limits.defaults();
+        return new VectorStreamConfig.Limits(
+                maxRecordBytes,
+                maxIdBytes,
+                d.maxFilterBytes(),
+                64,
+                d.maxMetadataEntries(),
+                maxAnswerBytes,
+                maxDeadLetterValueBytes,
+                d.maxSegmentBytes(),
+                d.maxStrongQueriesHeld());
+    }
+
+    private static VectorStreamConfig config(
+            int dim,
+            Metric metric,
+            VectorStreamConfig.IndexSettings index,
+            VectorStreamConfig.Limits limits) {
         return new VectorStreamConfig(
-                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 512, 64, 1000, 4096, 64, 16_384,
-                64, index);
+                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 512, 64, 1000, limits, index);
     }
 
     public static float[] randomVector(Random rnd, int dim) {

@@ -186,11 +186,23 @@ final class TailDlqCommand implements Command {
                         + "  key="
                         + describeKey(d.getKey())
                         + "  value="
-                        + (d.getValue() == null ? "none" : d.getValue().remaining() + " bytes")
+                        + describeValue(d)
                         + "  at "
                         + Instant.ofEpochMilli(d.getTimestampMs()));
         out.println("    " + d.getReason());
         return true;
+    }
+
+    /** "none", "N bytes", or "first N of M bytes" when the dead letter carries a prefix. */
+    private static String describeValue(DeadLetter d) {
+        if (d.getValue() == null) {
+            return "none";
+        }
+        int carried = d.getValue().remaining();
+        Integer size = d.getValueSize();
+        return size != null && size > carried
+                ? "first " + carried + " of " + size + " bytes"
+                : carried + " bytes";
     }
 
     /** The collection the rejected record named, or null when its bytes do not decode. */

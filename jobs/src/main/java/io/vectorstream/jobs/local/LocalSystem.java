@@ -59,7 +59,13 @@ public final class LocalSystem implements AutoCloseable {
                     dataDir.resolve("checkpoints").toUri().toString());
             Optional<Path> resumeFrom = newestCheckpoint(dataDir.resolve("checkpoints"));
             resumeFrom.ifPresent(
-                    p -> jobConf.setString("execution.state-recovery.path", p.toUri().toString()));
+                    p -> {
+                        jobConf.setString("execution.state-recovery.path", p.toUri().toString());
+                        // State of operators this version no longer has (e.g. the committers of
+                        // the Flink Kafka sinks an earlier version used) is dropped, not fatal.
+                        jobConf.setString(
+                                "execution.state-recovery.ignore-unclaimed-state", "true");
+                    });
 
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(jobConf);

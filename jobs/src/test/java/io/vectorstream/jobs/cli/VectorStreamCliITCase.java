@@ -370,7 +370,9 @@ class VectorStreamCliITCase {
                         17L,
                         0L,
                         ByteBuffer.wrap("bad-1".getBytes(StandardCharsets.UTF_8)),
-                        ByteBuffer.wrap(badValue)));
+                        ByteBuffer.wrap(badValue),
+                        5,
+                        badValue.length));
         publishDeadLetter(
                 new DeadLetter(
                         "UNDECODABLE",
@@ -380,7 +382,9 @@ class VectorStreamCliITCase {
                         3L,
                         0L,
                         null,
-                        ByteBuffer.wrap(new byte[] {1, 2, 3})));
+                        ByteBuffer.wrap(new byte[] {1, 2, 3}),
+                        null,
+                        3));
 
         CliRun all =
                 CliRun.of(

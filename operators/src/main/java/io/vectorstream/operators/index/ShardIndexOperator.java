@@ -159,7 +159,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private transient boolean drainScheduled;
     private transient boolean memoryRefreshScheduled;
 
-    /** Strong query id → shard keys whose barrier arrived, until the query is answered. */
+    /**
+     * Strong query's request key → shard keys whose barrier arrived, until the query is answered.
+     */
     private transient Map<String, Set<Integer>> barriers;
 
     /** Strong queries that arrived before all their barriers. */
@@ -331,39 +333,39 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         Query q = record.getValue();
         int held = q.strong ? heldKeys(q).size() : 0;
         if (held > 0) {
-            Set<Integer> seen = barriers.get(q.queryId);
+            Set<Integer> seen = barriers.get(q.requestKey);
             if (seen == null || seen.size() < held) {
                 if (seen == null) {
-                    expireAt(q.queryId, q.deadlineMs);
+                    expireAt(q.requestKey, q.deadlineMs);
                 }
-                waiting.put(q.queryId, record);
+                waiting.put(q.requestKey, record);
                 return;
             }
-            barriers.remove(q.queryId);
+            barriers.remove(q.requestKey);
         }
         answer(record);
     }
 
     /** Notes a strong query's barrier for one shard; answers the query if it was the last one. */
     private void barrier(VectorOp op) throws Exception {
-        String queryId = op.barrierQueryId;
-        Set<Integer> seen = barriers.get(queryId);
+        String requestKey = op.barrierKey;
+        Set<Integer> seen = barriers.get(requestKey);
         if (seen == null) {
             seen = new HashSet<>();
-            barriers.put(queryId, seen);
-            if (!waiting.containsKey(queryId)) {
-                expireAt(queryId, op.eventTimeMs);
+            barriers.put(requestKey, seen);
+            if (!waiting.containsKey(requestKey)) {
+                expireAt(requestKey, op.eventTimeMs);
             }
         }
         seen.add(op.shardKey);
-        StreamRecord<Query> query = waiting.get(queryId);
+        StreamRecord<Query> query = waiting.get(requestKey);
         if (query == null || seen.size() < heldKeys(query.getValue()).size()) {
             return;
         }
-        barriers.remove(queryId);
+        barriers.remove(requestKey);
         Object key = getCurrentKey();
         try {
-            answer(waiting.remove(queryId));
+            answer(waiting.remove(requestKey));
         } finally {
             setCurrentKey(key);
         }
@@ -373,13 +375,13 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
      * Forgets a strong query's barriers and its wait at its deadline, so neither can leak; by then
      * the merger has answered without this instance.
      */
-    private void expireAt(String queryId, long deadlineMs) {
+    private void expireAt(String requestKey, long deadlineMs) {
         getProcessingTimeService()
                 .registerTimer(
                         deadlineMs,
                         time -> {
-                            barriers.remove(queryId);
-                            if (waiting.remove(queryId) != null) {
+                            barriers.remove(requestKey);
+                            if (waiting.remove(requestKey) != null) {
                                 metrics.strongQueriesExpired.inc();
                             }
                         });
@@ -439,6 +441,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         }
         PartialResult p = new PartialResult();
         p.queryId = q.queryId;
+        p.requestKey = q.requestKey;
         p.subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         p.shards = held;
         p.hits = best;

@@ -3,16 +3,14 @@ package io.vectorstream.operators.kafka;
 import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.schema.KafkaContract;
 import java.nio.charset.StandardCharsets;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /** Writes an answer to its reply topic, keyed by query id, echoing the correlation id header. */
-public final class AnswerSerializer implements KafkaRecordSerializationSchema<Answer> {
+public final class AnswerSerializer implements RecordEncoder<Answer> {
     private static final long serialVersionUID = 1L;
 
     @Override
-    public ProducerRecord<byte[], byte[]> serialize(
-            Answer a, KafkaSinkContext context, Long timestamp) {
+    public ProducerRecord<byte[], byte[]> encode(Answer a) {
         ProducerRecord<byte[], byte[]> r =
                 new ProducerRecord<>(
                         a.topic,

@@ -5,14 +5,13 @@ import io.vectorstream.schema.KafkaContract;
 import io.vectorstream.schema.codec.PayloadCodec;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * Writes a dead letter (Avro single-object) to the DLQ topic under the original key. The reason is
  * also put in plain-text headers so that {@code kcat} users can read it without Avro.
  */
-public final class DeadLetterSerializer implements KafkaRecordSerializationSchema<DeadLetter> {
+public final class DeadLetterSerializer implements RecordEncoder<DeadLetter> {
     private static final long serialVersionUID = 1L;
 
     private final String topic;
@@ -22,8 +21,7 @@ public final class DeadLetterSerializer implements KafkaRecordSerializationSchem
     }
 
     @Override
-    public ProducerRecord<byte[], byte[]> serialize(
-            DeadLetter d, KafkaSinkContext context, Long timestamp) {
+    public ProducerRecord<byte[], byte[]> encode(DeadLetter d) {
         ProducerRecord<byte[], byte[]> r =
                 new ProducerRecord<>(
                         topic,

@@ -2,16 +2,17 @@ package io.vectorstream.operators.kafka;
 
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -32,6 +33,19 @@ public interface TopicEndOffsets extends Serializable {
      */
     Map<Integer, Long> lastOffsets(Duration timeout) throws Exception;
 
+    /**
+     * As {@link #lastOffsets}, without blocking the caller: the future completes (on another
+     * thread) with the offsets or the reason they could not be read. This default blocks, for
+     * implementations that answer from memory.
+     */
+    default CompletableFuture<Map<Integer, Long>> lastOffsetsAsync() {
+        try {
+            return CompletableFuture.completedFuture(lastOffsets(Duration.ofSeconds(5)));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     default void open() {}
 
     default void close() {}
@@ -42,14 +56,18 @@ public interface TopicEndOffsets extends Serializable {
     }
 
     /**
-     * Asks the Kafka cluster with an admin client: the topic's partitions, then their earliest and
-     * latest offsets (one round trip each, the two lists together).
+     * Asks the Kafka cluster with an admin client, asynchronously: the topic's earliest and latest
+     * offsets in one round trip each, sent together. The partition list is cached and read again
+     * every {@value #PARTITIONS_REFRESH_MS} ms (as often as the sources look for new partitions) or
+     * after a failed lookup.
      */
     static TopicEndOffsets inKafka(Properties adminProperties, String topic) {
         return new TopicEndOffsets() {
             private static final long serialVersionUID = 1L;
 
             private transient Admin admin;
+            private transient volatile List<TopicPartition> partitions;
+            private transient volatile long partitionsReadNanos;
 
             @Override
             public void open() {
@@ -61,45 +79,84 @@ public interface TopicEndOffsets extends Serializable {
 
             @Override
             public Map<Integer, Long> lastOffsets(Duration timeout) throws Exception {
-                long deadline = System.nanoTime() + timeout.toNanos();
-                TopicDescription description =
-                        admin.describeTopics(List.of(topic))
-                                .allTopicNames()
-                                .get(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                                .get(topic);
+                return lastOffsetsAsync().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public CompletableFuture<Map<Integer, Long>> lastOffsetsAsync() {
+                return partitions()
+                        .thenCompose(this::lastOffsetsOf)
+                        .whenComplete(
+                                (offsets, failure) -> {
+                                    if (failure != null) {
+                                        partitions = null;
+                                    }
+                                });
+            }
+
+            private CompletableFuture<List<TopicPartition>> partitions() {
+                List<TopicPartition> known = partitions;
+                if (known != null
+                        && System.nanoTime() - partitionsReadNanos
+                                < TimeUnit.MILLISECONDS.toNanos(PARTITIONS_REFRESH_MS)) {
+                    return CompletableFuture.completedFuture(known);
+                }
+                return admin.describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .thenApply(
+                                descriptions -> {
+                                    List<TopicPartition> list = new ArrayList<>();
+                                    descriptions
+                                            .get(topic)
+                                            .partitions()
+                                            .forEach(
+                                                    p ->
+                                                            list.add(
+                                                                    new TopicPartition(
+                                                                            topic, p.partition())));
+                                    partitionsReadNanos = System.nanoTime();
+                                    partitions = list;
+                                    return list;
+                                });
+            }
+
+            private CompletableFuture<Map<Integer, Long>> lastOffsetsOf(
+                    List<TopicPartition> topicPartitions) {
                 Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
                 Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-                description
-                        .partitions()
-                        .forEach(
-                                p -> {
-                                    TopicPartition tp = new TopicPartition(topic, p.partition());
-                                    latest.put(tp, OffsetSpec.latest());
-                                    earliest.put(tp, OffsetSpec.earliest());
-                                });
-                var ends = admin.listOffsets(latest).all();
-                var starts = admin.listOffsets(earliest).all();
-                long left = Math.max(0, deadline - System.nanoTime());
-                Map<TopicPartition, ListOffsetsResultInfo> end =
-                        ends.get(left, TimeUnit.NANOSECONDS);
-                Map<TopicPartition, ListOffsetsResultInfo> start =
-                        starts.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                Map<Integer, Long> last = new HashMap<>();
-                end.forEach(
-                        (tp, info) -> {
-                            if (info.offset() > start.get(tp).offset()) {
-                                last.put(tp.partition(), info.offset() - 1);
-                            }
+                for (TopicPartition tp : topicPartitions) {
+                    latest.put(tp, OffsetSpec.latest());
+                    earliest.put(tp, OffsetSpec.earliest());
+                }
+                CompletableFuture<Map<TopicPartition, ListOffsetsResultInfo>> ends =
+                        admin.listOffsets(latest).all().toCompletionStage().toCompletableFuture();
+                CompletableFuture<Map<TopicPartition, ListOffsetsResultInfo>> starts =
+                        admin.listOffsets(earliest).all().toCompletionStage().toCompletableFuture();
+                return ends.thenCombine(
+                        starts,
+                        (end, start) -> {
+                            Map<Integer, Long> last = new HashMap<>();
+                            end.forEach(
+                                    (tp, info) -> {
+                                        if (info.offset() > start.get(tp).offset()) {
+                                            last.put(tp.partition(), info.offset() - 1);
+                                        }
+                                    });
+                            return last;
                         });
-                return last;
             }
 
             @Override
             public void close() {
                 if (admin != null) {
-                    admin.close();
+                    admin.close(Duration.ZERO);
                 }
             }
         };
     }
+
+    /** How long {@link #inKafka} trusts its cached partition list. */
+    long PARTITIONS_REFRESH_MS = 30_000;
 }

@@ -1,5 +1,13 @@
 package io.vectorstream.operators.merge;
 
+import io.vectorstream.operators.Messages;
+import io.vectorstream.operators.VectorStreamConfig.Limits;
+import io.vectorstream.schema.QueryError;
+import io.vectorstream.schema.QueryResponse;
+import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.schema.codec.WireFormat;
+import java.util.List;
+
 /**
  * A query answer ready for Kafka: the encoded {@code QueryResponse} in the request's wire form and
  * where it goes. Flink POJO.
@@ -20,5 +28,56 @@ public class Answer {
         this.topic = topic;
         this.correlationId = correlationId;
         this.payload = payload;
+    }
+
+    /**
+     * {@code response} encoded for {@code topic}, within {@code limits}: the query id (also the
+     * Kafka key) is cut to {@code maxIdBytes}, a longer correlation id is left out (the validator
+     * rejects those), and a response whose encoding exceeds {@code maxAnswerBytes} is replaced by
+     * an {@code ANSWER_TOO_LARGE} error that says what to lower. So every answer fits the sink.
+     */
+    public static Answer of(
+            String queryId,
+            String topic,
+            byte[] correlationId,
+            boolean json,
+            QueryResponse response,
+            Limits limits) {
+        String id = Messages.utf8Prefix(queryId, limits.maxIdBytes());
+        if (!id.equals(response.getQueryId())) {
+            response = QueryResponse.newBuilder(response).setQueryId(id).build();
+        }
+        WireFormat format = json ? WireFormat.JSON : WireFormat.AVRO;
+        byte[] payload = PayloadCodec.encode(response, format);
+        if (payload.length > limits.maxAnswerBytes()) {
+            payload = PayloadCodec.encode(tooLarge(response, payload.length, limits), format);
+        }
+        return new Answer(
+                id,
+                topic,
+                correlationId != null && correlationId.length <= limits.maxIdBytes()
+                        ? correlationId
+                        : null,
+                payload);
+    }
+
+    private static QueryResponse tooLarge(QueryResponse r, int bytes, Limits limits) {
+        return QueryResponse.newBuilder(r)
+                .setHits(List.of())
+                .setComplete(false)
+                .setError(
+                        new QueryError(
+                                "ANSWER_TOO_LARGE",
+                                "the answer of "
+                                        + r.getHits().size()
+                                        + " hits is "
+                                        + bytes
+                                        + " bytes, over vectorstream.limits.max-answer-bytes="
+                                        + limits.maxAnswerBytes()
+                                        + "; ask for fewer hits (a lower k), leave out"
+                                        + " includeVectors (each vector adds 4 bytes per"
+                                        + " dimension in Avro, about 10 in JSON) or"
+                                        + " includeMetadata"))
+                .build();
     }
 }

@@ -1,5 +1,6 @@
 package io.vectorstream.operators.merge;
 
+import io.vectorstream.operators.VectorStreamConfig.Limits;
 import io.vectorstream.operators.index.HitOrder;
 import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.index.ScoredHit;
@@ -7,8 +8,6 @@ import io.vectorstream.operators.validate.Query;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
-import io.vectorstream.schema.codec.PayloadCodec;
-import io.vectorstream.schema.codec.WireFormat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,15 +39,20 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
 
     private final int expectedPartials;
     private final long orphanTimeoutMs;
+    private final Limits limits;
 
     private transient ValueState<PendingMerge> pending;
     private transient Counter answered;
     private transient Counter incomplete;
     private transient Histogram latencyMs;
 
-    public TopKMerger(int expectedPartials, long orphanTimeoutMs) {
+    /**
+     * @param limits bound every answer's size (see {@link Answer#of})
+     */
+    public TopKMerger(int expectedPartials, long orphanTimeoutMs, Limits limits) {
         this.expectedPartials = expectedPartials;
         this.orphanTimeoutMs = orphanTimeoutMs;
+        this.limits = limits;
     }
 
     @Override
@@ -133,12 +137,7 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
                         .setTookMs(now - q.receivedAtMs)
                         .build();
         out.collect(
-                new Answer(
-                        q.queryId,
-                        q.replyTo,
-                        q.correlationId,
-                        PayloadCodec.encode(
-                                response, q.jsonReply ? WireFormat.JSON : WireFormat.AVRO)));
+                Answer.of(q.queryId, q.replyTo, q.correlationId, q.jsonReply, response, limits));
         answered.inc();
         if (!complete) {
             incomplete.inc();

@@ -115,13 +115,13 @@ final class CollectionCatalog {
             }
             return new Created(existing, false);
         }
-        if (byName.size() >= cfg.maxCollections()) {
+        if (byName.size() >= cfg.limits().maxCollections()) {
             throw new Rejection(
                     "TOO_MANY_COLLECTIONS",
                     "the job already serves "
                             + byName.size()
                             + " collections; vectorstream.limits.max-collections="
-                            + cfg.maxCollections());
+                            + cfg.limits().maxCollections());
         }
         try {
             return new Created(add(wanted), true);

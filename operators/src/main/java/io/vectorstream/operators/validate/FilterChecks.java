@@ -22,13 +22,13 @@ final class FilterChecks {
             return;
         }
         int bytes = filter.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > cfg.maxFilterBytes()) {
+        if (bytes > cfg.limits().maxFilterBytes()) {
             throw new Rejection(
                     "FILTER_TOO_LARGE",
                     "filter is "
                             + bytes
                             + " UTF-8 bytes; vectorstream.limits.max-filter-bytes="
-                            + cfg.maxFilterBytes());
+                            + cfg.limits().maxFilterBytes());
         }
         try {
             FilterParser.parse(filter);

@@ -8,6 +8,13 @@ import io.vectorstream.state.vector.Metric;
 public class Query {
     public String queryId;
 
+    /**
+     * Unique per accepted query, unlike {@link #queryId}, which clients choose and may reuse: the
+     * merger and the index instances' strong-query bookkeeping key by it, so two queries with the
+     * same id never mix their partial answers or barriers.
+     */
+    public String requestKey;
+
     /** The collection searched. */
     public String collection;
 

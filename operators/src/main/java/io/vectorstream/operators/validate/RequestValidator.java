@@ -1,7 +1,9 @@
 package io.vectorstream.operators.validate;
 
 import io.vectorstream.operators.Collection;
+import io.vectorstream.operators.Messages;
 import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.VectorStreamConfig.Limits;
 import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
@@ -19,12 +21,10 @@ import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -61,15 +61,20 @@ import org.slf4j.LoggerFactory;
  * is cheap next to indexing. Both inputs are keyed by the one constant {@link #KEY}, which gives it
  * the keyed timers that strong queries need.
  *
- * <p>Strong queries (read-your-writes) are its third job. On accepting one it asks Kafka where the
- * vectors topic ends ({@link TopicEndOffsets}) and holds the query until it has processed every
- * record up to there, counting per partition the highest offset seen on input 1 (kept in {@link
- * #VECTOR_OFFSETS}, so it agrees with the source's checkpointed offsets after a restore). It then
- * sends one barrier {@link VectorOp} per shard on the main output, which is keyed by shard and so
- * arrives after every earlier vector of that shard, and only then the query; the index instances
- * answer it once they have seen the barriers of all their shards. A query still held at its
- * deadline is answered here with {@code complete=false} and no hits. Held queries live in memory,
- * like every query in flight: a restart loses them and their clients time out.
+ * <p>Strong queries (read-your-writes) are its third job, in a {@link StrongQueryGate}: on
+ * accepting one it looks up where the vectors topic ends ({@link TopicEndOffsets}, asynchronously:
+ * the task thread never waits for Kafka, and one lookup serves every strong query that arrived
+ * before it started) and holds the query until it has processed every record up to there, counting
+ * per partition the highest offset seen on input 1 (kept in {@link #VECTOR_OFFSETS}, so it agrees
+ * with the source's checkpointed offsets after a restore). It then sends one barrier {@link
+ * VectorOp} per shard on the main output, which is keyed by shard and so arrives after every
+ * earlier vector of that shard, and only then the query; the index instances answer it once they
+ * have seen the barriers of all their shards. A query still held at its deadline is answered here
+ * with {@code complete=false} and no hits. Held queries live in memory, like every query in flight:
+ * a restart loses them and their clients time out.
+ *
+ * <p>Every accepted query gets a {@link Query#requestKey} unique to it, which the merger and the
+ * barriers key by: a client that reuses a query id gets two separate answers, never a mix.
  */
 public final class RequestValidator
         extends KeyedCoProcessFunction<Integer, RawMessage, RawMessage, VectorOp>
@@ -98,8 +103,8 @@ public final class RequestValidator
     /** The key of both inputs: one validator instance, with keyed timers. */
     public static final KeySelector<RawMessage, Integer> KEY = m -> 0;
 
-    /** The longest a strong query's offset lookup may block the task thread. */
-    private static final Duration MAX_OFFSETS_WAIT = Duration.ofSeconds(5);
+    /** How often a timer looks whether a strong query's end-offset lookup has completed. */
+    private static final long LOOKUP_POLL_MS = 1;
 
     private final VectorStreamConfig cfg;
     private final String resultsTopic;
@@ -116,8 +121,9 @@ public final class RequestValidator
     private transient List<VectorOp> announcements;
 
     private transient ListState<Tuple2<Integer, Long>> offsetsState;
-    private transient Map<Integer, Long> processed;
-    private transient List<HeldQuery> held;
+    private transient StrongQueryGate strong;
+    private transient long requestKeyBase;
+    private transient long requestCount;
     private transient Counter accepted;
     private transient Counter rejected;
     private transient Counter queriesRejected;
@@ -156,16 +162,18 @@ public final class RequestValidator
             replay(control.history());
         }
         offsetsState = ctx.getOperatorStateStore().getListState(VECTOR_OFFSETS);
-        processed = new HashMap<>();
+        strong = new StrongQueryGate(vectorsEnd, cfg.limits().maxStrongQueriesHeld());
         for (Tuple2<Integer, Long> e : offsetsState.get()) {
-            processed.merge(e.f0, e.f1, Math::max);
+            strong.processed(e.f0, e.f1);
         }
-        held = new ArrayList<>();
+        // Request keys must not repeat across instances and restarts: a random base per instance.
+        requestKeyBase = new SplittableRandom().nextLong();
     }
 
     @Override
     public void snapshotState(FunctionSnapshotContext ctx) throws Exception {
         catalogState.update(catalog.snapshot());
+        Map<Integer, Long> processed = strong.processedOffsets();
         List<Tuple2<Integer, Long>> offsets = new ArrayList<>(processed.size());
         processed.forEach((partition, offset) -> offsets.add(Tuple2.of(partition, offset)));
         offsetsState.update(offsets);
@@ -182,7 +190,7 @@ public final class RequestValidator
         rejectedByReason = new RejectionCounters(group);
         group.gauge("dimension", this::dimension);
         group.gauge("collections", () -> catalog.size());
-        group.gauge("strongQueriesHeld", () -> held.size());
+        group.gauge("strongQueriesHeld", () -> strong.held());
         replyTopics.open();
         vectorsEnd.open();
     }
@@ -206,7 +214,7 @@ public final class RequestValidator
     @Override
     public void processElement1(RawMessage m, Context ctx, Collector<VectorOp> out) {
         announce(out);
-        processed.merge(m.partition, m.offset, Math::max);
+        strong.processed(m.partition, m.offset);
         try {
             VectorOpDecoder.Decoded d = records.decode(m, catalog);
             VectorOp op = d.op();
@@ -222,11 +230,10 @@ public final class RequestValidator
         } catch (Rejection r) {
             rejected.inc();
             rejectedByReason.record("recordsRejected", r.code);
-            ctx.output(DEAD_LETTERS, deadLetter(m, r));
+            ctx.output(DEAD_LETTERS, deadLetter(m, r, cfg.limits()));
         }
-        if (!held.isEmpty()) {
-            releaseCaughtUp(ctx, out);
-        }
+        strong.poll(ctx.timerService().currentProcessingTime());
+        emitStrong(ctx, out);
     }
 
     @Override
@@ -244,30 +251,29 @@ public final class RequestValidator
                 replyTo = resultsTopic;
                 throw unknownReplyTopic(m, resultsTopic);
             }
+            checkCorrelationId(m);
             Query q = queries.decode(m, catalog, now, replyTo, json);
+            q.requestKey = Long.toString(requestKeyBase + requestCount++, 36);
             if (!q.strong) {
                 ctx.output(QUERIES, q);
                 return;
             }
-            HeldQuery h = new HeldQuery(q, vectorsEndFor(q, now));
-            if (caughtUp(h)) {
-                release(h, ctx, out);
-            } else {
-                held.add(h);
-                ctx.timerService().registerProcessingTimeTimer(q.deadlineMs);
-            }
+            strong.add(q, now);
+            ctx.timerService().registerProcessingTimeTimer(q.deadlineMs);
+            emitStrong(ctx, out);
         } catch (Rejection e) {
             queriesRejected.inc();
             rejectedByReason.record("queriesRejected", e.code);
             String queryId = queryIdOf(m);
-            QueryResponse response =
-                    QueryResponse.newBuilder()
-                            .setQueryId(queryId)
-                            .setHits(List.of())
-                            .setComplete(false)
-                            .setError(new QueryError(e.code, e.getMessage()))
-                            .build();
-            ctx.output(REJECTED, answer(queryId, replyTo, m.correlationId, json, response));
+            ctx.output(
+                    REJECTED,
+                    Answer.of(
+                            queryId,
+                            replyTo,
+                            m.correlationId,
+                            json,
+                            errorResponse(queryId, e),
+                            cfg.limits()));
         }
     }
 
@@ -286,6 +292,7 @@ public final class RequestValidator
                 replyTo = control.results();
                 throw unknownReplyTopic(m, control.results());
             }
+            checkCorrelationId(m);
             VectorChecks.checkSize(m.value, cfg);
             CollectionRequest r = decodeControl(m.value);
             requestId = r.getRequestId();
@@ -309,12 +316,17 @@ public final class RequestValidator
             rejectedByReason.record("collectionRequestsRejected", e.code);
             response.setError(new CollectionError(e.code, e.getMessage()));
         }
+        // Bounded by construction: ids and messages are cut, and at most max-collections entries.
+        requestId = Messages.utf8Prefix(requestId, cfg.limits().maxIdBytes());
         ctx.output(
                 REJECTED,
                 new Answer(
                         requestId,
                         replyTo,
-                        m.correlationId,
+                        m.correlationId != null
+                                        && m.correlationId.length <= cfg.limits().maxIdBytes()
+                                ? m.correlationId
+                                : null,
                         PayloadCodec.encode(
                                 response.setRequestId(requestId).build(),
                                 json ? WireFormat.JSON : WireFormat.AVRO)));
@@ -387,15 +399,29 @@ public final class RequestValidator
                         + "' instead");
     }
 
-    /** Answers the strong queries still held at their deadline: no hits, {@code complete=false}. */
+    /** Looks whether the end-offset lookup completed, and expires strong queries due now. */
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<VectorOp> out) {
-        for (Iterator<HeldQuery> it = held.iterator(); it.hasNext(); ) {
-            Query q = it.next().query;
-            if (q.deadlineMs > timestamp) {
-                continue;
+        strong.poll(timestamp);
+        emitStrong(ctx, out);
+    }
+
+    /**
+     * Sends what the strong-query gate has for us: one barrier per shard and then the query for
+     * each caught-up query (see the class comment); an incomplete answer (no hits, {@code
+     * complete=false}) for each one past its deadline; an OFFSETS_UNAVAILABLE error for each whose
+     * lookup failed. Polls again soon while a lookup is in flight.
+     */
+    private void emitStrong(Context ctx, Collector<VectorOp> out) {
+        long now = ctx.timerService().currentProcessingTime();
+        for (Query q : strong.takeReleased()) {
+            for (int s = 0; s < q.shardKeys.length; s++) {
+                out.collect(
+                        VectorOp.barrier(s, q.shardKeys[s], q.queryId, q.requestKey, q.deadlineMs));
             }
-            it.remove();
+            ctx.output(QUERIES, q);
+        }
+        for (Query q : strong.takeExpired()) {
             strongTimedOut.inc();
             QueryResponse response =
                     QueryResponse.newBuilder()
@@ -405,75 +431,53 @@ public final class RequestValidator
                             .setShardsExpected(q.shardKeys.length)
                             .setComplete(false)
                             .setError(null)
-                            .setTookMs(timestamp - q.receivedAtMs)
+                            .setTookMs(now - q.receivedAtMs)
                             .build();
             ctx.output(
-                    REJECTED, answer(q.queryId, q.replyTo, q.correlationId, q.jsonReply, response));
+                    REJECTED,
+                    Answer.of(
+                            q.queryId,
+                            q.replyTo,
+                            q.correlationId,
+                            q.jsonReply,
+                            response,
+                            cfg.limits()));
+        }
+        for (StrongQueryGate.Failed f : strong.takeFailed()) {
+            Query q = f.query();
+            Rejection e =
+                    new Rejection(
+                            "OFFSETS_UNAVAILABLE",
+                            "could not read where the vectors topic ends, which a strong query"
+                                    + " waits for ("
+                                    + f.reason()
+                                    + "); retry, or send the query with consistency"
+                                    + " \"eventual\"");
+            queriesRejected.inc();
+            rejectedByReason.record("queriesRejected", e.code);
+            ctx.output(
+                    REJECTED,
+                    Answer.of(
+                            q.queryId,
+                            q.replyTo,
+                            q.correlationId,
+                            q.jsonReply,
+                            errorResponse(q.queryId, e),
+                            cfg.limits()));
+        }
+        if (strong.lookupInFlight()) {
+            ctx.timerService().registerProcessingTimeTimer(now + LOOKUP_POLL_MS);
         }
     }
 
-    /** Where the vectors topic ends now; a lookup that fails rejects the query. */
-    private Map<Integer, Long> vectorsEndFor(Query q, long now) throws Rejection {
-        Duration wait =
-                Duration.ofMillis(Math.min(q.deadlineMs - now, MAX_OFFSETS_WAIT.toMillis()));
-        try {
-            return vectorsEnd.lastOffsets(wait);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            throw new Rejection(
-                    "OFFSETS_UNAVAILABLE",
-                    "could not read where the vectors topic ends, which a strong query waits for ("
-                            + e
-                            + "); retry, or send the query with consistency \"eventual\"");
-        }
+    private static QueryResponse errorResponse(String queryId, Rejection e) {
+        return QueryResponse.newBuilder()
+                .setQueryId(queryId)
+                .setHits(List.of())
+                .setComplete(false)
+                .setError(new QueryError(e.code, e.getMessage()))
+                .build();
     }
-
-    /** Releases, in arrival order, every held query whose barrier offsets were all processed. */
-    private void releaseCaughtUp(Context ctx, Collector<VectorOp> out) {
-        for (Iterator<HeldQuery> it = held.iterator(); it.hasNext(); ) {
-            HeldQuery h = it.next();
-            if (caughtUp(h)) {
-                it.remove();
-                release(h, ctx, out);
-            }
-        }
-    }
-
-    private boolean caughtUp(HeldQuery h) {
-        for (Map.Entry<Integer, Long> e : h.lastOffsets.entrySet()) {
-            if (processed.getOrDefault(e.getKey(), -1L) < e.getValue()) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** One barrier per shard first, the query after: see the class comment. */
-    private void release(HeldQuery h, Context ctx, Collector<VectorOp> out) {
-        Query q = h.query;
-        for (int s = 0; s < q.shardKeys.length; s++) {
-            out.collect(VectorOp.barrier(s, q.shardKeys[s], q.queryId, q.deadlineMs));
-        }
-        ctx.output(QUERIES, q);
-    }
-
-    private static Answer answer(
-            String queryId,
-            String replyTo,
-            byte[] correlationId,
-            boolean json,
-            QueryResponse response) {
-        return new Answer(
-                queryId,
-                replyTo,
-                correlationId,
-                PayloadCodec.encode(response, json ? WireFormat.JSON : WireFormat.AVRO));
-    }
-
-    /** A strong query and, per vectors partition, the offset it waits for. */
-    private record HeldQuery(Query query, Map<Integer, Long> lastOffsets) {}
 
     /** The query id of a rejected request: from the payload if it decodes, else the Kafka key. */
     private static String queryIdOf(RawMessage m) {
@@ -492,7 +496,28 @@ public final class RequestValidator
         }
     }
 
-    private static DeadLetter deadLetter(RawMessage m, Rejection r) {
+    /**
+     * Rejects a correlation id over {@code max-id-bytes}: the answer echoes it, so it must be
+     * bounded like the query id; the error answer goes out without it.
+     */
+    private void checkCorrelationId(RawMessage m) throws Rejection {
+        int max = cfg.limits().maxIdBytes();
+        if (m.correlationId != null && m.correlationId.length > max) {
+            throw new Rejection(
+                    "BAD_CORRELATION_ID",
+                    "the correlation-id header is "
+                            + m.correlationId.length
+                            + " bytes; vectorstream.limits.max-id-bytes="
+                            + max
+                            + ". This answer carries no correlation id");
+        }
+    }
+
+    /**
+     * The dead letter of {@code m}: at most {@code max-dead-letter-value-bytes} of its value and
+     * {@code max-id-bytes} of its key, with their original sizes, so it always fits the sink.
+     */
+    static DeadLetter deadLetter(RawMessage m, Rejection r, Limits limits) {
         return DeadLetter.newBuilder()
                 .setCode(r.code)
                 .setReason(r.getMessage())
@@ -500,8 +525,16 @@ public final class RequestValidator
                 .setPartition(m.partition)
                 .setOffset(m.offset)
                 .setTimestampMs(m.timestampMs)
-                .setKey(m.key == null ? null : ByteBuffer.wrap(m.key))
-                .setValue(m.value == null ? null : ByteBuffer.wrap(m.value))
+                .setKey(prefix(m.key, limits.maxIdBytes()))
+                .setValue(prefix(m.value, limits.maxDeadLetterValueBytes()))
+                .setKeySize(m.key == null ? null : m.key.length)
+                .setValueSize(m.value == null ? null : m.value.length)
                 .build();
+    }
+
+    private static ByteBuffer prefix(byte[] bytes, int max) {
+        return bytes == null
+                ? null
+                : ByteBuffer.wrap(bytes, 0, Math.min(bytes.length, max)).slice();
     }
 }

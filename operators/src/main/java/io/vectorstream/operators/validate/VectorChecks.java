@@ -17,13 +17,13 @@ final class VectorChecks {
         if (payload == null || payload.length == 0) {
             throw new Rejection("UNDECODABLE", "empty payload");
         }
-        if (payload.length > cfg.maxRecordBytes()) {
+        if (payload.length > cfg.limits().maxRecordBytes()) {
             throw new Rejection(
                     "TOO_LARGE",
                     "payload of "
                             + payload.length
                             + " bytes exceeds vectorstream.limits.max-record-bytes="
-                            + cfg.maxRecordBytes());
+                            + cfg.limits().maxRecordBytes());
         }
     }
 
@@ -33,7 +33,7 @@ final class VectorChecks {
             throw new Rejection(missingCode, "'" + field + "' is missing or empty");
         }
         int bytes = id.getBytes(StandardCharsets.UTF_8).length;
-        if (bytes > cfg.maxIdBytes()) {
+        if (bytes > cfg.limits().maxIdBytes()) {
             throw new Rejection(
                     "ID_TOO_LONG",
                     "'"
@@ -41,7 +41,7 @@ final class VectorChecks {
                             + "' is "
                             + bytes
                             + " UTF-8 bytes; vectorstream.limits.max-id-bytes="
-                            + cfg.maxIdBytes());
+                            + cfg.limits().maxIdBytes());
         }
     }
 

@@ -33,6 +33,9 @@ public class VectorOp {
      */
     public String barrierQueryId;
 
+    /** The strong query's {@link Query#requestKey}, on a barrier: what index instances key by. */
+    public String barrierKey;
+
     /**
      * Set on a collection's announcement, not a write: {@link
      * io.vectorstream.operators.Collection#toBytes()} of a collection just created, sent once to
@@ -54,11 +57,13 @@ public class VectorOp {
     }
 
     /** A strong query's barrier for {@code shard}; see {@link #barrierQueryId}. */
-    public static VectorOp barrier(int shard, int shardKey, String queryId, long deadlineMs) {
+    public static VectorOp barrier(
+            int shard, int shardKey, String queryId, String requestKey, long deadlineMs) {
         VectorOp b = new VectorOp();
         b.shard = shard;
         b.shardKey = shardKey;
         b.barrierQueryId = queryId;
+        b.barrierKey = requestKey;
         b.eventTimeMs = deadlineMs;
         return b;
     }

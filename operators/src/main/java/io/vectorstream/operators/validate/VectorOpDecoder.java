@@ -61,6 +61,24 @@ final class VectorOpDecoder implements Serializable {
                 throw new Rejection("MISSING_VECTOR", "an UPSERT needs a vector");
             }
             op.vector = VectorChecks.vector(r.getVector(), served.collection());
+            if (served.collection().dimension() == 0) {
+                String tooLarge =
+                        cfg.limits()
+                                .segmentProblem(
+                                        op.vector.length, served.collection().index().sealSize());
+                if (tooLarge != null) {
+                    throw new Rejection(
+                            "WRONG_DIMENSION", "vector too long for a segment: " + tooLarge);
+                }
+            }
+            if (r.getMetadata().size() > cfg.limits().maxMetadataEntries()) {
+                throw new Rejection(
+                        "METADATA_TOO_LARGE",
+                        "metadata has "
+                                + r.getMetadata().size()
+                                + " entries; vectorstream.limits.max-metadata-entries="
+                                + cfg.limits().maxMetadataEntries());
+            }
             op.metadata = r.getMetadata();
             op.text = r.getText();
         }

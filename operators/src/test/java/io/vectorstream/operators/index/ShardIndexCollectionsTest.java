@@ -143,6 +143,7 @@ class ShardIndexCollectionsTest {
     private static Query query(String collection, Metric metric, ShardRouter router, float[] v) {
         Query q = new Query();
         q.queryId = collection + "-" + System.nanoTime();
+        q.requestKey = q.queryId;
         q.collection = collection;
         q.metric = metric;
         q.shardKeys = router.keys();

@@ -810,6 +810,7 @@ class ShardIndexOperatorTest {
     static Query query(String id, float[] v, int k, boolean metadata) {
         Query q = new Query();
         q.queryId = id;
+        q.requestKey = id;
         q.collection = "default";
         q.metric = Metric.COSINE;
         q.shardKeys = ROUTER.keys();

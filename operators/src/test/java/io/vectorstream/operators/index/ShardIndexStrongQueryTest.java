@@ -81,6 +81,28 @@ class ShardIndexStrongQueryTest {
     }
 
     @Test
+    void twoStrongQueriesWithOneIdKeepTheirBarriersApart() throws Exception {
+        try (var h = harness()) {
+            Query first = strong("same", X, 1_000);
+            first.requestKey = "k1";
+            Query second = strong("same", X, 1_000);
+            second.requestKey = "k2";
+            h.processElement2(new StreamRecord<>(first));
+            h.processElement2(new StreamRecord<>(second));
+            for (int shard : HELD) {
+                h.processElement1(
+                        new StreamRecord<>(
+                                VectorOp.barrier(shard, ROUTER.keyOf(shard), "same", "k1", 1_000)));
+            }
+            assertThat(h.extractOutputValues())
+                    .as("only the first query's barriers all arrived")
+                    .singleElement()
+                    .satisfies(p -> assertThat(p.requestKey).isEqualTo("k1"));
+            assertThat(operator(h).strongQueriesPending()).isOne();
+        }
+    }
+
+    @Test
     void anEventualQueryIsAnsweredAtOnceWhileAStrongOneWaits() throws Exception {
         try (var h = harness()) {
             h.processElement1(new StreamRecord<>(upsertIn(1, "a", X)));
@@ -143,7 +165,7 @@ class ShardIndexStrongQueryTest {
     }
 
     private static VectorOp barrier(int shard, String queryId, long deadlineMs) {
-        return VectorOp.barrier(shard, ROUTER.keyOf(shard), queryId, deadlineMs);
+        return VectorOp.barrier(shard, ROUTER.keyOf(shard), queryId, queryId, deadlineMs);
     }
 
     private static Query strong(String id, float[] v, long deadlineMs) {

@@ -2,6 +2,8 @@ package io.vectorstream.operators.merge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vectorstream.operators.TestData;
+import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.index.ScoredHit;
 import io.vectorstream.operators.shard.ShardRouter;
@@ -95,10 +97,48 @@ class TopKMergerTest {
         }
     }
 
+    @Test
+    void anAnswerOverTheSizeLimitIsAnAnswerTooLargeErrorThatSaysWhatToLower() throws Exception {
+        try (var h = harness(2_000)) {
+            Query big = query(Metric.DOT, "big", 10, 1_000);
+            big.includeVectors = true;
+            h.processElement1(big, 1L);
+            h.processElement1(query(Metric.DOT, "small", 10, 1_000), 1L);
+            for (String id : List.of("big", "small")) {
+                ScoredHit[] hits = new ScoredHit[10];
+                for (int i = 0; i < hits.length; i++) {
+                    hits[i] = hit("v" + i, i, new float[100]);
+                }
+                h.processElement2(partial(id, 4, hits), 1L);
+                h.processElement2(partial(id, 4), 1L);
+            }
+
+            List<Answer> out = h.extractOutputValues();
+            assertThat(out)
+                    .allSatisfy(a -> assertThat(a.payload.length).isLessThanOrEqualTo(2_000));
+            QueryResponse tooLarge = PayloadCodec.decodeQueryResponse(out.get(0).payload);
+            assertThat(tooLarge.getQueryId()).isEqualTo("big");
+            assertThat(tooLarge.getError().getCode()).isEqualTo("ANSWER_TOO_LARGE");
+            assertThat(tooLarge.getError().getMessage())
+                    .contains("vectorstream.limits.max-answer-bytes=2000", "k", "includeVectors");
+            assertThat(tooLarge.getHits()).isEmpty();
+            assertThat(tooLarge.getComplete()).isFalse();
+            QueryResponse small = PayloadCodec.decodeQueryResponse(out.get(1).payload);
+            assertThat(small.getError()).isNull();
+            assertThat(small.getHits()).hasSize(10);
+        }
+    }
+
     private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
             harness() throws Exception {
+        return harness(1_000_000);
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
+            harness(int maxAnswerBytes) throws Exception {
+        VectorStreamConfig.Limits limits = TestData.limits(4096, 64, maxAnswerBytes, 1024);
         return ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
-                new TopKMerger(2, 10_000),
+                new TopKMerger(2, 10_000, limits),
                 (Query q) -> q.queryId,
                 (PartialResult p) -> p.queryId,
                 Types.STRING);
@@ -116,6 +156,7 @@ class TopKMergerTest {
     private static Query query(Metric metric, String id, int k, long deadline) {
         Query q = new Query();
         q.queryId = id;
+        q.requestKey = id;
         q.metric = metric;
         q.shardKeys = new ShardRouter(8, 128).keys();
         q.k = k;
@@ -128,6 +169,7 @@ class TopKMergerTest {
     private static PartialResult partial(String id, int shards, ScoredHit... hits) {
         PartialResult p = new PartialResult();
         p.queryId = id;
+        p.requestKey = id;
         p.shards = shards;
         p.hits = List.of(hits);
         return p;

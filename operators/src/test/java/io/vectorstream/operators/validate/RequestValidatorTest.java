@@ -3,6 +3,7 @@ package io.vectorstream.operators.validate;
 import static io.vectorstream.operators.TestData.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vectorstream.operators.Messages;
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.kafka.RawMessage;
@@ -440,6 +441,81 @@ class RequestValidatorTest {
             restored.processElement1(TestData.upsert("c", new float[] {1, 2}, Map.of()), 1L);
             restored.processElement1(TestData.upsert("d", new float[] {4, 3, 2, 1}, Map.of()), 1L);
             assertThat(restored.extractOutputValues()).extracting(op -> op.id).containsExactly("d");
+        }
+    }
+
+    @Test
+    void deadLettersCarryABoundedPrefixOfKeyAndValueWithTheirOriginalSizes() throws Exception {
+        VectorStreamConfig small =
+                TestData.config(3, Metric.COSINE, TestData.limits(4096, 64, 1_000_000, 1000));
+        byte[] key = "k".repeat(200).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        RawMessage huge = RawMessage.of("vectors", key, new byte[1_500_000]);
+        huge.value[0] = '{';
+        try (var h = harness(small)) {
+            h.processElement1(huge, 1L);
+            h.processElement1(TestData.upsert("good", new float[] {1, 1, 1}, Map.of()), 2L);
+
+            DeadLetter d = side(h, RequestValidator.DEAD_LETTERS).get(0);
+            assertThat(d.getCode()).isEqualTo("TOO_LARGE");
+            assertThat(d.getValue().remaining()).isEqualTo(1000);
+            assertThat(d.getValueSize()).isEqualTo(1_500_000);
+            assertThat(d.getValue().get(0)).isEqualTo((byte) '{');
+            assertThat(d.getKey().remaining()).isEqualTo(64);
+            assertThat(d.getKeySize()).isEqualTo(200);
+            assertThat(PayloadCodec.encode(d).length).isLessThan(1000 + 64 + 4 * 1000 + 200);
+            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("good");
+        }
+    }
+
+    @Test
+    void errorAnswersStayBoundedWhateverTheRequestQuotes() throws Exception {
+        String hugeId = "q".repeat(100_000);
+        RawMessage badConsistency =
+                json(
+                        "queries",
+                        "q1",
+                        "{\"queryId\":\"q1\",\"vector\":[1,2,2],\"consistency\":\""
+                                + "x".repeat(100_000)
+                                + "\"}");
+        RawMessage longId =
+                json("queries", hugeId, "{\"queryId\":\"" + hugeId + "\",\"vector\":[1,2,2]}");
+        RawMessage longCorrelation =
+                json("queries", "q3", "{\"queryId\":\"q3\",\"vector\":[1,2,2]}");
+        longCorrelation.correlationId = new byte[65];
+        VectorStreamConfig roomy =
+                TestData.config(3, Metric.COSINE, TestData.limits(1 << 20, 64, 1_000_000, 1000));
+        try (var h = harness(roomy)) {
+            h.processElement2(badConsistency, 1L);
+            h.processElement2(longId, 1L);
+            h.processElement2(longCorrelation, 1L);
+
+            List<Answer> answers = side(h, RequestValidator.REJECTED);
+            assertThat(answers).hasSize(3);
+            assertThat(answers).allSatisfy(a -> assertThat(a.payload.length).isLessThan(2_000));
+            List<QueryResponse> responses =
+                    answers.stream().map(a -> PayloadCodec.decodeQueryResponse(a.payload)).toList();
+            assertThat(responses.get(0).getError().getCode()).isEqualTo("BAD_CONSISTENCY");
+            assertThat(responses.get(0).getError().getMessage())
+                    .hasSizeLessThanOrEqualTo(Messages.MAX_CHARS)
+                    .endsWith("more characters)");
+            assertThat(responses.get(1).getError().getCode()).isEqualTo("ID_TOO_LONG");
+            assertThat(answers.get(1).queryId).isEqualTo("q".repeat(64));
+            assertThat(responses.get(1).getQueryId()).isEqualTo("q".repeat(64));
+            assertThat(responses.get(2).getError().getCode()).isEqualTo("BAD_CORRELATION_ID");
+            assertThat(answers.get(2).correlationId).isNull();
+        }
+    }
+
+    @Test
+    void aReusedQueryIdGetsADistinctRequestKeyPerQuery() throws Exception {
+        try (var h = harness(DIM3)) {
+            h.processElement2(TestData.query("same", new float[] {1, 2, 3}, 1), 1L);
+            h.processElement2(TestData.query("same", new float[] {3, 2, 1}, 1), 1L);
+            List<Query> queries = side(h, RequestValidator.QUERIES);
+            assertThat(queries).extracting(q -> q.queryId).containsExactly("same", "same");
+            assertThat(queries.get(0).requestKey)
+                    .isNotNull()
+                    .isNotEqualTo(queries.get(1).requestKey);
         }
     }
 

@@ -61,6 +61,9 @@ public final class PayloadCodec {
     private static final BinaryMessageDecoder<QueryResponse> QUERY_RESPONSE_DECODER =
             withHistory(QueryResponse.createDecoder(null), "QueryResponse-v1.avsc");
 
+    private static final BinaryMessageDecoder<DeadLetter> DEAD_LETTER_DECODER =
+            withHistory(DeadLetter.createDecoder(null), "DeadLetter-v1.avsc");
+
     private PayloadCodec() {}
 
     // ---------------------------------------------------------------- vectors topic
@@ -360,7 +363,7 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- dead letters (Avro only)
 
     public static DeadLetter decodeDeadLetter(byte[] payload) {
-        return decodeAvro(DeadLetter.getDecoder(), payload);
+        return decodeAvro(DEAD_LETTER_DECODER, payload);
     }
 
     public static byte[] encode(DeadLetter d) {
