@@ -379,8 +379,10 @@ public record VectorStreamConfig(
             return from(new Configuration());
         }
 
-        public CompactionPolicy compactionPolicy() {
-            return new CompactionPolicy(compactionMaxSegments, compactionDeletedRatio);
+        /** The merge policy of these settings; merges never build segments over the bound. */
+        public CompactionPolicy compactionPolicy(long maxSegmentBytes) {
+            return new CompactionPolicy(
+                    compactionMaxSegments, compactionDeletedRatio, maxSegmentBytes);
         }
     }
 

@@ -529,7 +529,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         SegmentManifest m = shard.manifest;
         IndexSettings settings = shard.collection.index();
         SegmentBuild build = null;
-        if (shard.segments.growingCount() >= settings.sealSize()) {
+        // Sealed at the seal size, or earlier when large metadata would make the segment too big.
+        if (shard.segments.growingCount() >= settings.sealSize()
+                || shard.segments.growingSegmentBytes() >= cfg.limits().maxSegmentBytes()) {
             build = shard.segments.startSeal(m.nextSegmentId());
         }
         if (build == null) {
@@ -705,7 +707,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         number,
                         collection,
                         segments,
-                        metrics.shard(collection.name(), number));
+                        metrics.shard(collection.name(), number),
+                        cfg.limits().maxSegmentBytes());
         shard.manifest = manifest;
         shard.stats.update(segments, true);
         shards.put(key, shard);
@@ -822,11 +825,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 int number,
                 Collection collection,
                 ShardSegments segments,
-                ShardIndexMetrics.ShardStats stats) {
+                ShardIndexMetrics.ShardStats stats,
+                long maxSegmentBytes) {
             this.key = key;
             this.number = number;
             this.collection = collection;
-            this.compaction = collection.index().compactionPolicy();
+            this.compaction = collection.index().compactionPolicy(maxSegmentBytes);
             this.segments = segments;
             this.stats = stats;
         }

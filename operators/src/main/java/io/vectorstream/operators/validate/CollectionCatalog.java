@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.regex.Pattern;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 
 /**
  * The collections the job serves, by name, with their shard routers: the configured one and those
@@ -100,6 +101,10 @@ final class CollectionCatalog {
                 throw new IllegalArgumentException(
                         "'ivfPqM' (" + wanted.index().ivfPqM() + ") must divide 'dimension'");
             }
+            String beyond = cfg.collectionProblem(wanted.dimension(), wanted.index());
+            if (beyond != null) {
+                throw new IllegalArgumentException(beyond);
+            }
         } catch (IllegalArgumentException e) {
             throw new Rejection("BAD_COLLECTION", e.getMessage());
         }
@@ -143,8 +148,10 @@ final class CollectionCatalog {
      * Restores the state of {@link #snapshot()}. The configured collection keeps its settings from
      * the configuration, except a dimension fixed by its first vector.
      *
-     * @throws IllegalStateException when the configuration names a dimension other than the
-     *     restored one
+     * @throws SuppressRestartsException when the configuration changed something the restored data
+     *     cannot follow (dimension, shards, metric, index type, memory tier of the configured
+     *     collection): the job fails at once with what changed and how to migrate, instead of
+     *     restarting into the same refusal forever or serving wrong answers
      */
     void restore(Iterable<byte[]> state) {
         for (byte[] bytes : state) {
@@ -154,19 +161,60 @@ final class CollectionCatalog {
                 continue;
             }
             Collection configured = byName.get(cfg.collection()).collection();
+            List<String> changes = changes(c, configured);
+            if (!changes.isEmpty()) {
+                throw new SuppressRestartsException(
+                        new IllegalStateException(
+                                "The configuration changed what the restored collection '"
+                                        + c.name()
+                                        + "' was built with: "
+                                        + String.join("; ", changes)
+                                        + ". These settings cannot change on existing data. Set"
+                                        + " them back; or start from empty state (bin/vectorstream"
+                                        + " local --fresh, or submit without a checkpoint) and the"
+                                        + " job re-reads the vectors topic into the new layout;"
+                                        + " or keep this data and CREATE a new collection with"
+                                        + " the new settings on the collections topic."));
+            }
             if (configured.dimension() == 0) {
                 add(configured.withDimension(c.dimension()));
-            } else if (c.dimension() != 0 && c.dimension() != configured.dimension()) {
-                throw new IllegalStateException(
-                        "vectorstream.collection.dimension is "
-                                + configured.dimension()
-                                + " but the restored collection holds "
-                                + c.dimension()
-                                + "-d vectors; set it to "
-                                + c.dimension()
-                                + " or start with empty state");
             }
         }
+    }
+
+    /** What the configuration ({@code now}) changed that {@code restored}'s data depends on. */
+    private static List<String> changes(Collection restored, Collection now) {
+        List<String> out = new ArrayList<>();
+        if (now.dimension() != 0
+                && restored.dimension() != 0
+                && now.dimension() != restored.dimension()) {
+            out.add(change("collection.dimension", restored.dimension(), now.dimension()));
+        }
+        if (now.shards() != restored.shards()) {
+            out.add(change("collection.shards", restored.shards(), now.shards()));
+        }
+        if (now.metric() != restored.metric()) {
+            out.add(change("collection.metric", restored.metric(), now.metric()));
+        }
+        if (now.index().type() != restored.index().type()) {
+            out.add(
+                    change(
+                            "index.type",
+                            restored.index().type().configName(),
+                            now.index().type().configName()));
+        }
+        if (now.index().memoryTier() != restored.index().memoryTier()) {
+            out.add(
+                    change(
+                            "index.memory-tier",
+                            restored.index().memoryTier().configName(),
+                            now.index().memoryTier().configName()));
+        }
+        return out;
+    }
+
+    private static String change(String option, Object restored, Object now) {
+        return "vectorstream." + option + " is " + now + ", the data was built with " + restored;
     }
 
     private Served add(Collection c) {

@@ -2,6 +2,7 @@ package io.vectorstream.operators.validate;
 
 import static io.vectorstream.operators.TestData.json;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vectorstream.operators.Messages;
 import io.vectorstream.operators.TestData;
@@ -23,6 +24,7 @@ import java.util.Queue;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
@@ -516,6 +518,27 @@ class RequestValidatorTest {
             assertThat(queries.get(0).requestKey)
                     .isNotNull()
                     .isNotEqualTo(queries.get(1).requestKey);
+        }
+    }
+
+    @Test
+    void aRestoreWhoseConfigurationChangedTheDataLayoutRefusesToStartWithoutRestarts()
+            throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = harness(DIM3)) {
+            h.processElement1(TestData.upsert("a", new float[] {1, 2, 3}, Map.of()), 1L);
+            snapshot = h.snapshot(1L, 1L);
+        }
+        VectorStreamConfig otherMetric = TestData.config(3, Metric.EUCLIDEAN);
+        assertThatThrownBy(() -> harness(otherMetric, snapshot))
+                .isInstanceOf(SuppressRestartsException.class)
+                .hasStackTraceContaining(
+                        "vectorstream.collection.metric is EUCLIDEAN, the data was built with"
+                                + " COSINE")
+                .hasStackTraceContaining("--fresh");
+        try (var same = harness(DIM3, snapshot)) {
+            same.processElement1(TestData.upsert("b", new float[] {1, 2, 3}, Map.of()), 1L);
+            assertThat(same.extractOutputValues()).extracting(op -> op.id).containsExactly("b");
         }
     }
 

@@ -91,6 +91,30 @@ public final class Attributes {
         return Map.copyOf(row);
     }
 
+    /**
+     * The metadata of every ordinal, as unmodifiable maps: one pass over the columns, where {@link
+     * #row} per ordinal would search every key's column for each.
+     */
+    public List<Map<String, String>> rows() {
+        List<Map<String, String>> rows = new ArrayList<>(size);
+        @SuppressWarnings("unchecked")
+        Map<String, String>[] maps = new Map[size];
+        for (int i = 0; i < keys.length; i++) {
+            Column c = columns[i];
+            for (int e = 0; e < c.ordinals.length; e++) {
+                int ordinal = c.ordinals[e];
+                if (maps[ordinal] == null) {
+                    maps[ordinal] = new HashMap<>();
+                }
+                maps[ordinal].put(keys[i], c.dictionary[c.codes[e]]);
+            }
+        }
+        for (Map<String, String> m : maps) {
+            rows.add(m == null ? Map.of() : Map.copyOf(m));
+        }
+        return rows;
+    }
+
     /** The ordinals whose metadata {@code filter} matches: exactly those {@link Filter#matches}. */
     public BitSet select(Filter filter) {
         if (filter instanceof Filter.Eq eq) {

@@ -1,5 +1,6 @@
 package io.vectorstream.state.kmeans;
 
+import io.vectorstream.state.Interruption;
 import io.vectorstream.state.vector.VectorMath;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -172,6 +173,7 @@ public final class KMeans {
             total += minDist[i];
         }
         for (int c = 1; c < k; c++) {
+            Interruption.check();
             int pick;
             if (total <= 0) {
                 // Every point already coincides with a seed: any point will do.
@@ -220,6 +222,9 @@ public final class KMeans {
             }
             double objective = 0;
             for (int i = 0, off = 0; i < n; i++, off += dim) {
+                if ((i & 4095) == 0) {
+                    Interruption.check();
+                }
                 int best = nearestTransposed(points, off, dim, transposed, k, dist);
                 float bestDist = dist[best];
                 assign[i] = best;

@@ -1,5 +1,6 @@
 package io.vectorstream.state.segment;
 
+import io.vectorstream.state.Interruption;
 import io.vectorstream.state.filter.Attributes;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.hnsw.HnswIndex;
@@ -58,6 +59,7 @@ public final class SealedSegment {
     private final IvfIndex ivf;
     private final BitSet dead;
     private int deadCount;
+    private long memoryBytes = -1;
     private final AcceptSet liveOrdinals = new LiveOrdinals();
 
     private SealedSegment(
@@ -320,6 +322,11 @@ public final class SealedSegment {
         return attributes.row(ordinal);
     }
 
+    /** The metadata of every ordinal, dead or not, in one pass (see {@link Attributes#rows}). */
+    public List<Map<String, String>> metadataRows() {
+        return attributes.rows();
+    }
+
     /** {@link #search(float[], SearchKnobs, VectorSource, Filter)} without a filter. */
     public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source) {
         return search(query, knobs, source, null);
@@ -382,13 +389,23 @@ public final class SealedSegment {
         return ivf.search(query, k, knobs.nprobe(), knobs.rerank(), accept, lookup);
     }
 
-    /** Estimated heap bytes: index, ids, the id lookup and the metadata columns. */
+    /**
+     * Estimated heap bytes: index, ids, the id lookup and the metadata columns. Computed once (the
+     * contents never change; the tombstones' bit set is not counted).
+     */
     public long memoryBytes() {
+        if (memoryBytes < 0) {
+            memoryBytes = estimateMemoryBytes();
+        }
+        return memoryBytes;
+    }
+
+    private long estimateMemoryBytes() {
         long bytes = 64 + 16 + (long) ids.length * 4 + MemoryEstimates.hashMapBytes(ids.length);
         for (String s : ids) {
             bytes += MemoryEstimates.stringBytes(s);
         }
-        bytes += dead.size() / 8 + attributes.memoryBytes();
+        bytes += attributes.memoryBytes();
         if (hnsw != null) {
             bytes += hnsw.memoryBytes();
         } else if (ivf != null) {
@@ -474,6 +491,9 @@ public final class SealedSegment {
                         .build();
         float[] v = new float[dim];
         for (int i = 0; i < n; i++) {
+            if ((i & 63) == 0) {
+                Interruption.check();
+            }
             System.arraycopy(vectors, i * dim, v, 0, dim);
             index.add(v);
         }
@@ -487,6 +507,9 @@ public final class SealedSegment {
                         trainingSample(vectors, n, dim, seed), spec.metric(), ivf(spec, n, seed));
         float[] v = new float[dim];
         for (int i = 0; i < n; i++) {
+            if ((i & 1023) == 0) {
+                Interruption.check();
+            }
             System.arraycopy(vectors, i * dim, v, 0, dim);
             index.add(v);
         }

@@ -203,6 +203,7 @@ public final class ShardSegments {
         List<Map<String, String>> metadata = new ArrayList<>(live);
         int n = 0;
         for (SealedSegment segment : picked) {
+            List<Map<String, String>> rows = segment.metadataRows();
             for (int ordinal = 0; ordinal < segment.size(); ordinal++) {
                 if (!segment.isLive(ordinal)) {
                     continue;
@@ -218,7 +219,7 @@ public final class ShardSegments {
                 checkVector(id, vector);
                 ids[n] = id;
                 System.arraycopy(vector, 0, vectors, n * dim, dim);
-                metadata.add(segment.metadataAt(ordinal));
+                metadata.add(rows.get(ordinal));
                 n++;
             }
         }
@@ -396,6 +397,25 @@ public final class ShardSegments {
 
     public int growingCount() {
         return growing.size();
+    }
+
+    /**
+     * About how many bytes a sealed segment of the growing vectors would take ({@link
+     * SealedSegment#memoryBytes}): vectors, ids, metadata and the index's own share per vector. In
+     * constant time, so it can be checked on every write.
+     */
+    public long growingSegmentBytes() {
+        long perVector =
+                (long) dim * Float.BYTES
+                        + 4
+                        + 48 // id lookup entry
+                        + switch (spec.type()) {
+                            // Layer 0 holds 2m neighbours, the layers above about 1/m of that.
+                            case HNSW -> 2L * spec.hnswM() * Integer.BYTES * 11 / 10 + 16;
+                            case IVF_FLAT -> Integer.BYTES;
+                            case IVF_PQ -> Integer.BYTES + Math.max(spec.pqM(), dim / 8);
+                        };
+        return growing.size() * perVector + growing.contentBytes();
     }
 
     /** The sealed segments, oldest first (unmodifiable, follows this view). */

@@ -66,6 +66,18 @@ class AttributesTest {
     }
 
     @Test
+    void allRowsAtOnceEqualEachRow() {
+        List<Map<String, String>> rows = rows(300, 5);
+        Attributes attributes = Attributes.of(rows);
+        List<Map<String, String>> all = attributes.rows();
+        assertThat(all).hasSize(300);
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(all.get(i)).isEqualTo(attributes.row(i));
+        }
+        assertThat(Attributes.none(3).rows()).containsExactly(Map.of(), Map.of(), Map.of());
+    }
+
+    @Test
     void inconsistentBytesAreCorrupt() throws IOException {
         byte[] bytes = bytes(Attributes.of(List.of(Map.of("a", "x"), Map.of("a", "y"))));
         // Layout: keys=1, "a" (4+1), values=2, "x" (4+1), "y" (4+1), entries=2, (0,0), (1,1).

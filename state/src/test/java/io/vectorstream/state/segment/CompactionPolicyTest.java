@@ -64,6 +64,28 @@ class CompactionPolicyTest {
     }
 
     @Test
+    void mergesNeverBuildASegmentOverTheSizeBound() {
+        SealedSegment a = segment(1, 10, 0);
+        SealedSegment b = segment(2, 10, 0);
+        SealedSegment c = segment(3, 10, 0);
+        long one = a.memoryBytes();
+        // Room for two: of three segments over a limit of one, only the two smallest merge.
+        CompactionPolicy roomForTwo = new CompactionPolicy(1, 1.0, 2 * one + one / 2);
+        assertThat(roomForTwo.pick(List.of(a, b, c))).containsExactly(a, b);
+        // Room for less than two: nothing merges, the shard keeps more segments than the limit.
+        CompactionPolicy roomForOne = new CompactionPolicy(1, 1.0, one + one / 2);
+        assertThat(roomForOne.pick(List.of(a, b, c))).isEmpty();
+        // Rewriting dirty segments: as many as fit together (their live parts), at least one.
+        SealedSegment dirty1 = segment(4, 10, 5);
+        SealedSegment dirty2 = segment(5, 10, 5);
+        SealedSegment dirty3 = segment(6, 10, 5);
+        assertThat(new CompactionPolicy(5, 0.3, one).pick(List.of(dirty1, dirty2, dirty3)))
+                .containsExactly(dirty1, dirty2);
+        assertThat(new CompactionPolicy(5, 0.3, 1).pick(List.of(dirty1, dirty2)))
+                .containsExactly(dirty1);
+    }
+
+    @Test
     void settingsAreChecked() {
         assertThatThrownBy(() -> new CompactionPolicy(0, 0.5))
                 .isInstanceOf(IllegalArgumentException.class)

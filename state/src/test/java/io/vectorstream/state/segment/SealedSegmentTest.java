@@ -45,6 +45,18 @@ class SealedSegmentTest {
         assertThat(recall(segment, new SearchKnobs(K, 64, 1, 0))).isGreaterThanOrEqualTo(0.95);
     }
 
+    @ParameterizedTest
+    @EnumSource(SegmentType.class)
+    void aBuildOnAnInterruptedThreadStopsWithACancellation(SegmentType type) {
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> build(spec(type, type == SegmentType.IVF_PQ ? 8 : 0), BASE))
+                    .isInstanceOf(java.util.concurrent.CancellationException.class);
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     @Test
     void ivfFlatRecallAt10IsAtLeast95Percent() {
         SealedSegment segment = build(spec(SegmentType.IVF_FLAT, 0), BASE);

@@ -65,6 +65,34 @@ class ShardSegmentsTest {
     }
 
     @Test
+    void theGrowingSegmentsSizeFollowsItsMetadataAndComesCloseToTheSealedOnes() {
+        SegmentSpec spec =
+                new SegmentSpec(SegmentType.HNSW, Metric.EUCLIDEAN, DIM, 8, 32, 0, 0, 4, 1);
+        ShardSegments shard = new ShardSegments(spec, MemoryTier.FULL);
+        long empty = shard.growingSegmentBytes();
+        shard.upsert("a", new float[DIM], Map.of("k", "v"), 0);
+        long one = shard.growingSegmentBytes();
+        shard.upsert("a", new float[DIM], Map.of("k", "x".repeat(10_000)), 1);
+        assertThat(shard.growingSegmentBytes()).isGreaterThan(one + 9_000);
+        shard.delete("a");
+        assertThat(shard.growingSegmentBytes()).isEqualTo(empty);
+
+        Random rnd = new Random(3);
+        for (int i = 0; i < 500; i++) {
+            float[] v = new float[DIM];
+            for (int j = 0; j < DIM; j++) {
+                v[j] = rnd.nextFloat();
+            }
+            shard.upsert("id-" + i, v, Map.of("n", "v" + i), 2 + i);
+        }
+        long estimate = shard.growingSegmentBytes();
+        SegmentBuild seal = shard.startSeal(1);
+        SealedSegment sealed = seal.run(spec);
+        assertThat((double) estimate)
+                .isBetween(0.5 * sealed.memoryBytes(), 2.0 * sealed.memoryBytes());
+    }
+
+    @Test
     void upsertOfASealedIdKillsItsSealedCopy() {
         ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
         shard.upsert("a", vector(1), Map.of(), 0);

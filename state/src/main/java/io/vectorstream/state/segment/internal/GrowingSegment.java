@@ -32,6 +32,9 @@ public final class GrowingSegment {
     private final Map<String, Integer> slotOf = new HashMap<>();
     private int size;
 
+    /** Estimated heap bytes of the ids and metadata held, kept as they change. */
+    private long contentBytes;
+
     public GrowingSegment(int dim, Metric metric) {
         if (dim < 1) {
             throw new IllegalArgumentException("dimension must be at least 1, got " + dim);
@@ -70,7 +73,11 @@ public final class GrowingSegment {
             slot = size++;
             ids[slot] = id;
             slotOf.put(id, slot);
+            contentBytes += MemoryEstimates.stringBytes(id);
+        } else {
+            contentBytes -= metadataBytes(this.metadata[slot]);
         }
+        contentBytes += metadataBytes(metadata);
         System.arraycopy(vector, 0, vectors, slot * dim, dim);
         seqs[slot] = seq;
         this.metadata[slot] = metadata;
@@ -82,6 +89,7 @@ public final class GrowingSegment {
         if (slot == null) {
             return false;
         }
+        contentBytes -= MemoryEstimates.stringBytes(id) + metadataBytes(metadata[slot]);
         int last = --size;
         if (slot != last) {
             System.arraycopy(vectors, last * dim, vectors, slot * dim, dim);
@@ -143,6 +151,28 @@ public final class GrowingSegment {
     /** The metadata, in slot order (the maps are immutable and shared). */
     public List<Map<String, String>> copyMetadata() {
         return List.of(Arrays.copyOf(metadata, size));
+    }
+
+    /**
+     * Estimated heap bytes of the ids and metadata held (without the vectors), kept up to date on
+     * every write: so a size check per write costs nothing.
+     */
+    public long contentBytes() {
+        return contentBytes;
+    }
+
+    private static long metadataBytes(Map<String, String> metadata) {
+        long bytes = 0;
+        if (metadata != null) {
+            for (Map.Entry<String, String> e : metadata.entrySet()) {
+                // The key and value strings and a slot of the immutable map.
+                bytes +=
+                        MemoryEstimates.stringBytes(e.getKey())
+                                + MemoryEstimates.stringBytes(e.getValue())
+                                + 8;
+            }
+        }
+        return bytes;
     }
 
     /** Heap bytes of the arrays (with spare capacity) and an estimate for ids and their lookup. */
