@@ -1,8 +1,12 @@
 package io.vectorstream.schema.codec;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -44,13 +48,32 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>Avro payloads written with an earlier version of a schema stay readable: the decoders know
  * every earlier version (kept as {@code .avsc} resources under {@value #HISTORY}) and resolve them
  * to the current one, filling new fields with their defaults.
+ *
+ * <p>JSON is read with {@link #JSON_LIMITS}: a payload nested deeper or with longer numbers or
+ * strings than any legitimate one is {@code UNDECODABLE}.
  */
 public final class PayloadCodec {
 
     /** Resource folder of the earlier schema versions, {@code <Name>-v<n>.avsc}. */
     static final String HISTORY = "/io/vectorstream/schema/history/";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * What a JSON payload may hold. Every field nests at most 3 levels except a filter object,
+     * which the filter parser lets nest 64 levels (its own limit) and which sits one level inside
+     * the payload. A float32 written out in full, without an exponent, takes up to ~50 characters.
+     * No legitimate string is longer than the 4 MiB message the local Kafka accepts (the job's
+     * default {@code max-record-bytes} is 1 MiB).
+     */
+    static final StreamReadConstraints JSON_LIMITS =
+            StreamReadConstraints.builder()
+                    .maxNestingDepth(65)
+                    .maxNumberLength(100)
+                    .maxStringLength(4 << 20)
+                    .build();
+
+    private static final ObjectMapper JSON =
+            JsonMapper.builder(JsonFactory.builder().streamReadConstraints(JSON_LIMITS).build())
+                    .build();
 
     private static final BinaryMessageDecoder<QueryRequest> QUERY_REQUEST_DECODER =
             withHistory(
@@ -415,6 +438,11 @@ public final class PayloadCodec {
         JsonNode node;
         try {
             node = JSON.readTree(payload);
+        } catch (StreamConstraintsException e) {
+            throw new CodecException(
+                    "UNDECODABLE",
+                    "JSON payload exceeds a decoding limit: " + firstLine(e.getOriginalMessage()),
+                    e);
         } catch (IOException e) {
             throw new CodecException(
                     "UNDECODABLE", "malformed JSON: " + firstLine(e.getMessage()), e);
@@ -485,7 +513,7 @@ public final class PayloadCodec {
             return null;
         }
         if (n.isObject()) {
-            return n.toString();
+            return jsonText(n);
         }
         if (n.isTextual()) {
             return n.textValue();
@@ -605,12 +633,24 @@ public final class PayloadCodec {
             }
             if (v.isContainerNode()) {
                 // Arrays and objects are kept as their JSON text rather than rejecting the record.
-                out.put(e.getKey(), v.toString());
+                out.put(e.getKey(), jsonText(v));
                 continue;
             }
             out.put(e.getKey(), v.asText());
         }
         return out;
+    }
+
+    /**
+     * The JSON text of a parsed node. Writing recurses once per level, which is safe because the
+     * parser refused anything nested deeper than {@link #JSON_LIMITS} allows.
+     */
+    private static String jsonText(JsonNode parsed) {
+        try {
+            return JSON.writeValueAsString(parsed);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON encoding of a parsed node failed", e);
+        }
     }
 
     private static ArrayNode floatArray(float[] v) {
