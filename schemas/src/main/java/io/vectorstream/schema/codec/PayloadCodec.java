@@ -22,6 +22,7 @@ import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
+import io.vectorstream.schema.codec.internal.SingleObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -33,9 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -49,8 +48,11 @@ import org.apache.avro.specific.SpecificRecord;
  * every earlier version (kept as {@code .avsc} resources under {@value #HISTORY}) and resolve them
  * to the current one, filling new fields with their defaults.
  *
- * <p>JSON is read with {@link #JSON_LIMITS}: a payload nested deeper or with longer numbers or
- * strings than any legitimate one is {@code UNDECODABLE}.
+ * <p>Decoding is bounded: no payload makes the codec allocate more than a small multiple of its own
+ * size or nest deeper than a few dozen levels. Avro bodies are checked against the schema they were
+ * written with before Avro allocates anything they claim ({@link
+ * io.vectorstream.schema.codec.internal.AvroBounds}); JSON is read with {@link #JSON_LIMITS}. A
+ * payload beyond these bounds is {@code UNDECODABLE}.
  */
 public final class PayloadCodec {
 
@@ -75,14 +77,37 @@ public final class PayloadCodec {
             JsonMapper.builder(JsonFactory.builder().streamReadConstraints(JSON_LIMITS).build())
                     .build();
 
-    private static final BinaryMessageDecoder<QueryRequest> QUERY_REQUEST_DECODER =
-            withHistory(
-                    QueryRequest.createDecoder(null),
-                    "QueryRequest-v1.avsc",
-                    "QueryRequest-v2.avsc");
+    private static final SingleObjectReader<VectorRecord> VECTOR_RECORD_AVRO =
+            SingleObjectReader.of(
+                    VectorRecord.createDecoder(null), VectorRecord.getClassSchema(), List.of());
 
-    private static final BinaryMessageDecoder<QueryResponse> QUERY_RESPONSE_DECODER =
-            withHistory(QueryResponse.createDecoder(null), "QueryResponse-v1.avsc");
+    private static final SingleObjectReader<QueryRequest> QUERY_REQUEST_AVRO =
+            SingleObjectReader.of(
+                    QueryRequest.createDecoder(null),
+                    QueryRequest.getClassSchema(),
+                    history("QueryRequest-v1.avsc", "QueryRequest-v2.avsc"));
+
+    private static final SingleObjectReader<QueryResponse> QUERY_RESPONSE_AVRO =
+            SingleObjectReader.of(
+                    QueryResponse.createDecoder(null),
+                    QueryResponse.getClassSchema(),
+                    history("QueryResponse-v1.avsc"));
+
+    private static final SingleObjectReader<CollectionRequest> COLLECTION_REQUEST_AVRO =
+            SingleObjectReader.of(
+                    CollectionRequest.createDecoder(null),
+                    CollectionRequest.getClassSchema(),
+                    List.of());
+
+    private static final SingleObjectReader<CollectionResponse> COLLECTION_RESPONSE_AVRO =
+            SingleObjectReader.of(
+                    CollectionResponse.createDecoder(null),
+                    CollectionResponse.getClassSchema(),
+                    List.of());
+
+    private static final SingleObjectReader<DeadLetter> DEAD_LETTER_AVRO =
+            SingleObjectReader.of(
+                    DeadLetter.createDecoder(null), DeadLetter.getClassSchema(), List.of());
 
     private PayloadCodec() {}
 
@@ -90,7 +115,7 @@ public final class PayloadCodec {
 
     public static VectorRecord decodeVectorRecord(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(VectorRecord.getDecoder(), payload);
+            return VECTOR_RECORD_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         VectorRecord.Builder b = VectorRecord.newBuilder();
@@ -137,7 +162,7 @@ public final class PayloadCodec {
 
     public static QueryRequest decodeQueryRequest(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(QUERY_REQUEST_DECODER, payload);
+            return QUERY_REQUEST_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         QueryRequest.Builder b = QueryRequest.newBuilder();
@@ -208,7 +233,7 @@ public final class PayloadCodec {
 
     public static QueryResponse decodeQueryResponse(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(QUERY_RESPONSE_DECODER, payload);
+            return QUERY_RESPONSE_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         QueryResponse.Builder b = QueryResponse.newBuilder();
@@ -280,7 +305,7 @@ public final class PayloadCodec {
      */
     public static CollectionRequest decodeCollectionRequest(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(CollectionRequest.getDecoder(), payload);
+            return COLLECTION_REQUEST_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         CollectionRequest r = new CollectionRequest();
@@ -324,7 +349,7 @@ public final class PayloadCodec {
 
     public static CollectionResponse decodeCollectionResponse(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(CollectionResponse.getDecoder(), payload);
+            return COLLECTION_RESPONSE_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         List<CollectionInfo> collections = new ArrayList<>();
@@ -383,7 +408,7 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- dead letters (Avro only)
 
     public static DeadLetter decodeDeadLetter(byte[] payload) {
-        return decodeAvro(DeadLetter.getDecoder(), payload);
+        return DEAD_LETTER_AVRO.decode(payload);
     }
 
     public static byte[] encode(DeadLetter d) {
@@ -392,34 +417,21 @@ public final class PayloadCodec {
 
     // ---------------------------------------------------------------- plumbing
 
-    private static <T extends SpecificRecord> BinaryMessageDecoder<T> withHistory(
-            BinaryMessageDecoder<T> decoder, String... earlierVersions) {
-        for (String file : earlierVersions) {
+    /** The earlier schema versions in {@code files}, under {@value #HISTORY}. */
+    private static List<Schema> history(String... files) {
+        List<Schema> versions = new ArrayList<>();
+        for (String file : files) {
             try (InputStream in = PayloadCodec.class.getResourceAsStream(HISTORY + file)) {
                 if (in == null) {
                     throw new IllegalStateException("schema resource missing: " + HISTORY + file);
                 }
                 // One parser per file: every version defines the same record names.
-                decoder.addSchema(new Schema.Parser().parse(in));
+                versions.add(new Schema.Parser().parse(in));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + HISTORY + file, e);
             }
         }
-        return decoder;
-    }
-
-    private static <T extends SpecificRecord> T decodeAvro(
-            BinaryMessageDecoder<T> decoder, byte[] payload) {
-        try {
-            return decoder.decode(payload);
-        } catch (MissingSchemaException e) {
-            throw new CodecException(
-                    "UNKNOWN_SCHEMA",
-                    "Avro schema fingerprint is not a known version of this topic's schema",
-                    e);
-        } catch (IOException | RuntimeException e) {
-            throw new CodecException("UNDECODABLE", "corrupt Avro payload: " + e.getMessage(), e);
-        }
+        return versions;
     }
 
     private static <T extends SpecificRecord> byte[] encodeAvro(
