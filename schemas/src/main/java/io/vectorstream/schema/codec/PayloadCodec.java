@@ -22,6 +22,7 @@ import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
+import io.vectorstream.schema.codec.internal.DecodeGuard;
 import io.vectorstream.schema.codec.internal.SingleObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -114,6 +115,10 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- vectors topic
 
     public static VectorRecord decodeVectorRecord(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::vectorRecord, payload);
+    }
+
+    private static VectorRecord vectorRecord(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
             return VECTOR_RECORD_AVRO.decode(payload);
         }
@@ -161,6 +166,10 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- queries topic
 
     public static QueryRequest decodeQueryRequest(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::queryRequest, payload);
+    }
+
+    private static QueryRequest queryRequest(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
             return QUERY_REQUEST_AVRO.decode(payload);
         }
@@ -232,6 +241,10 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- results topic
 
     public static QueryResponse decodeQueryResponse(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::queryResponse, payload);
+    }
+
+    private static QueryResponse queryResponse(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
             return QUERY_RESPONSE_AVRO.decode(payload);
         }
@@ -304,6 +317,10 @@ public final class PayloadCodec {
      * take its default for the life of the collection.
      */
     public static CollectionRequest decodeCollectionRequest(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::collectionRequest, payload);
+    }
+
+    private static CollectionRequest collectionRequest(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
             return COLLECTION_REQUEST_AVRO.decode(payload);
         }
@@ -348,6 +365,10 @@ public final class PayloadCodec {
     }
 
     public static CollectionResponse decodeCollectionResponse(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::collectionResponse, payload);
+    }
+
+    private static CollectionResponse collectionResponse(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
             return COLLECTION_RESPONSE_AVRO.decode(payload);
         }
@@ -408,6 +429,10 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- dead letters (Avro only)
 
     public static DeadLetter decodeDeadLetter(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::deadLetter, payload);
+    }
+
+    private static DeadLetter deadLetter(byte[] payload) {
         return DEAD_LETTER_AVRO.decode(payload);
     }
 

@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The Avro payloads here are ~20 bytes with a valid header that claim ~2 GB. The module's tests
  * run with a 256 MB heap, so a claim that reached Avro's decoder would be an {@link
- * OutOfMemoryError}; each test also checks the message is the bounds check's.
+ * OutOfMemoryError}; each test also checks the message is the bounds check's, not the last-resort
+ * conversion of such an error.
  */
 class PayloadBoundsTest {
 
