@@ -1,8 +1,12 @@
 package io.vectorstream.schema.codec;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,6 +22,8 @@ import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
+import io.vectorstream.schema.codec.internal.DecodeGuard;
+import io.vectorstream.schema.codec.internal.SingleObjectReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -29,9 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -44,33 +48,81 @@ import org.apache.avro.specific.SpecificRecord;
  * <p>Avro payloads written with an earlier version of a schema stay readable: the decoders know
  * every earlier version (kept as {@code .avsc} resources under {@value #HISTORY}) and resolve them
  * to the current one, filling new fields with their defaults.
+ *
+ * <p>Decoding is bounded: no payload makes the codec allocate more than a small multiple of its own
+ * size or nest deeper than a few dozen levels. Avro bodies are checked against the schema they were
+ * written with before Avro allocates anything they claim ({@link
+ * io.vectorstream.schema.codec.internal.AvroBounds}); JSON is read with {@link #JSON_LIMITS}. A
+ * payload beyond these bounds is {@code UNDECODABLE}.
  */
 public final class PayloadCodec {
 
     /** Resource folder of the earlier schema versions, {@code <Name>-v<n>.avsc}. */
     static final String HISTORY = "/io/vectorstream/schema/history/";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * What a JSON payload may hold. Every field nests at most 3 levels except a filter object,
+     * which the filter parser lets nest 64 levels (its own limit) and which sits one level inside
+     * the payload. A float32 written out in full, without an exponent, takes up to ~50 characters.
+     * No legitimate string is longer than the 4 MiB message the local Kafka accepts (the job's
+     * default {@code max-record-bytes} is 1 MiB).
+     */
+    static final StreamReadConstraints JSON_LIMITS =
+            StreamReadConstraints.builder()
+                    .maxNestingDepth(65)
+                    .maxNumberLength(100)
+                    .maxStringLength(4 << 20)
+                    .build();
 
-    private static final BinaryMessageDecoder<QueryRequest> QUERY_REQUEST_DECODER =
-            withHistory(
+    private static final ObjectMapper JSON =
+            JsonMapper.builder(JsonFactory.builder().streamReadConstraints(JSON_LIMITS).build())
+                    .build();
+
+    private static final SingleObjectReader<VectorRecord> VECTOR_RECORD_AVRO =
+            SingleObjectReader.of(
+                    VectorRecord.createDecoder(null), VectorRecord.getClassSchema(), List.of());
+
+    private static final SingleObjectReader<QueryRequest> QUERY_REQUEST_AVRO =
+            SingleObjectReader.of(
                     QueryRequest.createDecoder(null),
-                    "QueryRequest-v1.avsc",
-                    "QueryRequest-v2.avsc");
+                    QueryRequest.getClassSchema(),
+                    history("QueryRequest-v1.avsc", "QueryRequest-v2.avsc"));
 
-    private static final BinaryMessageDecoder<QueryResponse> QUERY_RESPONSE_DECODER =
-            withHistory(QueryResponse.createDecoder(null), "QueryResponse-v1.avsc");
+    private static final SingleObjectReader<QueryResponse> QUERY_RESPONSE_AVRO =
+            SingleObjectReader.of(
+                    QueryResponse.createDecoder(null),
+                    QueryResponse.getClassSchema(),
+                    history("QueryResponse-v1.avsc"));
 
-    private static final BinaryMessageDecoder<DeadLetter> DEAD_LETTER_DECODER =
-            withHistory(DeadLetter.createDecoder(null), "DeadLetter-v1.avsc");
+    private static final SingleObjectReader<CollectionRequest> COLLECTION_REQUEST_AVRO =
+            SingleObjectReader.of(
+                    CollectionRequest.createDecoder(null),
+                    CollectionRequest.getClassSchema(),
+                    List.of());
+
+    private static final SingleObjectReader<CollectionResponse> COLLECTION_RESPONSE_AVRO =
+            SingleObjectReader.of(
+                    CollectionResponse.createDecoder(null),
+                    CollectionResponse.getClassSchema(),
+                    List.of());
+
+    private static final SingleObjectReader<DeadLetter> DEAD_LETTER_AVRO =
+            SingleObjectReader.of(
+                    DeadLetter.createDecoder(null),
+                    DeadLetter.getClassSchema(),
+                    history("DeadLetter-v1.avsc"));
 
     private PayloadCodec() {}
 
     // ---------------------------------------------------------------- vectors topic
 
     public static VectorRecord decodeVectorRecord(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::vectorRecord, payload);
+    }
+
+    private static VectorRecord vectorRecord(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(VectorRecord.getDecoder(), payload);
+            return VECTOR_RECORD_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         VectorRecord.Builder b = VectorRecord.newBuilder();
@@ -116,8 +168,12 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- queries topic
 
     public static QueryRequest decodeQueryRequest(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::queryRequest, payload);
+    }
+
+    private static QueryRequest queryRequest(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(QUERY_REQUEST_DECODER, payload);
+            return QUERY_REQUEST_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         QueryRequest.Builder b = QueryRequest.newBuilder();
@@ -187,8 +243,12 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- results topic
 
     public static QueryResponse decodeQueryResponse(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::queryResponse, payload);
+    }
+
+    private static QueryResponse queryResponse(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(QUERY_RESPONSE_DECODER, payload);
+            return QUERY_RESPONSE_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         QueryResponse.Builder b = QueryResponse.newBuilder();
@@ -259,8 +319,12 @@ public final class PayloadCodec {
      * take its default for the life of the collection.
      */
     public static CollectionRequest decodeCollectionRequest(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::collectionRequest, payload);
+    }
+
+    private static CollectionRequest collectionRequest(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(CollectionRequest.getDecoder(), payload);
+            return COLLECTION_REQUEST_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         CollectionRequest r = new CollectionRequest();
@@ -303,8 +367,12 @@ public final class PayloadCodec {
     }
 
     public static CollectionResponse decodeCollectionResponse(byte[] payload) {
+        return DecodeGuard.decode(PayloadCodec::collectionResponse, payload);
+    }
+
+    private static CollectionResponse collectionResponse(byte[] payload) {
         if (WireFormat.detect(payload) == WireFormat.AVRO) {
-            return decodeAvro(CollectionResponse.getDecoder(), payload);
+            return COLLECTION_RESPONSE_AVRO.decode(payload);
         }
         ObjectNode o = parseObject(payload);
         List<CollectionInfo> collections = new ArrayList<>();
@@ -363,7 +431,11 @@ public final class PayloadCodec {
     // ---------------------------------------------------------------- dead letters (Avro only)
 
     public static DeadLetter decodeDeadLetter(byte[] payload) {
-        return decodeAvro(DEAD_LETTER_DECODER, payload);
+        return DecodeGuard.decode(PayloadCodec::deadLetter, payload);
+    }
+
+    private static DeadLetter deadLetter(byte[] payload) {
+        return DEAD_LETTER_AVRO.decode(payload);
     }
 
     public static byte[] encode(DeadLetter d) {
@@ -372,34 +444,21 @@ public final class PayloadCodec {
 
     // ---------------------------------------------------------------- plumbing
 
-    private static <T extends SpecificRecord> BinaryMessageDecoder<T> withHistory(
-            BinaryMessageDecoder<T> decoder, String... earlierVersions) {
-        for (String file : earlierVersions) {
+    /** The earlier schema versions in {@code files}, under {@value #HISTORY}. */
+    private static List<Schema> history(String... files) {
+        List<Schema> versions = new ArrayList<>();
+        for (String file : files) {
             try (InputStream in = PayloadCodec.class.getResourceAsStream(HISTORY + file)) {
                 if (in == null) {
                     throw new IllegalStateException("schema resource missing: " + HISTORY + file);
                 }
                 // One parser per file: every version defines the same record names.
-                decoder.addSchema(new Schema.Parser().parse(in));
+                versions.add(new Schema.Parser().parse(in));
             } catch (IOException e) {
                 throw new IllegalStateException("cannot read " + HISTORY + file, e);
             }
         }
-        return decoder;
-    }
-
-    private static <T extends SpecificRecord> T decodeAvro(
-            BinaryMessageDecoder<T> decoder, byte[] payload) {
-        try {
-            return decoder.decode(payload);
-        } catch (MissingSchemaException e) {
-            throw new CodecException(
-                    "UNKNOWN_SCHEMA",
-                    "Avro schema fingerprint is not a known version of this topic's schema",
-                    e);
-        } catch (IOException | RuntimeException e) {
-            throw new CodecException("UNDECODABLE", "corrupt Avro payload: " + e.getMessage(), e);
-        }
+        return versions;
     }
 
     private static <T extends SpecificRecord> byte[] encodeAvro(
@@ -418,6 +477,11 @@ public final class PayloadCodec {
         JsonNode node;
         try {
             node = JSON.readTree(payload);
+        } catch (StreamConstraintsException e) {
+            throw new CodecException(
+                    "UNDECODABLE",
+                    "JSON payload exceeds a decoding limit: " + firstLine(e.getOriginalMessage()),
+                    e);
         } catch (IOException e) {
             throw new CodecException(
                     "UNDECODABLE", "malformed JSON: " + firstLine(e.getMessage()), e);
@@ -488,7 +552,7 @@ public final class PayloadCodec {
             return null;
         }
         if (n.isObject()) {
-            return n.toString();
+            return jsonText(n);
         }
         if (n.isTextual()) {
             return n.textValue();
@@ -608,12 +672,24 @@ public final class PayloadCodec {
             }
             if (v.isContainerNode()) {
                 // Arrays and objects are kept as their JSON text rather than rejecting the record.
-                out.put(e.getKey(), v.toString());
+                out.put(e.getKey(), jsonText(v));
                 continue;
             }
             out.put(e.getKey(), v.asText());
         }
         return out;
+    }
+
+    /**
+     * The JSON text of a parsed node. Writing recurses once per level, which is safe because the
+     * parser refused anything nested deeper than {@link #JSON_LIMITS} allows.
+     */
+    private static String jsonText(JsonNode parsed) {
+        try {
+            return JSON.writeValueAsString(parsed);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("JSON encoding of a parsed node failed", e);
+        }
     }
 
     private static ArrayNode floatArray(float[] v) {
