@@ -150,8 +150,9 @@ public final class VectorStreamOptions {
                     .intType()
                     .defaultValue(10_000)
                     .withDescription(
-                            "Largest number of IVF-PQ candidates per segment a query may ask to"
-                                    + " rescore with full vectors (rerank).");
+                            "Largest rerank a query may ask for: IVF-PQ candidates rescored with"
+                                    + " full vectors. In the pq-codes tier each is a RocksDB read,"
+                                    + " at most max(k, rerank) per shard and query.");
 
     public static final ConfigOption<Integer> MAX_RECORD_BYTES =
             key("vectorstream.limits.max-record-bytes")
@@ -311,8 +312,10 @@ public final class VectorStreamOptions {
                     .intType()
                     .defaultValue(100)
                     .withDescription(
-                            "IVF-PQ candidates per segment rescored with full vectors; 0 ranks by"
-                                    + " PQ distance only.");
+                            "IVF-PQ candidates rescored with full vectors, 0 ranks by PQ distance"
+                                    + " only: per segment from memory in the full tier; per shard"
+                                    + " (the best of all its segments) from RocksDB in the"
+                                    + " pq-codes tier.");
 
     public static final ConfigOption<Integer> COMPACTION_MAX_SEGMENTS =
             key("vectorstream.index.compaction.max-segments")

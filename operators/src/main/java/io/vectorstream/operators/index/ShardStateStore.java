@@ -91,12 +91,15 @@ final class ShardStateStore {
         return bytes == null ? null : StoredVector.fromBytes(bytes);
     }
 
-    /** Full vectors by id from RocksDB, for reranking and compaction in the PQ_CODES tier. */
+    /**
+     * Full vectors by id from RocksDB, for reranking and compaction in the PQ_CODES tier: one point
+     * read each, decoding the vector only.
+     */
     VectorSource vectorSource() {
         return id -> {
             try {
-                StoredVector v = vector(id);
-                return v == null ? null : v.vector();
+                byte[] bytes = vectors.get(id);
+                return bytes == null ? null : StoredVector.vectorOf(bytes);
             } catch (Exception e) {
                 throw new FlinkRuntimeException("cannot read the stored vector of " + id, e);
             }

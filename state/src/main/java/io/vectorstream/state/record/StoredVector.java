@@ -94,6 +94,28 @@ public record StoredVector(float[] vector, Map<String, String> metadata, String 
         }
     }
 
+    /**
+     * Only the vector of {@link #toBytes} bytes, without decoding metadata and text: what a rerank
+     * needs, at the cost of reading the header and the floats.
+     */
+    public static float[] vectorOf(byte[] bytes) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            if (buf.getShort() != MAGIC) {
+                throw new IllegalArgumentException("not a stored vector: bad magic");
+            }
+            byte version = buf.get();
+            if (version != VERSION) {
+                throw new IllegalArgumentException("unsupported stored vector version " + version);
+            }
+            float[] vector = new float[length(buf, Float.BYTES)];
+            buf.asFloatBuffer().get(vector);
+            return vector;
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("truncated stored vector", e);
+        }
+    }
+
     private static int length(ByteBuffer buf, int unitBytes) {
         int n = buf.getInt();
         if (n < 0 || (long) n * unitBytes > buf.remaining()) {

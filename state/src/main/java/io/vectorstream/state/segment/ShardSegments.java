@@ -365,6 +365,29 @@ public final class ShardSegments {
             top.offer(fromGrowing.scores()[i], candidateIds.size());
             candidateIds.add(growing.idAt(fromGrowing.nodes()[i]));
         }
+        if (tier == MemoryTier.PQ_CODES && knobs.rerank() > 0 && !sealed.isEmpty()) {
+            rerankFromSource(query, knobs, source, filter, top, candidateIds);
+        } else {
+            searchSealed(query, knobs, source, filter, top, candidateIds);
+        }
+        long[] best = top.drainBestFirst();
+        String[] ids = new String[best.length];
+        float[] scores = new float[best.length];
+        for (int i = 0; i < best.length; i++) {
+            ids[i] = candidateIds.get(TopK.unpackNode(best[i]));
+            scores[i] = metric.externalScore(TopK.unpackScore(best[i]));
+        }
+        return new SearchHits(ids, scores);
+    }
+
+    /** Offers each sealed segment's own best k (exact or ADC scores) to {@code top}. */
+    private void searchSealed(
+            float[] query,
+            SearchKnobs knobs,
+            VectorSource source,
+            Filter filter,
+            TopK top,
+            List<String> candidateIds) {
         for (SealedSegment segment : sealed) {
             ScoredNodes found = segment.searchNodes(query, knobs, source, filter);
             for (int i = 0; i < found.size(); i++) {
@@ -376,14 +399,47 @@ public final class ShardSegments {
                 }
             }
         }
-        long[] best = top.drainBestFirst();
-        String[] ids = new String[best.length];
-        float[] scores = new float[best.length];
-        for (int i = 0; i < best.length; i++) {
-            ids[i] = candidateIds.get(TopK.unpackNode(best[i]));
-            scores[i] = metric.externalScore(TopK.unpackScore(best[i]));
+    }
+
+    /**
+     * The PQ_CODES tier's rerank, once per shard (FAISS's refine step): every segment returns its
+     * best {@code max(k, rerank)} by ADC estimate, and only the shard's best {@code max(k, rerank)}
+     * of those are read from {@code source} and rescored exactly. So a query reads at most {@code
+     * max(k, rerank)} stored vectors per shard however many segments it holds.
+     */
+    private void rerankFromSource(
+            float[] query,
+            SearchKnobs knobs,
+            VectorSource source,
+            Filter filter,
+            TopK top,
+            List<String> candidateIds) {
+        Objects.requireNonNull(source, "a pq-codes shard needs a vector source to rerank");
+        int pool = Math.max(knobs.k(), knobs.rerank());
+        SearchKnobs estimates = new SearchKnobs(pool, knobs.ef(), knobs.nprobe(), 0);
+        TopK byEstimate = new TopK(pool);
+        List<String> estimatedIds = new ArrayList<>();
+        for (SealedSegment segment : sealed) {
+            ScoredNodes found = segment.searchNodes(query, estimates, source, filter);
+            for (int i = 0; i < found.size(); i++) {
+                if (byEstimate.offer(found.scores()[i], estimatedIds.size())) {
+                    estimatedIds.add(segment.idAt(found.nodes()[i]));
+                } else {
+                    break;
+                }
+            }
         }
-        return new SearchHits(ids, scores);
+        for (long packed : byEstimate.drainBestFirst()) {
+            String id = estimatedIds.get(TopK.unpackNode(packed));
+            float[] v = source.vector(id);
+            if (v == null) {
+                continue; // deleted since: the segment's tombstone is on its way
+            }
+            checkVector(id, v);
+            if (top.offer(metric.score(query, v, 0, dim), candidateIds.size())) {
+                candidateIds.add(id);
+            }
+        }
     }
 
     /** Live vectors in the shard: growing plus live in sealed segments. */

@@ -17,6 +17,7 @@ class StoredVectorTest {
     @Test
     void roundTripKeepsEveryField() {
         StoredVector back = StoredVector.fromBytes(SAMPLE.toBytes());
+        assertThat(StoredVector.vectorOf(SAMPLE.toBytes())).containsExactly(back.vector());
         assertThat(back.vector()).containsExactly(0.5f, -1.25f, 3f);
         assertThat(back.metadata()).containsExactlyEntriesOf(Map.of("lang", "en"));
         assertThat(back.text()).isEqualTo("héllo");

@@ -93,6 +93,72 @@ class ShardSegmentsTest {
     }
 
     @Test
+    void aPqCodesRerankReadsAtMostMaxOfKAndRerankVectorsPerShardWhateverTheSegments() {
+        ShardSegments shard = new ShardSegments(spec(SegmentType.IVF_PQ), MemoryTier.PQ_CODES);
+        Map<String, float[]> stored = new HashMap<>();
+        for (int segment = 0; segment < 6; segment++) {
+            for (int i = 0; i < 200; i++) {
+                String id = segment + "-" + i;
+                float[] v = vector(segment * 1000 + i);
+                stored.put(id, v);
+                shard.upsert(id, v, null, segment * 1000L + i);
+            }
+            install(shard, shard.startSeal(segment));
+        }
+        assertThat(shard.sealed()).hasSize(6);
+        int[] reads = {0};
+        VectorSource counting =
+                id -> {
+                    reads[0]++;
+                    return stored.get(id);
+                };
+        int rerank = 40;
+        int hitsOfExactTop10 = 0;
+        for (int q = 0; q < 20; q++) {
+            float[] query = vector(-1 - q);
+            reads[0] = 0;
+            SearchHits hits = shard.search(query, new SearchKnobs(10, 64, 64, rerank), counting);
+            assertThat(reads[0]).isLessThanOrEqualTo(rerank);
+            Set<String> exact = exactTop(stored, query, 10);
+            for (String id : hits.ids()) {
+                if (exact.contains(id)) {
+                    hitsOfExactTop10++;
+                }
+            }
+            // Reranked scores are exact distances.
+            assertThat(hits.scores()[0])
+                    .isCloseTo(
+                            (float)
+                                    Math.sqrt(
+                                            VectorMath.squaredDistance(
+                                                    stored.get(hits.ids()[0]), 0, query, 0, DIM)),
+                            within(1e-4f));
+        }
+        assertThat(hitsOfExactTop10 / 200.0).isGreaterThan(0.8);
+    }
+
+    private static Set<String> exactTop(Map<String, float[]> stored, float[] query, int k) {
+        TreeSet<Map.Entry<Double, String>> best =
+                new TreeSet<>(
+                        Map.Entry.<Double, String>comparingByKey()
+                                .thenComparing(Map.Entry.comparingByValue()));
+        stored.forEach(
+                (id, v) ->
+                        best.add(
+                                Map.entry(
+                                        (double) VectorMath.squaredDistance(v, 0, query, 0, DIM),
+                                        id)));
+        Set<String> out = new HashSet<>();
+        for (Map.Entry<Double, String> e : best) {
+            if (out.size() == k) {
+                break;
+            }
+            out.add(e.getValue());
+        }
+        return out;
+    }
+
+    @Test
     void upsertOfASealedIdKillsItsSealedCopy() {
         ShardSegments shard = new ShardSegments(spec(SegmentType.HNSW), MemoryTier.FULL);
         shard.upsert("a", vector(1), Map.of(), 0);
