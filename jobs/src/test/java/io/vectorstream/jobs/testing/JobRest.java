@@ -71,14 +71,37 @@ public final class JobRest {
         }
     }
 
-    /** The newest entry of the job's exception history, or "none". */
+    /**
+     * The job's {@code numRestarts} metric (Flink's own count of restarts), or -1 while the
+     * JobManager's metrics fetcher has not reported it yet.
+     */
+    public long numRestarts() throws IOException, InterruptedException {
+        for (JsonNode m : get(job + "/metrics?get=numRestarts")) {
+            if ("numRestarts".equals(m.path("id").asText())) {
+                return m.path("value").asLong();
+            }
+        }
+        return -1;
+    }
+
+    /** How many failures the job's exception history holds (each one restarted or ended it). */
+    public int failureCount() throws IOException, InterruptedException {
+        return get(job + "/exceptions").path("exceptionHistory").path("entries").size();
+    }
+
+    /** The newest entry of the job's exception history (its first 2,000 characters), or "none". */
     public String lastFailure() throws IOException, InterruptedException {
+        String trace = lastFailureTrace();
+        return trace.length() > 2000 ? trace.substring(0, 2000) + " ..." : trace;
+    }
+
+    /** The whole stack trace of the newest entry of the job's exception history, or "none". */
+    public String lastFailureTrace() throws IOException, InterruptedException {
         JsonNode entries = get(job + "/exceptions").path("exceptionHistory").path("entries");
         if (!entries.isArray() || entries.isEmpty()) {
             return "none";
         }
-        String trace = entries.get(0).path("stacktrace").asText();
-        return trace.length() > 2000 ? trace.substring(0, 2000) + " ..." : trace;
+        return entries.get(0).path("stacktrace").asText();
     }
 
     /**
