@@ -433,15 +433,7 @@ public final class RequestValidator
                             .setError(null)
                             .setTookMs(now - q.receivedAtMs)
                             .build();
-            ctx.output(
-                    REJECTED,
-                    Answer.of(
-                            q.queryId,
-                            q.replyTo,
-                            q.correlationId,
-                            q.jsonReply,
-                            response,
-                            cfg.limits()));
+            ctx.output(REJECTED, answerTo(q, response));
         }
         for (StrongQueryGate.Failed f : strong.takeFailed()) {
             Query q = f.query();
@@ -455,19 +447,16 @@ public final class RequestValidator
                                     + " \"eventual\"");
             queriesRejected.inc();
             rejectedByReason.record("queriesRejected", e.code);
-            ctx.output(
-                    REJECTED,
-                    Answer.of(
-                            q.queryId,
-                            q.replyTo,
-                            q.correlationId,
-                            q.jsonReply,
-                            errorResponse(q.queryId, e),
-                            cfg.limits()));
+            ctx.output(REJECTED, answerTo(q, errorResponse(q.queryId, e)));
         }
         if (strong.lookupInFlight()) {
             ctx.timerService().registerProcessingTimeTimer(now + LOOKUP_POLL_MS);
         }
+    }
+
+    private Answer answerTo(Query q, QueryResponse response) {
+        return Answer.of(
+                q.queryId, q.replyTo, q.correlationId, q.jsonReply, response, cfg.limits());
     }
 
     private static QueryResponse errorResponse(String queryId, Rejection e) {

@@ -67,17 +67,7 @@ public record StoredVector(float[] vector, Map<String, String> metadata, String 
     public static StoredVector fromBytes(byte[] bytes) {
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         try {
-            if (buf.getShort() != MAGIC) {
-                throw new IllegalArgumentException("not a stored vector: bad magic");
-            }
-            byte version = buf.get();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("unsupported stored vector version " + version);
-            }
-            int dim = length(buf, Float.BYTES);
-            float[] vector = new float[dim];
-            buf.asFloatBuffer().get(vector);
-            buf.position(buf.position() + dim * Float.BYTES);
+            float[] vector = readVector(buf);
             int entries = length(buf, 8);
             Map<String, String> metadata = new LinkedHashMap<>();
             for (int i = 0; i < entries; i++) {
@@ -99,21 +89,26 @@ public record StoredVector(float[] vector, Map<String, String> metadata, String 
      * needs, at the cost of reading the header and the floats.
      */
     public static float[] vectorOf(byte[] bytes) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         try {
-            if (buf.getShort() != MAGIC) {
-                throw new IllegalArgumentException("not a stored vector: bad magic");
-            }
-            byte version = buf.get();
-            if (version != VERSION) {
-                throw new IllegalArgumentException("unsupported stored vector version " + version);
-            }
-            float[] vector = new float[length(buf, Float.BYTES)];
-            buf.asFloatBuffer().get(vector);
-            return vector;
+            return readVector(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN));
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("truncated stored vector", e);
         }
+    }
+
+    /** Reads magic, version and the vector, leaving {@code buf} at the metadata count. */
+    private static float[] readVector(ByteBuffer buf) {
+        if (buf.getShort() != MAGIC) {
+            throw new IllegalArgumentException("not a stored vector: bad magic");
+        }
+        byte version = buf.get();
+        if (version != VERSION) {
+            throw new IllegalArgumentException("unsupported stored vector version " + version);
+        }
+        float[] vector = new float[length(buf, Float.BYTES)];
+        buf.asFloatBuffer().get(vector);
+        buf.position(buf.position() + vector.length * Float.BYTES);
+        return vector;
     }
 
     private static int length(ByteBuffer buf, int unitBytes) {

@@ -380,7 +380,10 @@ public final class ShardSegments {
         return new SearchHits(ids, scores);
     }
 
-    /** Offers each sealed segment's own best k (exact or ADC scores) to {@code top}. */
+    /**
+     * Offers each sealed segment's own best {@code knobs.k()} (exact or ADC scores) to {@code top},
+     * whose node numbers index {@code candidateIds}.
+     */
     private void searchSealed(
             float[] query,
             SearchKnobs knobs,
@@ -419,16 +422,7 @@ public final class ShardSegments {
         SearchKnobs estimates = new SearchKnobs(pool, knobs.ef(), knobs.nprobe(), 0);
         TopK byEstimate = new TopK(pool);
         List<String> estimatedIds = new ArrayList<>();
-        for (SealedSegment segment : sealed) {
-            ScoredNodes found = segment.searchNodes(query, estimates, source, filter);
-            for (int i = 0; i < found.size(); i++) {
-                if (byEstimate.offer(found.scores()[i], estimatedIds.size())) {
-                    estimatedIds.add(segment.idAt(found.nodes()[i]));
-                } else {
-                    break;
-                }
-            }
-        }
+        searchSealed(query, estimates, source, filter, byEstimate, estimatedIds);
         for (long packed : byEstimate.drainBestFirst()) {
             String id = estimatedIds.get(TopK.unpackNode(packed));
             float[] v = source.vector(id);
