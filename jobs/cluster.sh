@@ -3,7 +3,8 @@
 # a Kafka broker, a standalone JobManager and TaskManagers, each a java process of its own with a
 # pid file and a log under the cluster directory.
 #
-#   jobs/cluster.sh start              broker + JobManager + TaskManagers 1 and 2; waits for both
+#   jobs/cluster.sh start              broker + JobManager + TaskManagers 1 and 2; waits for both.
+#                                      Refused at once if a cluster runs on the directory already
 #   jobs/cluster.sh submit [--resume] [--k v ..]
 #                                      submits the VectorStream job (detached); --resume restores
 #                                      the newest retained checkpoint; --k v override config.yaml
@@ -13,7 +14,8 @@
 #   jobs/cluster.sh stop               stops everything by its pid file (SIGTERM, SIGKILL after 30 s)
 #
 # Needs a build (jobs/target/vectorstream-jobs-*.jar and jobs/target/classpath.txt): run
-# bin/vectorstream once, or mvn -B install -DskipTests. This script builds nothing.
+# bin/vectorstream once, or mvn -B install -DskipTests. This script builds nothing. Needs curl, jq
+# and flock (util-linux).
 #
 # Settings (environment): VECTORSTREAM_CLUSTER_DIR (default <project>/data/cluster),
 # VECTORSTREAM_CONFIG_DIR (<project>/config), VECTORSTREAM_REST_PORT (8081),
@@ -34,6 +36,7 @@ SLOTS="${VECTORSTREAM_SLOTS:-2}"
 PARALLELISM="${VECTORSTREAM_PARALLELISM:-2}"
 CONF="$DIR/conf"
 LOGS="$DIR/log"
+LOCK="$DIR/cluster.lock"
 REST="http://localhost:$REST_PORT"
 
 # The Java 17 module opens Flink needs (the list flink-dist ships), plus the Vector API for the
@@ -52,6 +55,34 @@ require_build() {
 cluster_cp() { cat "$CP_FILE"; }
 
 alive() { [[ -f "$DIR/$1.pid" ]] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
+
+taskmanager_names() { (cd "$DIR" 2>/dev/null && ls taskmanager-*.pid 2>/dev/null | sed 's/\.pid$//'); }
+
+# One cluster per directory. `start` takes an exclusive flock on $LOCK before it touches anything
+# else in the directory, on file descriptor 9, which every process it starts inherits: the lock is
+# held until the last of them has ended (stopped, or all dead; the kernel releases it), and a second
+# `start` on the directory is refused at once instead of starting a broker on a running broker's log.
+take_lock() {
+  command -v flock >/dev/null || die "flock (util-linux) is needed to lock $DIR"
+  mkdir -p "$DIR"
+  exec 9>>"$LOCK"
+  flock -n 9 || die "$DIR is in use by $(lock_holder); stop that cluster first (jobs/cluster.sh stop) or set another VECTORSTREAM_CLUSTER_DIR"
+  echo "jobs/cluster.sh start (pid $$) since $(date -u +%FT%TZ)" > "$LOCK"
+}
+
+# Who holds the lock: the cluster processes that run by their pid files, or what the lock file says
+# (a start still starting them).
+lock_holder() {
+  local p running=""
+  for p in kafka jobmanager $(taskmanager_names); do
+    if alive "$p"; then running+="${running:+, }$p pid $(cat "$DIR/$p.pid")"; fi
+  done
+  if [[ -n "$running" ]]; then
+    echo "a running cluster ($running)"
+  else
+    cat "$LOCK" 2>/dev/null || echo "another process"
+  fi
+}
 
 write_conf() {
   mkdir -p "$CONF" "$LOGS" "$DIR/tmp"
@@ -171,7 +202,7 @@ stop_process() {
 
 cmd_start() {
   require_build
-  mkdir -p "$DIR"
+  take_lock
   write_conf
   start_broker
   echo "Kafka broker     127.0.0.1:$KAFKA_PORT (pid $(cat "$DIR/kafka.pid"))"
@@ -212,7 +243,7 @@ cmd_submit() {
 
 cmd_status() {
   local p
-  for p in kafka jobmanager $(cd "$DIR" 2>/dev/null && ls taskmanager-*.pid 2>/dev/null | sed 's/\.pid$//'); do
+  for p in kafka jobmanager $(taskmanager_names); do
     if alive "$p"; then echo "$p: running (pid $(cat "$DIR/$p.pid"))"; else echo "$p: not running"; fi
   done
   if curl -sf "$REST/overview" >/dev/null; then
@@ -223,7 +254,7 @@ cmd_status() {
 
 cmd_stop() {
   local p
-  for p in $(cd "$DIR" 2>/dev/null && ls taskmanager-*.pid 2>/dev/null | sed 's/\.pid$//'); do
+  for p in $(taskmanager_names); do
     stop_process "$p"
   done
   stop_process jobmanager

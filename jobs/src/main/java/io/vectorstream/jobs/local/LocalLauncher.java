@@ -1,15 +1,15 @@
 package io.vectorstream.jobs.local;
 
 import io.vectorstream.operators.VectorStreamOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Comparator;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
@@ -33,17 +33,31 @@ public final class LocalLauncher {
             int metricsPort,
             int parallelism,
             boolean fresh,
-            Configuration overrides) {}
+            Map<String, String> overrides) {}
 
     private LocalLauncher() {}
 
     public static void main(String[] args) throws Exception {
+        // Nothing before the log file properties below may create a logger (no Flink class: its
+        // Configuration has one), or the log goes to the fallback file in java.io.tmpdir.
         Settings s = parse(args);
         if (s == null) {
             return;
         }
+        // The lock comes before anything touches the directory, --fresh included; the OS releases
+        // it when this process ends.
+        DataDirLock lock;
+        try {
+            lock =
+                    DataDirLock.acquire(
+                            s.dataDir(), "bin/vectorstream local " + String.join(" ", args));
+        } catch (DataDirLock.InUseException e) {
+            System.err.println(inUseMessage(e));
+            System.exit(1);
+            return;
+        }
         if (s.fresh()) {
-            deleteRecursively(s.dataDir());
+            lock.clear();
         }
         Files.createDirectories(s.dataDir().resolve("logs"));
         // Before the first logger exists: send Flink's and Kafka's logs to a file, not the
@@ -57,6 +71,9 @@ public final class LocalLauncher {
         JobClient job = system.job();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();
+        // Ctrl+C (SIGINT) and SIGTERM both run this hook; a background job of a shell ignores
+        // SIGINT, so service managers and scripts stop the system with SIGTERM. The JVM then exits
+        // with 128 + the signal number: 130 after Ctrl+C, 143 after SIGTERM.
         Runtime.getRuntime()
                 .addShutdownHook(
                         new Thread(
@@ -67,6 +84,7 @@ public final class LocalLauncher {
                                                     + " checkpoint is kept) and the broker...");
                                     stopping.set(true);
                                     system.close();
+                                    System.out.println("Stopped.");
                                     stopped.countDown();
                                 },
                                 "vectorstream-shutdown"));
@@ -101,7 +119,7 @@ public final class LocalLauncher {
         conf.setString("parallelism.default", String.valueOf(s.parallelism()));
         conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(s.parallelism()));
         conf.setString("web.log.path", s.dataDir().resolve("logs/vectorstream.log").toString());
-        conf.addAll(s.overrides());
+        s.overrides().forEach(conf::setString);
         return conf;
     }
 
@@ -163,7 +181,9 @@ public final class LocalLauncher {
                         + exampleDim
                         + " --k 5"
                         + n
-                        + "Stop with Ctrl+C (data is kept; --fresh starts empty).");
+                        + "Stop with Ctrl+C, or kill "
+                        + ProcessHandle.current().pid()
+                        + " (SIGTERM): the data is kept (--fresh starts empty).");
     }
 
     static Settings parse(String[] args) {
@@ -176,7 +196,7 @@ public final class LocalLauncher {
         int metricsPort = 9249;
         int parallelism = 2;
         boolean fresh = false;
-        Configuration overrides = new Configuration();
+        Map<String, String> overrides = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -198,7 +218,7 @@ public final class LocalLauncher {
                         throw new IllegalArgumentException(
                                 "--set takes key=value, got '" + kv + "'");
                     }
-                    overrides.setString(kv.substring(0, eq), kv.substring(eq + 1));
+                    overrides.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
                 default ->
                         throw new IllegalArgumentException(
@@ -206,7 +226,14 @@ public final class LocalLauncher {
             }
         }
         return new Settings(
-                dataDir, configDir, kafkaPort, uiPort, metricsPort, parallelism, fresh, overrides);
+                dataDir,
+                configDir,
+                kafkaPort,
+                uiPort,
+                metricsPort,
+                parallelism,
+                fresh,
+                Collections.unmodifiableMap(overrides));
     }
 
     private static String value(String[] args, int i, String option) {
@@ -214,6 +241,19 @@ public final class LocalLauncher {
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
+    }
+
+    static String inUseMessage(DataDirLock.InUseException e) {
+        String stop =
+                e.holderPid().isPresent()
+                        ? "Ctrl+C in its terminal, or kill " + e.holderPid().getAsLong()
+                        : "Ctrl+C in its terminal";
+        return "vectorstream local: the data directory "
+                + e.getMessage()
+                + System.lineSeparator()
+                + "One system per data directory: stop that one first ("
+                + stop
+                + "), or start this one with another --data-dir.";
     }
 
     static String usage() {
@@ -228,17 +268,13 @@ public final class LocalLauncher {
                 "  --parallelism N      index parallelism and task slots (default 2)",
                 "  --set KEY=VALUE      override any config.yaml option, e.g. --set"
                         + " vectorstream.collection.dimension=128",
-                "  --fresh              delete the data directory first");
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+                "  --fresh              delete the data directory's contents first",
+                "Only one system at a time can use a data directory: a second launcher on it stops"
+                        + " at once,",
+                "naming the process that has it (the lock is <data-dir>/"
+                        + DataDirLock.FILE_NAME
+                        + ").",
+                "Ctrl+C or SIGTERM stops the system: the job is cancelled (its last checkpoint is"
+                        + " kept), then the broker.");
     }
 }
