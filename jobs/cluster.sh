@@ -18,16 +18,19 @@
 # and flock (util-linux).
 #
 # Settings (environment): VECTORSTREAM_CLUSTER_DIR (default <project>/data/cluster),
-# VECTORSTREAM_CONFIG_DIR (<project>/config), VECTORSTREAM_REST_PORT (8081),
+# VECTORSTREAM_CONFIG_DIR (<project>/config), VECTORSTREAM_BIND_ADDRESS (127.0.0.1: where the web
+# UI/REST API, the Prometheus endpoints and Kafka listen; 0.0.0.0 = every interface, without
+# authentication: see the README's "Security" first), VECTORSTREAM_REST_PORT (8081),
 # VECTORSTREAM_KAFKA_PORT (9092), VECTORSTREAM_RPC_PORT (6123), VECTORSTREAM_PROM_PORTS
 # (9250-9260: one port per JVM from the range), VECTORSTREAM_SLOTS (2 per TaskManager),
-# VECTORSTREAM_PARALLELISM (2).
+# VECTORSTREAM_PARALLELISM (2). RPC, blob server and data exchange stay on localhost.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/jobs/target/vectorstream-jobs-0.1.0-SNAPSHOT.jar"
 CP_FILE="$ROOT/jobs/target/classpath.txt"
 DIR="${VECTORSTREAM_CLUSTER_DIR:-$ROOT/data/cluster}"
 CONFIG_DIR="${VECTORSTREAM_CONFIG_DIR:-$ROOT/config}"
+BIND_ADDRESS="${VECTORSTREAM_BIND_ADDRESS:-127.0.0.1}"
 REST_PORT="${VECTORSTREAM_REST_PORT:-8081}"
 KAFKA_PORT="${VECTORSTREAM_KAFKA_PORT:-9092}"
 RPC_PORT="${VECTORSTREAM_RPC_PORT:-6123}"
@@ -37,7 +40,12 @@ PARALLELISM="${VECTORSTREAM_PARALLELISM:-2}"
 CONF="$DIR/conf"
 LOGS="$DIR/log"
 LOCK="$DIR/cluster.lock"
-REST="http://localhost:$REST_PORT"
+# How this machine reaches what listens on the bind address.
+case "$BIND_ADDRESS" in
+  0.0.0.0 | :: | "[::]") LOCAL_HOST=127.0.0.1 ;;
+  *) LOCAL_HOST="$BIND_ADDRESS" ;;
+esac
+REST="http://$LOCAL_HOST:$REST_PORT"
 
 # The Java 17 module opens Flink needs (the list flink-dist ships), plus the Vector API for the
 # SIMD distance kernel; the same flags as bin/vectorstream and config/config.yaml.
@@ -89,10 +97,10 @@ write_conf() {
   # shellcheck disable=SC2046
   java -Xmx128m -cp "$JAR:$(cluster_cp)" io.vectorstream.jobs.cluster.ClusterConfigWriter \
     "$CONFIG_DIR" "$CONF" \
-    "vectorstream.kafka.bootstrap-servers=127.0.0.1:$KAFKA_PORT" \
+    "vectorstream.kafka.bootstrap-servers=$LOCAL_HOST:$KAFKA_PORT" \
     "jobmanager.rpc.address=localhost" "jobmanager.rpc.port=$RPC_PORT" "jobmanager.bind-host=localhost" \
     "taskmanager.bind-host=localhost" "taskmanager.host=localhost" \
-    "rest.address=localhost" "rest.bind-address=localhost" "rest.port=$REST_PORT" \
+    "rest.address=$LOCAL_HOST" "rest.bind-address=$BIND_ADDRESS" "rest.port=$REST_PORT" \
     "jobmanager.memory.process.size=1024m" \
     "taskmanager.memory.process.size=1280m" "taskmanager.memory.managed.fraction=0.25" \
     "taskmanager.numberOfTaskSlots=$SLOTS" "parallelism.default=$PARALLELISM" \
@@ -101,7 +109,8 @@ write_conf() {
     "execution.checkpointing.dir=file://$DIR/checkpoints" \
     "execution.checkpointing.savepoint-dir=file://$DIR/savepoints" \
     "io.tmp.dirs=$DIR/tmp" \
-    "metrics.reporter.prom.port=$PROM_PORTS" \
+    "metrics.reporter.prom.factory.class=io.vectorstream.metrics.BoundPrometheusReporterFactory" \
+    "metrics.reporter.prom.bind-address=$BIND_ADDRESS" "metrics.reporter.prom.port=$PROM_PORTS" \
     "metrics.fetcher.update-interval=1000" \
     "web.log.path=$LOGS/jobmanager.log"
   cat > "$CONF/log4j.properties" <<'EOF'
@@ -136,7 +145,7 @@ start_broker() {
   alive kafka && die "the broker runs already (pid $(cat "$DIR/kafka.pid"))"
   # shellcheck disable=SC2086
   nohup java -Xmx512m $OPENS -Dvectorstream.log.file="$LOGS/kafka.log" -cp "$JAR:$(cluster_cp)" \
-    io.vectorstream.jobs.cluster.ClusterBroker "$DIR/kafka" "$KAFKA_PORT" "$CONF" \
+    io.vectorstream.jobs.cluster.ClusterBroker "$DIR/kafka" "$BIND_ADDRESS" "$KAFKA_PORT" "$CONF" \
     > "$LOGS/kafka.out" 2>&1 &
   echo $! > "$DIR/kafka.pid"
   wait_for "the Kafka broker" 90 "grep -qs '^READY' '$LOGS/kafka.out'" kafka
@@ -205,7 +214,7 @@ cmd_start() {
   take_lock
   write_conf
   start_broker
-  echo "Kafka broker     127.0.0.1:$KAFKA_PORT (pid $(cat "$DIR/kafka.pid"))"
+  echo "Kafka broker     $LOCAL_HOST:$KAFKA_PORT (pid $(cat "$DIR/kafka.pid"))"
   start_jobmanager
   echo "JobManager       $REST (pid $(cat "$DIR/jobmanager.pid"))"
   start_taskmanager 1

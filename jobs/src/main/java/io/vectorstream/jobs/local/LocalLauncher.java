@@ -1,6 +1,9 @@
 package io.vectorstream.jobs.local;
 
+import io.vectorstream.metrics.BoundPrometheusReporterFactory;
 import io.vectorstream.operators.VectorStreamOptions;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -12,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
+import org.apache.flink.configuration.JobManagerOptions;
 import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.JobClient;
 
 /**
@@ -28,6 +33,7 @@ public final class LocalLauncher {
     record Settings(
             Path dataDir,
             Path configDir,
+            String bindAddress,
             int kafkaPort,
             int uiPort,
             int metricsPort,
@@ -67,7 +73,7 @@ public final class LocalLauncher {
         System.setProperty("log.file", s.dataDir().resolve("logs/vectorstream.log").toString());
 
         Configuration conf = flinkConfiguration(s);
-        LocalSystem system = LocalSystem.start(s.dataDir(), s.kafkaPort(), conf);
+        LocalSystem system = LocalSystem.start(s.dataDir(), s.bindAddress(), s.kafkaPort(), conf);
         JobClient job = system.job();
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean stopping = new AtomicBoolean();
@@ -114,8 +120,26 @@ public final class LocalLauncher {
                             + "; run from the project root or pass --config-dir");
         }
         Configuration conf = GlobalConfiguration.loadConfiguration(s.configDir().toString());
+        // Safe by default on the network (README, "Security"): the web UI/REST API and the
+        // Prometheus endpoint (and Kafka) listen on --bind-address, this machine only unless told
+        // otherwise; the blob server serves this process alone and stays on loopback; jobs are
+        // submitted in-process, so jar upload through the web UI stays off unless configured on.
+        conf.set(RestOptions.BIND_ADDRESS, s.bindAddress());
         conf.set(RestOptions.PORT, s.uiPort());
-        conf.setString("metrics.reporter.prom.port", String.valueOf(s.metricsPort()));
+        conf.set(JobManagerOptions.BIND_HOST, LocalSystem.LOOPBACK);
+        if (!conf.contains(WebOptions.SUBMIT_ENABLE)) {
+            conf.set(WebOptions.SUBMIT_ENABLE, false);
+        }
+        // Flink's own reporter has no address option and listens on every interface.
+        conf.setString(
+                "metrics.reporter.prom.factory.class",
+                BoundPrometheusReporterFactory.class.getName());
+        conf.setString(
+                "metrics.reporter.prom." + BoundPrometheusReporterFactory.BIND_ADDRESS,
+                s.bindAddress());
+        conf.setString(
+                "metrics.reporter.prom." + BoundPrometheusReporterFactory.PORT,
+                String.valueOf(s.metricsPort()));
         conf.setString("parallelism.default", String.valueOf(s.parallelism()));
         conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(s.parallelism()));
         conf.setString("web.log.path", s.dataDir().resolve("logs/vectorstream.log").toString());
@@ -123,7 +147,10 @@ public final class LocalLauncher {
         return conf;
     }
 
-    private static void printBanner(Settings s, LocalSystem system, Configuration conf) {
+    private static void printBanner(Settings s, LocalSystem system, Configuration conf)
+            throws UnknownHostException {
+        String host = LocalSystem.reachableHost(s.bindAddress());
+        boolean local = InetAddress.getByName(s.bindAddress()).isLoopbackAddress();
         int dim = conf.get(VectorStreamOptions.DIMENSION);
         int exampleDim = dim == 0 ? 384 : dim;
         String n = System.lineSeparator();
@@ -152,12 +179,21 @@ public final class LocalLauncher {
                         + ", metric "
                         + conf.get(VectorStreamOptions.METRIC)
                         + n
-                        + "  Flink web UI        http://localhost:"
-                        + s.uiPort()
+                        + "  Flink web UI        "
+                        + LocalSystem.webUrl(conf)
                         + n
-                        + "  Prometheus metrics  http://localhost:"
+                        + "  Prometheus metrics  http://"
+                        + host
+                        + ":"
                         + s.metricsPort()
                         + "/metrics"
+                        + n
+                        + "  Listening on        "
+                        + s.bindAddress()
+                        + (local
+                                ? " (this machine only; --bind-address to change)"
+                                : " (reachable from other machines, without authentication;"
+                                        + " README, \"Security\")")
                         + n
                         + "  Job id              "
                         + system.job().getJobID()
@@ -191,6 +227,7 @@ public final class LocalLauncher {
         Path home = Paths.get(System.getProperty("vectorstream.home", "."));
         Path dataDir = home.resolve("data");
         Path configDir = home.resolve("config");
+        String bindAddress = LocalSystem.LOOPBACK;
         int kafkaPort = 9092;
         int uiPort = 8081;
         int metricsPort = 9249;
@@ -207,6 +244,7 @@ public final class LocalLauncher {
                 case "--fresh" -> fresh = true;
                 case "--data-dir" -> dataDir = Paths.get(value(args, ++i, a));
                 case "--config-dir" -> configDir = Paths.get(value(args, ++i, a));
+                case "--bind-address" -> bindAddress = value(args, ++i, a);
                 case "--kafka-port" -> kafkaPort = Integer.parseInt(value(args, ++i, a));
                 case "--ui-port" -> uiPort = Integer.parseInt(value(args, ++i, a));
                 case "--metrics-port" -> metricsPort = Integer.parseInt(value(args, ++i, a));
@@ -228,6 +266,7 @@ public final class LocalLauncher {
         return new Settings(
                 dataDir,
                 configDir,
+                bindAddress,
                 kafkaPort,
                 uiPort,
                 metricsPort,
@@ -262,6 +301,11 @@ public final class LocalLauncher {
                 "usage: bin/vectorstream local [options]",
                 "  --data-dir DIR       Kafka log, checkpoints and logs (default <project>/data)",
                 "  --config-dir DIR     directory of config.yaml (default <project>/config)",
+                "  --bind-address ADDR  where the web UI/REST API, the Prometheus endpoint and"
+                        + " Kafka listen",
+                "                       (default 127.0.0.1: this machine only; 0.0.0.0: every"
+                        + " interface,",
+                "                       unauthenticated: see the README's \"Security\" first)",
                 "  --kafka-port N       Kafka client port (default 9092)",
                 "  --ui-port N          Flink web UI port (default 8081)",
                 "  --metrics-port N     Prometheus endpoint port (default 9249)",
