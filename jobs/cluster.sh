@@ -3,7 +3,8 @@
 # a Kafka broker, a standalone JobManager and TaskManagers, each a java process of its own with a
 # pid file and a log under the cluster directory.
 #
-#   jobs/cluster.sh start              broker + JobManager + TaskManagers 1 and 2; waits for both
+#   jobs/cluster.sh start              broker + JobManager + TaskManagers 1 and 2; waits for both.
+#                                      Refused at once if a cluster runs on the directory already
 #   jobs/cluster.sh submit [--resume] [--k v ..]
 #                                      submits the VectorStream job (detached); --resume restores
 #                                      the newest retained checkpoint; --k v override config.yaml
@@ -13,19 +14,23 @@
 #   jobs/cluster.sh stop               stops everything by its pid file (SIGTERM, SIGKILL after 30 s)
 #
 # Needs a build (jobs/target/vectorstream-jobs-*.jar and jobs/target/classpath.txt): run
-# bin/vectorstream once, or mvn -B install -DskipTests. This script builds nothing.
+# bin/vectorstream once, or mvn -B install -DskipTests. This script builds nothing. Needs curl, jq
+# and flock (util-linux).
 #
 # Settings (environment): VECTORSTREAM_CLUSTER_DIR (default <project>/data/cluster),
-# VECTORSTREAM_CONFIG_DIR (<project>/config), VECTORSTREAM_REST_PORT (8081),
+# VECTORSTREAM_CONFIG_DIR (<project>/config), VECTORSTREAM_BIND_ADDRESS (127.0.0.1: where the web
+# UI/REST API, the Prometheus endpoints and Kafka listen; 0.0.0.0 = every interface, without
+# authentication: see the README's "Security" first), VECTORSTREAM_REST_PORT (8081),
 # VECTORSTREAM_KAFKA_PORT (9092), VECTORSTREAM_RPC_PORT (6123), VECTORSTREAM_PROM_PORTS
 # (9250-9260: one port per JVM from the range), VECTORSTREAM_SLOTS (2 per TaskManager),
-# VECTORSTREAM_PARALLELISM (2).
+# VECTORSTREAM_PARALLELISM (2). RPC, blob server and data exchange stay on localhost.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/jobs/target/vectorstream-jobs-0.1.0-SNAPSHOT.jar"
 CP_FILE="$ROOT/jobs/target/classpath.txt"
 DIR="${VECTORSTREAM_CLUSTER_DIR:-$ROOT/data/cluster}"
 CONFIG_DIR="${VECTORSTREAM_CONFIG_DIR:-$ROOT/config}"
+BIND_ADDRESS="${VECTORSTREAM_BIND_ADDRESS:-127.0.0.1}"
 REST_PORT="${VECTORSTREAM_REST_PORT:-8081}"
 KAFKA_PORT="${VECTORSTREAM_KAFKA_PORT:-9092}"
 RPC_PORT="${VECTORSTREAM_RPC_PORT:-6123}"
@@ -34,7 +39,13 @@ SLOTS="${VECTORSTREAM_SLOTS:-2}"
 PARALLELISM="${VECTORSTREAM_PARALLELISM:-2}"
 CONF="$DIR/conf"
 LOGS="$DIR/log"
-REST="http://localhost:$REST_PORT"
+LOCK="$DIR/cluster.lock"
+# How this machine reaches what listens on the bind address.
+case "$BIND_ADDRESS" in
+  0.0.0.0 | :: | "[::]") LOCAL_HOST=127.0.0.1 ;;
+  *) LOCAL_HOST="$BIND_ADDRESS" ;;
+esac
+REST="http://$LOCAL_HOST:$REST_PORT"
 
 # The Java 17 module opens Flink needs (the list flink-dist ships), plus the Vector API for the
 # SIMD distance kernel; the same flags as bin/vectorstream and config/config.yaml.
@@ -53,15 +64,43 @@ cluster_cp() { cat "$CP_FILE"; }
 
 alive() { [[ -f "$DIR/$1.pid" ]] && kill -0 "$(cat "$DIR/$1.pid")" 2>/dev/null; }
 
+taskmanager_names() { (cd "$DIR" 2>/dev/null && ls taskmanager-*.pid 2>/dev/null | sed 's/\.pid$//'); }
+
+# One cluster per directory. `start` takes an exclusive flock on $LOCK before it touches anything
+# else in the directory, on file descriptor 9, which every process it starts inherits: the lock is
+# held until the last of them has ended (stopped, or all dead; the kernel releases it), and a second
+# `start` on the directory is refused at once instead of starting a broker on a running broker's log.
+take_lock() {
+  command -v flock >/dev/null || die "flock (util-linux) is needed to lock $DIR"
+  mkdir -p "$DIR"
+  exec 9>>"$LOCK"
+  flock -n 9 || die "$DIR is in use by $(lock_holder); stop that cluster first (jobs/cluster.sh stop) or set another VECTORSTREAM_CLUSTER_DIR"
+  echo "jobs/cluster.sh start (pid $$) since $(date -u +%FT%TZ)" > "$LOCK"
+}
+
+# Who holds the lock: the cluster processes that run by their pid files, or what the lock file says
+# (a start still starting them).
+lock_holder() {
+  local p running=""
+  for p in kafka jobmanager $(taskmanager_names); do
+    if alive "$p"; then running+="${running:+, }$p pid $(cat "$DIR/$p.pid")"; fi
+  done
+  if [[ -n "$running" ]]; then
+    echo "a running cluster ($running)"
+  else
+    cat "$LOCK" 2>/dev/null || echo "another process"
+  fi
+}
+
 write_conf() {
   mkdir -p "$CONF" "$LOGS" "$DIR/tmp"
   # shellcheck disable=SC2046
   java -Xmx128m -cp "$JAR:$(cluster_cp)" io.vectorstream.jobs.cluster.ClusterConfigWriter \
     "$CONFIG_DIR" "$CONF" \
-    "vectorstream.kafka.bootstrap-servers=127.0.0.1:$KAFKA_PORT" \
+    "vectorstream.kafka.bootstrap-servers=$LOCAL_HOST:$KAFKA_PORT" \
     "jobmanager.rpc.address=localhost" "jobmanager.rpc.port=$RPC_PORT" "jobmanager.bind-host=localhost" \
     "taskmanager.bind-host=localhost" "taskmanager.host=localhost" \
-    "rest.address=localhost" "rest.bind-address=localhost" "rest.port=$REST_PORT" \
+    "rest.address=$LOCAL_HOST" "rest.bind-address=$BIND_ADDRESS" "rest.port=$REST_PORT" \
     "jobmanager.memory.process.size=1024m" \
     "taskmanager.memory.process.size=1280m" "taskmanager.memory.managed.fraction=0.25" \
     "taskmanager.numberOfTaskSlots=$SLOTS" "parallelism.default=$PARALLELISM" \
@@ -70,7 +109,8 @@ write_conf() {
     "execution.checkpointing.dir=file://$DIR/checkpoints" \
     "execution.checkpointing.savepoint-dir=file://$DIR/savepoints" \
     "io.tmp.dirs=$DIR/tmp" \
-    "metrics.reporter.prom.port=$PROM_PORTS" \
+    "metrics.reporter.prom.factory.class=io.vectorstream.metrics.BoundPrometheusReporterFactory" \
+    "metrics.reporter.prom.bind-address=$BIND_ADDRESS" "metrics.reporter.prom.port=$PROM_PORTS" \
     "metrics.fetcher.update-interval=1000" \
     "web.log.path=$LOGS/jobmanager.log"
   cat > "$CONF/log4j.properties" <<'EOF'
@@ -105,7 +145,7 @@ start_broker() {
   alive kafka && die "the broker runs already (pid $(cat "$DIR/kafka.pid"))"
   # shellcheck disable=SC2086
   nohup java -Xmx512m $OPENS -Dvectorstream.log.file="$LOGS/kafka.log" -cp "$JAR:$(cluster_cp)" \
-    io.vectorstream.jobs.cluster.ClusterBroker "$DIR/kafka" "$KAFKA_PORT" "$CONF" \
+    io.vectorstream.jobs.cluster.ClusterBroker "$DIR/kafka" "$BIND_ADDRESS" "$KAFKA_PORT" "$CONF" \
     > "$LOGS/kafka.out" 2>&1 &
   echo $! > "$DIR/kafka.pid"
   wait_for "the Kafka broker" 90 "grep -qs '^READY' '$LOGS/kafka.out'" kafka
@@ -171,10 +211,10 @@ stop_process() {
 
 cmd_start() {
   require_build
-  mkdir -p "$DIR"
+  take_lock
   write_conf
   start_broker
-  echo "Kafka broker     127.0.0.1:$KAFKA_PORT (pid $(cat "$DIR/kafka.pid"))"
+  echo "Kafka broker     $LOCAL_HOST:$KAFKA_PORT (pid $(cat "$DIR/kafka.pid"))"
   start_jobmanager
   echo "JobManager       $REST (pid $(cat "$DIR/jobmanager.pid"))"
   start_taskmanager 1
@@ -212,7 +252,7 @@ cmd_submit() {
 
 cmd_status() {
   local p
-  for p in kafka jobmanager $(cd "$DIR" 2>/dev/null && ls taskmanager-*.pid 2>/dev/null | sed 's/\.pid$//'); do
+  for p in kafka jobmanager $(taskmanager_names); do
     if alive "$p"; then echo "$p: running (pid $(cat "$DIR/$p.pid"))"; else echo "$p: not running"; fi
   done
   if curl -sf "$REST/overview" >/dev/null; then
@@ -223,7 +263,7 @@ cmd_status() {
 
 cmd_stop() {
   local p
-  for p in $(cd "$DIR" 2>/dev/null && ls taskmanager-*.pid 2>/dev/null | sed 's/\.pid$//'); do
+  for p in $(taskmanager_names); do
     stop_process "$p"
   done
   stop_process jobmanager

@@ -13,23 +13,25 @@ import org.apache.flink.configuration.GlobalConfiguration;
  * {@link EmbeddedKafka} KRaft broker with the job's topics, running until the process is stopped
  * (SIGTERM closes it cleanly). Prints {@code READY <bootstrap servers>} once the topics exist.
  *
- * <p>usage: {@code ClusterBroker <data dir> <port> <config dir>}; the topic names come from the
- * {@code config.yaml} in the config dir.
+ * <p>usage: {@code ClusterBroker <data dir> <bind address> <port> <config dir>}: clients connect on
+ * the bind address (127.0.0.1: this machine only); the topic names come from the {@code
+ * config.yaml} in the config dir.
  */
 public final class ClusterBroker {
 
     private ClusterBroker() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
+        if (args.length != 4) {
             throw new IllegalArgumentException(
-                    "usage: ClusterBroker <data dir> <port> <config dir>");
+                    "usage: ClusterBroker <data dir> <bind address> <port> <config dir>");
         }
         Path dataDir = Paths.get(args[0]);
-        int port = Integer.parseInt(args[1]);
-        Configuration conf = GlobalConfiguration.loadConfiguration(args[2]);
+        String bindAddress = args[1];
+        int port = Integer.parseInt(args[2]);
+        Configuration conf = GlobalConfiguration.loadConfiguration(args[3]);
 
-        EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, port);
+        EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, bindAddress, port);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(

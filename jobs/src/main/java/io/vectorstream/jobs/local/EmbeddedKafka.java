@@ -2,12 +2,16 @@ package io.vectorstream.jobs.local;
 
 import java.io.IOException;
 import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,7 +32,11 @@ import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A single-node Kafka broker (KRaft, broker+controller) running inside this JVM. */
+/**
+ * A single-node Kafka broker (KRaft, broker+controller) running inside this JVM. Clients reach it
+ * on 127.0.0.1 unless started with another bind address; the controller listener is always on
+ * 127.0.0.1.
+ */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
 
@@ -48,26 +56,39 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final int BIND_ATTEMPTS = 3;
 
     private final BrokerStorage storage;
+    private final String advertisedHost;
     private final int port;
     private final KafkaRaftServer server;
     private final Object lock = new Object();
     private boolean closed;
 
-    private EmbeddedKafka(BrokerStorage storage, int port, KafkaRaftServer server) {
+    private EmbeddedKafka(
+            BrokerStorage storage, String advertisedHost, int port, KafkaRaftServer server) {
         this.storage = storage;
+        this.advertisedHost = advertisedHost;
         this.port = port;
         this.server = server;
     }
 
+    /** {@link #start(Path, String, int)} for clients on this machine only (127.0.0.1). */
+    public static EmbeddedKafka start(Path dataDir, int port) throws Exception {
+        return start(dataDir, HOST, port);
+    }
+
     /**
      * Starts a broker with its log under dataDir (formatted on first use, reused if already
-     * formatted by an earlier run: data survives restarts). port = the PLAINTEXT client port on
-     * 127.0.0.1; 0 picks a free port. The controller listener always gets a free port. Blocks until
-     * the broker accepts client requests (check with an AdminClient describeCluster), or throws
-     * with a clear message within ~60 s.
+     * formatted by an earlier run: data survives restarts). The PLAINTEXT client listener is on
+     * {@code bindAddress} (127.0.0.1: this machine only; 0.0.0.0: every interface, advertised under
+     * this machine's host name, which clients elsewhere must be able to resolve) and {@code port};
+     * 0 picks a free port. The controller listener always gets a free port on 127.0.0.1. Blocks
+     * until the broker accepts client requests (check with an AdminClient describeCluster), or
+     * throws with a clear message within ~60 s.
      */
-    public static EmbeddedKafka start(Path dataDir, int port) throws Exception {
+    public static EmbeddedKafka start(Path dataDir, String bindAddress, int port) throws Exception {
         Objects.requireNonNull(dataDir, "dataDir");
+        InetAddress bind = InetAddress.getByName(bindAddress);
+        String listenerHost = urlHost(bind);
+        String advertisedHost = bind.isAnyLocalAddress() ? externalHost() : listenerHost;
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException(
                     "port must be 0 (pick a free one) or 1..65535, got " + port);
@@ -80,7 +101,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             int clientPort = port == 0 ? freePort(-1) : port;
             int controllerPort = freePort(clientPort);
             try {
-                return startOnce(storage, clusterId, clientPort, controllerPort, deadline);
+                return startOnce(
+                        storage,
+                        clusterId,
+                        listenerHost,
+                        advertisedHost,
+                        clientPort,
+                        controllerPort,
+                        deadline);
             } catch (Exception e) {
                 if (attempt < attempts && isBindFailure(e) && System.nanoTime() < deadline) {
                     LOG.warn(
@@ -98,20 +126,27 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static EmbeddedKafka startOnce(
             BrokerStorage storage,
             String clusterId,
+            String bindAddress,
+            String advertisedHost,
             int clientPort,
             int controllerPort,
             long deadline)
             throws Exception {
         Properties props =
                 brokerProperties(
-                        storage.logDir(), clientPort, controllerPort, remainingMs(deadline));
+                        storage.logDir(),
+                        bindAddress,
+                        advertisedHost,
+                        clientPort,
+                        controllerPort,
+                        remainingMs(deadline));
         Path propsFile = storage.writeServerProperties(props);
         storage.format(clusterId, propsFile);
 
         long t0 = System.nanoTime();
         KafkaRaftServer server =
                 new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-        EmbeddedKafka kafka = new EmbeddedKafka(storage, clientPort, server);
+        EmbeddedKafka kafka = new EmbeddedKafka(storage, advertisedHost, clientPort, server);
         try {
             server.startup();
             kafka.awaitClientRequests(deadline);
@@ -121,7 +156,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     "Embedded Kafka (data "
                             + storage.dataDir()
                             + ", "
-                            + HOST
+                            + bindAddress
                             + ":"
                             + clientPort
                             + ", controller port "
@@ -143,11 +178,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * The broker configuration: single node, broker+controller, static one-voter quorum, everything
-     * on 127.0.0.1.
+     * The broker configuration: single node, broker+controller, static one-voter quorum; clients on
+     * {@code bindAddress}, the controller on 127.0.0.1.
      */
     static Properties brokerProperties(
-            Path logDir, int clientPort, int controllerPort, long maxStartupMs) {
+            Path logDir,
+            String bindAddress,
+            String advertisedHost,
+            int clientPort,
+            int controllerPort,
+            long maxStartupMs) {
         Properties p = new Properties();
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", Integer.toString(NODE_ID));
@@ -156,7 +196,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                 "listeners",
                 CLIENT_LISTENER
                         + "://"
-                        + HOST
+                        + bindAddress
                         + ":"
                         + clientPort
                         + ","
@@ -165,7 +205,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                         + HOST
                         + ":"
                         + controllerPort);
-        p.setProperty("advertised.listeners", CLIENT_LISTENER + "://" + HOST + ":" + clientPort);
+        p.setProperty(
+                "advertised.listeners",
+                CLIENT_LISTENER + "://" + advertisedHost + ":" + clientPort);
         p.setProperty("controller.listener.names", CONTROLLER_LISTENER);
         p.setProperty("inter.broker.listener.name", CLIENT_LISTENER);
         p.setProperty(
@@ -198,9 +240,39 @@ public final class EmbeddedKafka implements AutoCloseable {
         return p;
     }
 
-    /** "127.0.0.1:&lt;port&gt;" */
+    /** "&lt;advertised host&gt;:&lt;port&gt;", "127.0.0.1:&lt;port&gt;" unless bound elsewhere. */
     public String bootstrapServers() {
-        return HOST + ":" + port;
+        return advertisedHost + ":" + port;
+    }
+
+    /**
+     * How other machines reach this one, for a broker on every interface: the host name if it
+     * resolves to an address other than loopback (as on a host with DNS), else the first address of
+     * a network interface that is up, else localhost (this machine has no other).
+     */
+    private static String externalHost() throws IOException {
+        InetAddress local = InetAddress.getLocalHost();
+        if (!local.isLoopbackAddress()) {
+            return local.getCanonicalHostName();
+        }
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                if (a instanceof Inet4Address && !a.isLinkLocalAddress()) {
+                    return a.getHostAddress();
+                }
+            }
+        }
+        return "localhost";
+    }
+
+    /** The address as a URL's host: an IPv6 literal in brackets. */
+    static String urlHost(InetAddress address) {
+        return address instanceof Inet6Address
+                ? "[" + address.getHostAddress() + "]"
+                : address.getHostAddress();
     }
 
     /**

@@ -6,7 +6,9 @@ import io.vectorstream.jobs.VectorStreamJob;
 import io.vectorstream.operators.VectorStreamOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -31,6 +33,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * indexed before a stop is still there (the Kafka log under the same directory holds the rest).
  */
 public final class LocalSystem implements AutoCloseable {
+    /** Where everything listens unless told otherwise: this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final EmbeddedKafka kafka;
@@ -43,13 +48,22 @@ public final class LocalSystem implements AutoCloseable {
         this.resumedFrom = resumedFrom;
     }
 
-    /**
-     * Starts the broker on {@code kafkaPort} (0 = any free port), creates the topics, and submits
-     * the job with {@code conf}, whose bootstrap servers and checkpoint directory are set here.
-     */
+    /** {@link #start(Path, String, int, Configuration)} with Kafka on 127.0.0.1. */
     public static LocalSystem start(Path dataDir, int kafkaPort, Configuration conf)
             throws Exception {
-        EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaPort);
+        return start(dataDir, LOOPBACK, kafkaPort, conf);
+    }
+
+    /**
+     * Starts the broker on {@code kafkaBindAddress} and {@code kafkaPort} (0 = any free port),
+     * creates the topics, and submits the job with {@code conf}, whose bootstrap servers and
+     * checkpoint directory are set here. The web UI and metrics listen where {@code conf} says.
+     */
+    public static LocalSystem start(
+            Path dataDir, String kafkaBindAddress, int kafkaPort, Configuration conf)
+            throws Exception {
+        EmbeddedKafka kafka =
+                EmbeddedKafka.start(dataDir.resolve("kafka"), kafkaBindAddress, kafkaPort);
         try {
             createTopics(kafka, conf);
             Configuration jobConf = new Configuration(conf);
@@ -71,7 +85,7 @@ public final class LocalSystem implements AutoCloseable {
                     StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(jobConf);
             VectorStreamJob.attachKafka(env, jobConf);
             JobClient job = env.executeAsync("vectorstream");
-            awaitAllTasksRunning(jobConf.get(RestOptions.PORT), job, Duration.ofMinutes(2));
+            awaitAllTasksRunning(webUrl(jobConf), job, Duration.ofMinutes(2));
             return new LocalSystem(kafka, job, resumeFrom);
         } catch (Exception e) {
             kafka.close();
@@ -105,6 +119,26 @@ public final class LocalSystem implements AutoCloseable {
         return kafka.bootstrapServers();
     }
 
+    /** The web UI's and REST API's URL as this machine reaches it, from {@code conf}. */
+    public static String webUrl(Configuration conf) throws UnknownHostException {
+        return "http://"
+                + reachableHost(conf.get(RestOptions.BIND_ADDRESS))
+                + ":"
+                + conf.get(RestOptions.PORT);
+    }
+
+    /**
+     * The host by which this machine reaches a socket bound to {@code bindAddress}: localhost for
+     * none or a wildcard address (every interface), else the address itself.
+     */
+    public static String reachableHost(String bindAddress) throws UnknownHostException {
+        if (bindAddress == null || bindAddress.isBlank()) {
+            return "localhost";
+        }
+        InetAddress address = InetAddress.getByName(bindAddress);
+        return address.isAnyLocalAddress() ? "localhost" : EmbeddedKafka.urlHost(address);
+    }
+
     public JobClient job() {
         return job;
     }
@@ -130,10 +164,10 @@ public final class LocalSystem implements AutoCloseable {
      * Waits until every task of the job runs (read from the web UI's REST API), so that whoever is
      * told "running" can rely on the sources reading and the index answering.
      */
-    private static void awaitAllTasksRunning(int restPort, JobClient job, Duration timeout)
+    private static void awaitAllTasksRunning(String webUrl, JobClient job, Duration timeout)
             throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        URI uri = URI.create("http://localhost:" + restPort + "/jobs/" + job.getJobID());
+        URI uri = URI.create(webUrl + "/jobs/" + job.getJobID());
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer";
         while (System.nanoTime() < deadline) {

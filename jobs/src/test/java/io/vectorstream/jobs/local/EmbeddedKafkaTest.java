@@ -3,13 +3,16 @@ package io.vectorstream.jobs.local;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,6 +105,26 @@ class EmbeddedKafkaTest {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, 0)) {
             kafka.createTopic("after-failure", 1);
             assertThat(partitionCount(kafka, "after-failure")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void onEveryInterfaceItAdvertisesAnAddressOtherMachinesCanUse() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dataDir, "0.0.0.0", 0)) {
+            String bootstrap = kafka.bootstrapServers();
+            InetAddress advertised =
+                    InetAddress.getByName(bootstrap.substring(0, bootstrap.lastIndexOf(':')));
+            assertThat(advertised.isAnyLocalAddress()).as(bootstrap).isFalse();
+            boolean machineHasOtherAddresses =
+                    Collections.list(NetworkInterface.getNetworkInterfaces()).stream()
+                            .flatMap(NetworkInterface::inetAddresses)
+                            .anyMatch(a -> a instanceof Inet4Address && !a.isLoopbackAddress());
+            if (machineHasOtherAddresses) {
+                assertThat(advertised.isLoopbackAddress()).as(bootstrap).isFalse();
+            }
+            // Clients go through the advertised address.
+            kafka.createTopic("everywhere", 1);
+            assertThat(partitionCount(kafka, "everywhere")).isEqualTo(1);
         }
     }
 
