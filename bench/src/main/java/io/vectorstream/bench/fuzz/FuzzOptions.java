@@ -79,6 +79,9 @@ record FuzzOptions(
                             + " havoc, avro-varint, json-edit, json-wrong-type,",
                     "  json-huge-number, json-deep-nesting, json-nan, json-bad-text, bad-values,"
                             + " key-mismatch, reply-to, oversize",
+                    "A round settles once the REST API shows the validator's counters: the"
+                            + " cluster's metrics.fetcher.update-interval (10 s by default;"
+                            + " bench/run-fuzz.sh sets 200 ms) bounds the pace.",
                     "exit status: 0 all accounted for and no restart; 2 an accounting check"
                             + " failed; 3 the job restarted, stopped running or became"
                             + " unreachable; 1 the fuzzer failed");
