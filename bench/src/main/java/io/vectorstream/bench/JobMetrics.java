@@ -7,26 +7,63 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the index operator's metrics (summed over its subtasks) and the checkpoint history of a job
- * from Flink's REST API, so a benchmark can watch the job without querying it (a query for a count
- * would itself cost a full scan and disturb what is measured).
+ * Reads a job's operator metrics (summed over an operator's subtasks), restarts, state, failures
+ * and checkpoint history from Flink's REST API, so a benchmark can watch the job without querying
+ * it (a query for a count would itself cost a full scan and disturb what is measured).
  */
 public final class JobMetrics {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    /** The index operator's vertex, whose metrics {@link #sum(String)} and {@link #max} read. */
+    private static final String INDEX_VERTEX = "shard-index";
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+
     private final String base;
     private final Map<String, String> metricIds = new HashMap<>();
-    private String vertexUrl;
+    private final Map<String, String> vertexUrls = new HashMap<>();
 
     public JobMetrics(int restPort, String jobId) {
         this.base = "http://localhost:" + restPort + "/jobs/" + jobId;
+    }
+
+    /**
+     * The job of the cluster at {@code restPort} that has not reached a terminal state (running,
+     * restarting, ...), for tools pointed at a cluster rather than at a job.
+     *
+     * @throws IllegalStateException if there is none, or more than one
+     */
+    public static JobMetrics ofActiveJob(int restPort) throws IOException, InterruptedException {
+        List<String> active = new ArrayList<>();
+        for (JsonNode job : get("http://localhost:" + restPort + "/jobs/overview").path("jobs")) {
+            String state = job.path("state").asText();
+            if (!List.of("FINISHED", "CANCELED", "FAILED").contains(state)) {
+                active.add(job.path("jid").asText());
+            }
+        }
+        if (active.size() != 1) {
+            throw new IllegalStateException(
+                    active.size()
+                            + " active jobs on the cluster at REST port "
+                            + restPort
+                            + " "
+                            + active
+                            + "; name the job by its id");
+        }
+        return new JobMetrics(restPort, active.get(0));
+    }
+
+    /** The job's id. */
+    public String jobId() {
+        return base.substring(base.lastIndexOf('/') + 1);
     }
 
     /**
@@ -34,20 +71,99 @@ public final class JobMetrics {
      * the task managers; 0 before it is first reported.
      */
     public long sum(String name) throws IOException, InterruptedException {
-        return aggregate(name, "sum");
+        return aggregate(INDEX_VERTEX, name, "sum");
+    }
+
+    /**
+     * The sum over the subtasks of the operator whose vertex name contains {@code vertex} of metric
+     * {@code vectorstream.<name>}; 0 before it is first reported.
+     */
+    public long sum(String vertex, String name) throws IOException, InterruptedException {
+        return aggregate(vertex, name, "sum");
     }
 
     /** The largest value over the index subtasks of {@code vectorstream.<name>}; 0 before it is. */
     public long max(String name) throws IOException, InterruptedException {
-        return aggregate(name, "max");
+        return aggregate(INDEX_VERTEX, name, "max");
     }
 
-    private long aggregate(String name, String agg) throws IOException, InterruptedException {
-        String id = metricId(name);
+    /** How often the job restarted since it was submitted (job metric {@code numRestarts}). */
+    public long restarts() throws IOException, InterruptedException {
+        for (JsonNode m : get(base + "/metrics?get=numRestarts")) {
+            return m.path("value").asLong();
+        }
+        return 0;
+    }
+
+    /** The job's state and whether every task of it runs. */
+    public record State(String job, boolean allTasksRunning) {
+        public boolean running() {
+            return job.equals("RUNNING") && allTasksRunning;
+        }
+    }
+
+    public State state() throws IOException, InterruptedException {
+        JsonNode job = get(base);
+        boolean allRunning = job.path("vertices").size() > 0;
+        for (JsonNode v : job.path("vertices")) {
+            allRunning &= "RUNNING".equals(v.path("status").asText());
+        }
+        return new State(job.path("state").asText(), allRunning);
+    }
+
+    /**
+     * One failure that restarted the job, from its exception history.
+     *
+     * @param rootCause the innermost exception of the stack trace ({@code Caused by:}) and its top
+     *     frames
+     */
+    public record Failure(long timestampMs, String exception, String task, String rootCause) {}
+
+    /** The failures since {@code sinceMs} (epoch ms), oldest first. */
+    public List<Failure> failuresSince(long sinceMs) throws IOException, InterruptedException {
+        List<Failure> out = new ArrayList<>();
+        for (JsonNode e :
+                get(base + "/exceptions?maxExceptions=100")
+                        .path("exceptionHistory")
+                        .path("entries")) {
+            long t = e.path("timestamp").asLong();
+            if (t >= sinceMs) {
+                out.add(
+                        0,
+                        new Failure(
+                                t,
+                                e.path("exceptionName").asText(),
+                                e.path("taskName").asText(""),
+                                rootCause(e.path("stacktrace").asText(""), 4)));
+            }
+        }
+        return out;
+    }
+
+    /** The last {@code Caused by:} of a stack trace (or its first line) and its top frames. */
+    private static String rootCause(String trace, int frames) {
+        List<String> lines = trace.lines().toList();
+        int start = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("Caused by: ")) {
+                start = i;
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = start; i < lines.size() && i <= start + frames; i++) {
+            String line = lines.get(i).strip();
+            sb.append(i == start ? line.replaceFirst("^Caused by: ", "") : "\n      " + line);
+        }
+        return sb.toString();
+    }
+
+    private long aggregate(String vertex, String name, String agg)
+            throws IOException, InterruptedException {
+        String id = metricId(vertex, name);
         if (id == null) {
             return 0;
         }
-        JsonNode values = get(vertexUrl + "?agg=" + agg + "&get=" + id);
+        JsonNode values = get(vertexUrls.get(vertex) + "?agg=" + agg + "&get=" + id);
         return values.isArray() && values.size() > 0 ? values.get(0).path(agg).asLong() : 0;
     }
 
@@ -82,16 +198,17 @@ public final class JobMetrics {
      */
     public record Checkpoint(long id, long checkpointedSize, long stateSize, long durationMs) {}
 
-    private String metricId(String name) throws IOException, InterruptedException {
-        String id = metricIds.get(name);
+    private String metricId(String vertex, String name) throws IOException, InterruptedException {
+        String id = metricIds.get(vertex + "/" + name);
         if (id != null) {
             return id;
         }
+        String vertexUrl = vertexUrls.get(vertex);
         if (vertexUrl == null) {
-            for (JsonNode vertex : get(base).path("vertices")) {
-                if (vertex.path("name").asText().contains("shard-index")) {
-                    vertexUrl =
-                            base + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+            for (JsonNode v : get(base).path("vertices")) {
+                if (v.path("name").asText().contains(vertex)) {
+                    vertexUrl = base + "/vertices/" + v.path("id").asText() + "/subtasks/metrics";
+                    vertexUrls.put(vertex, vertexUrl);
                 }
             }
             if (vertexUrl == null) {
@@ -101,18 +218,21 @@ public final class JobMetrics {
         for (JsonNode metric : get(vertexUrl)) {
             String candidate = metric.path("id").asText();
             if (candidate.endsWith("vectorstream." + name)) {
-                metricIds.put(name, candidate);
+                metricIds.put(vertex + "/" + name, candidate);
                 return candidate;
             }
         }
         return null; // not reported yet
     }
 
-    private JsonNode get(String url) throws IOException, InterruptedException {
+    private static JsonNode get(String url) throws IOException, InterruptedException {
         HttpResponse<String> r =
-                http.send(
-                        HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                HTTP.send(
+                        HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build(),
                         HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("GET " + url + ": HTTP " + r.statusCode() + " " + r.body());
+        }
         return JSON.readTree(r.body());
     }
 }
