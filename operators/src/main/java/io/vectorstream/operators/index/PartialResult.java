@@ -14,8 +14,15 @@ public class PartialResult {
     /** Shards this instance holds, whether or not they have data yet. */
     public int shards;
 
-    /** Best first. */
+    /** Best first; empty when {@link #tooLarge}. */
     public List<ScoredHit> hits;
+
+    /**
+     * Set when this instance's share of the answer alone passed {@code
+     * vectorstream.limits.max-answer-bytes}: its hits are left out and the query is answered
+     * ANSWER_TOO_LARGE.
+     */
+    public boolean tooLarge;
 
     /** Time spent searching in this instance, microseconds. */
     public long searchMicros;

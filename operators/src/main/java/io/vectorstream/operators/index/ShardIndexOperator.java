@@ -426,6 +426,11 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         }
         candidates.sort((a, b) -> order.compare(a.hit, b.hit));
         List<ScoredHit> best = new ArrayList<>(Math.min(q.k, candidates.size()));
+        // What the hits weigh in the answer (Avro-sized, the most compact form): past the answer
+        // limit the partial carries no hits, only the verdict, so one query cannot make this
+        // instance or the merger hold k large metadata maps and vectors.
+        long answerBytes = 0;
+        boolean tooLarge = false;
         for (ShardHit c : candidates.subList(0, Math.min(q.k, candidates.size()))) {
             if (q.includeMetadata || q.includeVectors) {
                 setCurrentKey(c.shardKey);
@@ -437,9 +442,16 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                     c.hit.vector = stored.vector();
                 }
             }
+            answerBytes += answerBytes(c.hit);
+            if (answerBytes > cfg.limits().maxAnswerBytes()) {
+                tooLarge = true;
+                best.clear();
+                break;
+            }
             best.add(c.hit);
         }
         PartialResult p = new PartialResult();
+        p.tooLarge = tooLarge;
         p.queryId = q.queryId;
         p.requestKey = q.requestKey;
         p.subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
@@ -448,6 +460,20 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         p.searchMicros = (System.nanoTime() - start) / 1000;
         metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
+    }
+
+    /** About what {@code hit} adds to an Avro answer: id, score, metadata and vector. */
+    private static long answerBytes(ScoredHit hit) {
+        long bytes = 8 + hit.id.length();
+        if (hit.metadata != null) {
+            for (Map.Entry<String, String> e : hit.metadata.entrySet()) {
+                bytes += 2 + e.getKey().length() + e.getValue().length();
+            }
+        }
+        if (hit.vector != null) {
+            bytes += (long) Float.BYTES * hit.vector.length;
+        }
+        return bytes;
     }
 
     /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */

@@ -66,18 +66,32 @@ public class Answer {
                 .setHits(List.of())
                 .setComplete(false)
                 .setError(
-                        new QueryError(
-                                "ANSWER_TOO_LARGE",
+                        tooLargeError(
                                 "the answer of "
                                         + r.getHits().size()
                                         + " hits is "
                                         + bytes
-                                        + " bytes, over vectorstream.limits.max-answer-bytes="
-                                        + limits.maxAnswerBytes()
-                                        + "; ask for fewer hits (a lower k), leave out"
-                                        + " includeVectors (each vector adds 4 bytes per"
-                                        + " dimension in Avro, about 10 in JSON) or"
-                                        + " includeMetadata"))
+                                        + " bytes,",
+                                limits))
                 .build();
+    }
+
+    /**
+     * The ANSWER_TOO_LARGE error of a query of {@code k} hits whose answer an index instance found
+     * over the limit before the merge.
+     */
+    public static QueryError tooLargeError(int k, Limits limits) {
+        return tooLargeError("the answer of up to " + k + " hits would be", limits);
+    }
+
+    private static QueryError tooLargeError(String what, Limits limits) {
+        return new QueryError(
+                "ANSWER_TOO_LARGE",
+                what
+                        + " over vectorstream.limits.max-answer-bytes="
+                        + limits.maxAnswerBytes()
+                        + "; ask for fewer hits (a lower k), leave out includeVectors (each"
+                        + " vector adds 4 bytes per dimension in Avro, about 10 in JSON) or"
+                        + " includeMetadata");
     }
 }

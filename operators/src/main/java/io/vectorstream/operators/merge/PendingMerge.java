@@ -14,6 +14,9 @@ public class PendingMerge {
     public int shards;
     public long maxSearchMicros;
 
+    /** Whether an instance's share of the answer was over the answer limit already. */
+    public boolean tooLarge;
+
     /** Best first, at most k once the query is known. */
     public List<ScoredHit> hits = new ArrayList<>();
 

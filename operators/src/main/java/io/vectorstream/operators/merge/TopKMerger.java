@@ -90,6 +90,7 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
         p.partials++;
         p.shards += r.shards;
         p.maxSearchMicros = Math.max(p.maxSearchMicros, r.searchMicros);
+        p.tooLarge |= r.tooLarge;
         p.hits.addAll(r.hits);
         truncate(p);
         if (p.query != null && p.partials >= expectedPartials) {
@@ -129,11 +130,11 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
         QueryResponse response =
                 QueryResponse.newBuilder()
                         .setQueryId(q.queryId)
-                        .setHits(hits)
+                        .setHits(p.tooLarge ? List.of() : hits)
                         .setShardsAnswered(p.shards)
                         .setShardsExpected(q.shardKeys.length)
-                        .setComplete(complete)
-                        .setError(null)
+                        .setComplete(complete && !p.tooLarge)
+                        .setError(p.tooLarge ? Answer.tooLargeError(q.k, limits) : null)
                         .setTookMs(now - q.receivedAtMs)
                         .build();
         out.collect(

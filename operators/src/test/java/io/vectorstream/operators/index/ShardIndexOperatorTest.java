@@ -87,6 +87,33 @@ class ShardIndexOperatorTest {
     }
 
     @Test
+    void aShareOfTheAnswerOverTheAnswerLimitIsSentWithoutItsHits() throws Exception {
+        VectorStreamConfig small =
+                TestData.config(DIM, Metric.COSINE, TestData.limits(4096, 64, 2_000, 1000));
+        Random rnd = new Random(5);
+        try (var h = harness(small, 1, 0)) {
+            h.open();
+            for (int i = 0; i < 40; i++) {
+                VectorOp op = upsert("v" + i, unit(TestData.randomVector(rnd, DIM)), i);
+                op.metadata = Map.of("text", "m".repeat(200));
+                h.processElement1(new StreamRecord<>(op));
+            }
+            float[] qv = unit(TestData.randomVector(rnd, DIM));
+            h.processElement2(new StreamRecord<>(query("few", qv, 5, true)));
+            h.processElement2(new StreamRecord<>(query("many", qv, 40, true)));
+            h.processElement2(new StreamRecord<>(query("many-ids", qv, 40, false)));
+
+            List<PartialResult> out = h.extractOutputValues();
+            assertThat(out.get(0).tooLarge).isFalse();
+            assertThat(out.get(0).hits).hasSize(5);
+            assertThat(out.get(1).tooLarge).as("40 x 200 bytes of metadata").isTrue();
+            assertThat(out.get(1).hits).isEmpty();
+            assertThat(out.get(2).tooLarge).isFalse();
+            assertThat(out.get(2).hits).hasSize(40);
+        }
+    }
+
+    @Test
     void restoredStateAnswersTheSameAndDeletesStayDeleted() throws Exception {
         Random rnd = new Random(2);
         Map<String, float[]> live = new HashMap<>();

@@ -129,6 +129,23 @@ class TopKMergerTest {
         }
     }
 
+    @Test
+    void anInstanceOverTheAnswerLimitMakesTheAnswerAnAnswerTooLargeError() throws Exception {
+        try (var h = harness()) {
+            h.processElement1(query(Metric.DOT, "q", 10, 1_000), 1L);
+            PartialResult over = partial("q", 4);
+            over.tooLarge = true;
+            h.processElement2(over, 1L);
+            h.processElement2(partial("q", 4, hit("a", 1f)), 1L);
+
+            QueryResponse r = only(h);
+            assertThat(r.getError().getCode()).isEqualTo("ANSWER_TOO_LARGE");
+            assertThat(r.getError().getMessage()).contains("up to 10 hits", "max-answer-bytes");
+            assertThat(r.getHits()).isEmpty();
+            assertThat(r.getComplete()).isFalse();
+        }
+    }
+
     private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
             harness() throws Exception {
         return harness(1_000_000);
