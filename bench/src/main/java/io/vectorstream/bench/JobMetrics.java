@@ -82,9 +82,60 @@ public final class JobMetrics {
         return aggregate(vertex, name, "sum");
     }
 
-    /** The largest value over the index subtasks of {@code vectorstream.<name>}; 0 before it is. */
+    /**
+     * The largest value over the index subtasks of {@code vectorstream.<name>}; 0 before it is. A
+     * histogram's statistics are separate names in Flink's REST API: {@code <histogram>_median},
+     * {@code _p75}, {@code _p95}, {@code _p99}, {@code _max}, ... (there is no {@code _p50}).
+     */
     public long max(String name) throws IOException, InterruptedException {
         return aggregate(INDEX_VERTEX, name, "max");
+    }
+
+    /**
+     * {@link #max} of {@code name} as of now rather than of Flink's last metric fetch: the REST API
+     * answers from the metrics it last fetched from the task managers, and a read starts the next
+     * fetch (at most every {@code metrics.fetcher.update-interval}) without waiting for it, so the
+     * first read after a quiet period returns values from before that period. This reads once to
+     * start a fetch, waits {@code fetchInterval} three times over for it, and reads again.
+     */
+    public long freshMax(String name, Duration fetchInterval)
+            throws IOException, InterruptedException {
+        max(name);
+        Thread.sleep(3 * fetchInterval.toMillis());
+        return max(name);
+    }
+
+    /**
+     * Waits until {@link #sum} of {@code name} reaches {@code count}, polling every 50 ms. It
+     * returns up to one metric fetch interval (plus the fetch) after the count was reached, as the
+     * REST API answers from its last fetch (see {@link #freshMax}).
+     *
+     * @throws IllegalStateException if it has not within {@code timeout}
+     */
+    public void awaitSum(String name, long count, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long seen;
+        while ((seen = sum(name)) < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(
+                        name + " is " + seen + " after " + timeout + ", expected " + count);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * Waits until no segment build (seal or compaction) has been in flight for three polls 300 ms
+     * apart. A build starts on the write that fills a growing segment, so once {@code
+     * vectorsIndexed} counts every write, every build that is due has started.
+     */
+    public void awaitBuildsSettled() throws IOException, InterruptedException {
+        int quiet = 0;
+        while (quiet < 3) {
+            Thread.sleep(300);
+            quiet = sum("buildsInFlight") == 0 ? quiet + 1 : 0;
+        }
     }
 
     /** How often the job restarted since it was submitted (job metric {@code numRestarts}). */

@@ -170,9 +170,9 @@ public final class SegmentBench {
             long start = System.nanoTime();
             publish(client, 0, fast, 0);
             double acked = secondsSince(start);
-            awaitIndexed(metrics, fast);
+            metrics.awaitSum("vectorsIndexed", fast, Duration.ofHours(2));
             double searchable = secondsSince(start);
-            awaitSealed(metrics);
+            metrics.awaitBuildsSettled();
             double sealed = secondsSince(start);
             long sealedVectors = metrics.sum("liveVectors") - metrics.sum("growingVectors");
             maxRate = fast / sealed;
@@ -188,8 +188,8 @@ public final class SegmentBench {
 
             // 2. Half speed with a querying client and freshness probes.
             paced(client, metrics, fast, maxRate / 2);
-            awaitIndexed(metrics, n);
-            awaitSealed(metrics);
+            metrics.awaitSum("vectorsIndexed", n, Duration.ofHours(2));
+            metrics.awaitBuildsSettled();
             sealedBuilds = metrics.sum("graphBuilds");
 
             // 3. Recall, memory, checkpoints.
@@ -214,7 +214,7 @@ public final class SegmentBench {
                     "task-thread pause per build install (installMillis, worst subtask)",
                     f(
                             "p50 %d ms / p99 %d ms / max %d ms",
-                            metrics.max("installMillis_p50"),
+                            metrics.max("installMillis_median"),
                             metrics.max("installMillis_p99"),
                             metrics.max("installMillis_max")));
             long before = metrics.latestCheckpoint();
@@ -424,21 +424,6 @@ public final class SegmentBench {
                             .toArray();
         }
         return ds.recallAt(10, found);
-    }
-
-    private void awaitIndexed(JobMetrics metrics, long count) throws Exception {
-        while (metrics.sum("vectorsIndexed") < count) {
-            Thread.sleep(50);
-        }
-    }
-
-    /** Until no build has been in flight for three polls 300 ms apart. */
-    private void awaitSealed(JobMetrics metrics) throws Exception {
-        int quiet = 0;
-        while (quiet < 3) {
-            Thread.sleep(300);
-            quiet = metrics.sum("buildsInFlight") == 0 ? quiet + 1 : 0;
-        }
     }
 
     private void checkpointTable(List<JobMetrics.Checkpoint> checkpoints) {
