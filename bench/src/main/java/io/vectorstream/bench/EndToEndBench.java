@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
@@ -218,8 +219,11 @@ public final class EndToEndBench {
         return client.query(all).get(120, TimeUnit.SECONDS).getHits().size();
     }
 
-    /** A random unit vector (Gaussian components, normalised); also used by the cluster bench. */
-    public static float[] randomUnit(Random rnd, int dim) {
+    /**
+     * A random unit vector (Gaussian components, normalised); also used by the cluster bench and
+     * the fuzzer.
+     */
+    public static float[] randomUnit(RandomGenerator rnd, int dim) {
         float[] v = new float[dim];
         double norm = 0;
         for (int i = 0; i < dim; i++) {

@@ -1,5 +1,6 @@
 package io.vectorstream.bench.fuzz;
 
+import io.vectorstream.bench.EndToEndBench;
 import io.vectorstream.schema.CollectionOp;
 import io.vectorstream.schema.CollectionRequest;
 import io.vectorstream.schema.Op;
@@ -194,17 +195,7 @@ final class SeedFactory {
     }
 
     static float[] unitVector(SplittableRandom rnd, int dim) {
-        float[] v = new float[dim];
-        double norm = 0;
-        for (int i = 0; i < dim; i++) {
-            v[i] = (float) rnd.nextGaussian();
-            norm += v[i] * v[i];
-        }
-        float inv = (float) (1 / Math.sqrt(norm));
-        for (int i = 0; i < dim; i++) {
-            v[i] *= inv;
-        }
-        return v;
+        return EndToEndBench.randomUnit(rnd, dim);
     }
 
     private static Map<String, String> metadata(SplittableRandom rnd) {
