@@ -139,7 +139,7 @@ class LocalSystemITCase {
     @Test
     void prometheusEndpointHasTheDocumentedMetricsWithSaneValues() throws Exception {
         // The reporter shows live values; wait until the index counted every write and its memory
-        // gauge (refreshed at most every 5 s) caught up with them.
+        // gauge (refreshed on every write) caught up with them.
         Metrics m =
                 awaitMetrics(
                         x ->

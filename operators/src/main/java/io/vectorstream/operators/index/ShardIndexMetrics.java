@@ -96,21 +96,16 @@ final class ShardIndexMetrics {
     }
 
     /**
-     * What the gauges show of one shard; written by the task thread, read by any. The counts are
-     * refreshed after every change; the memory estimate walks every id of the shard, so writes
-     * refresh it at most every {@link #MEMORY_REFRESH_NANOS}, loads and installs always.
+     * What the gauges show of one shard; written by the task thread, read by any. Refreshed after
+     * every change, at a few operations per segment: the growing segment keeps its size up to date
+     * as it changes, and sealed segments compute theirs once.
      */
     static final class ShardStats {
-        private static final long MEMORY_REFRESH_NANOS = 5_000_000_000L;
-
         private volatile long liveVectors;
         private volatile long growingVectors;
         private volatile long sealedSegments;
         private volatile long tombstones;
         private volatile long memoryBytes;
-        private long memoryRefreshedAt;
-        private boolean memoryKnown;
-        private boolean memoryStale;
 
         /**
          * What the persisted manifest of a shard not loaded yet tells: its live vectors and sealed
@@ -121,28 +116,12 @@ final class ShardIndexMetrics {
             sealedSegments = m.segments().size();
         }
 
-        /**
-         * @param segmentsChanged whether segments were loaded, installed or dropped
-         */
-        void update(ShardSegments shard, boolean segmentsChanged) {
+        void update(ShardSegments shard) {
             liveVectors = shard.liveCount();
             growingVectors = shard.growingCount();
             sealedSegments = shard.sealed().size();
             tombstones = shard.tombstoneCount();
-            long now = System.nanoTime();
-            if (segmentsChanged || !memoryKnown || now - memoryRefreshedAt > MEMORY_REFRESH_NANOS) {
-                memoryBytes = shard.memoryBytes();
-                memoryRefreshedAt = now;
-                memoryKnown = true;
-                memoryStale = false;
-            } else {
-                memoryStale = true;
-            }
-        }
-
-        /** Whether writes changed the shard since its memory was last estimated. */
-        boolean memoryStale() {
-            return memoryStale;
+            memoryBytes = shard.memoryBytes();
         }
     }
 }

@@ -131,9 +131,6 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     /** How often the task thread looks for finished builds while some are in flight. */
     private static final long DRAIN_INTERVAL_MS = 10;
 
-    /** How long a shard's memory gauge may lag its writes (estimating it walks every id). */
-    private static final long MEMORY_REFRESH_MS = 5_000;
-
     /** Lloyd iterations of IVF training (FAISS uses 10 to 25). */
     private static final int TRAIN_ITERATIONS = 10;
 
@@ -157,7 +154,6 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private transient Set<Integer> heldShards;
 
     private transient boolean drainScheduled;
-    private transient boolean memoryRefreshScheduled;
 
     /**
      * Strong query's request key → shard keys whose barrier arrived, until the query is answered.
@@ -297,34 +293,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                     Math.max(0, System.currentTimeMillis() - op.publishedAtMs));
         }
         startBuildIfDue(shard);
-        shard.stats.update(shard.segments, false);
-        if (shard.stats.memoryStale()) {
-            scheduleMemoryRefresh();
-        }
-    }
-
-    /**
-     * Refreshes the memory gauge of every shard whose writes it has not seen yet, once, {@link
-     * #MEMORY_REFRESH_MS} from now: so the gauge settles after the last write instead of keeping
-     * the value of the write before it.
-     */
-    private void scheduleMemoryRefresh() {
-        if (memoryRefreshScheduled) {
-            return;
-        }
-        memoryRefreshScheduled = true;
-        long now = getProcessingTimeService().getCurrentProcessingTime();
-        getProcessingTimeService()
-                .registerTimer(
-                        now + MEMORY_REFRESH_MS,
-                        time -> {
-                            memoryRefreshScheduled = false;
-                            for (Shard shard : shards.values()) {
-                                if (shard.stats.memoryStale()) {
-                                    shard.stats.update(shard.segments, true);
-                                }
-                            }
-                        });
+        shard.stats.update(shard.segments);
     }
 
     @Override
@@ -669,7 +638,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 f.blob().length,
                 f.millis());
         startBuildIfDue(shard);
-        shard.stats.update(shard.segments, true);
+        shard.stats.update(shard.segments);
     }
 
     /** Registers one drain timer while builds are in flight; it re-registers itself. */
@@ -736,7 +705,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         metrics.shard(collection.name(), number),
                         cfg.limits().maxSegmentBytes());
         shard.manifest = manifest;
-        shard.stats.update(segments, true);
+        shard.stats.update(segments);
         shards.put(key, shard);
         heldShards.add(key);
         metrics.shardLoads.inc();

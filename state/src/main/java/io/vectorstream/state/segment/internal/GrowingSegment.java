@@ -178,18 +178,7 @@ public final class GrowingSegment {
     /** Heap bytes of the arrays (with spare capacity) and an estimate for ids and their lookup. */
     public long memoryBytes() {
         long arrays = (long) vectors.length * Float.BYTES + (long) seqs.length * Long.BYTES;
-        long idBytes = (long) ids.length * 4;
-        for (int slot = 0; slot < size; slot++) {
-            idBytes += MemoryEstimates.stringBytes(ids[slot]);
-            for (Map.Entry<String, String> e : metadata[slot].entrySet()) {
-                // The key and value strings and a slot of the immutable map.
-                idBytes +=
-                        MemoryEstimates.stringBytes(e.getKey())
-                                + MemoryEstimates.stringBytes(e.getValue())
-                                + 8;
-            }
-        }
-        return arrays + idBytes + MemoryEstimates.hashMapBytes(size);
+        return arrays + (long) ids.length * 4 + contentBytes + MemoryEstimates.hashMapBytes(size);
     }
 
     /**
