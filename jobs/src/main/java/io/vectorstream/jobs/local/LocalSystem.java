@@ -34,7 +34,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  */
 public final class LocalSystem implements AutoCloseable {
     /** Where everything listens unless told otherwise: this machine only. */
-    public static final String LOOPBACK = "127.0.0.1";
+    public static final String LOOPBACK = EmbeddedKafka.HOST;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

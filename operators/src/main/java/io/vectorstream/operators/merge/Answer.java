@@ -52,13 +52,17 @@ public class Answer {
         if (payload.length > limits.maxAnswerBytes()) {
             payload = PayloadCodec.encode(tooLarge(response, payload.length, limits), format);
         }
-        return new Answer(
-                id,
-                topic,
-                correlationId != null && correlationId.length <= limits.maxIdBytes()
-                        ? correlationId
-                        : null,
-                payload);
+        return new Answer(id, topic, echoedCorrelationId(correlationId, limits), payload);
+    }
+
+    /**
+     * The correlation id an answer may echo: {@code correlationId}, or null when it is over {@code
+     * maxIdBytes} (the validator rejects those with BAD_CORRELATION_ID).
+     */
+    public static byte[] echoedCorrelationId(byte[] correlationId, Limits limits) {
+        return correlationId != null && correlationId.length <= limits.maxIdBytes()
+                ? correlationId
+                : null;
     }
 
     private static QueryResponse tooLarge(QueryResponse r, int bytes, Limits limits) {

@@ -232,8 +232,10 @@ public final class RequestValidator
             rejectedByReason.record("recordsRejected", r.code);
             ctx.output(DEAD_LETTERS, deadLetter(m, r, cfg.limits()));
         }
-        strong.poll(ctx.timerService().currentProcessingTime());
-        emitStrong(ctx, out);
+        if (!strong.idle()) {
+            strong.poll(ctx.timerService().currentProcessingTime());
+            emitStrong(ctx, out);
+        }
     }
 
     @Override
@@ -323,10 +325,7 @@ public final class RequestValidator
                 new Answer(
                         requestId,
                         replyTo,
-                        m.correlationId != null
-                                        && m.correlationId.length <= cfg.limits().maxIdBytes()
-                                ? m.correlationId
-                                : null,
+                        Answer.echoedCorrelationId(m.correlationId, cfg.limits()),
                         PayloadCodec.encode(
                                 response.setRequestId(requestId).build(),
                                 json ? WireFormat.JSON : WireFormat.AVRO)));

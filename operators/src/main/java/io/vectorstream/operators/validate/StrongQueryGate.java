@@ -137,6 +137,18 @@ final class StrongQueryGate {
         }
     }
 
+    /**
+     * Whether there is nothing to poll or take: no query held, no lookup in flight, nothing
+     * released, expired or failed. Then a record needs no more than {@link #processed}.
+     */
+    boolean idle() {
+        return byDeadline.isEmpty()
+                && lookup == null
+                && released.isEmpty()
+                && expired.isEmpty()
+                && failed.isEmpty();
+    }
+
     /** Whether a lookup is in flight: the caller should poll again soon. */
     boolean lookupInFlight() {
         return lookup != null;

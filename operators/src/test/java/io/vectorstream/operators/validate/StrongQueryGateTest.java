@@ -34,7 +34,9 @@ class StrongQueryGateTest {
     void oneLookupAtATimeServesEveryQueryThatArrivedBeforeItStarted() throws Exception {
         ManualEnds ends = new ManualEnds();
         StrongQueryGate gate = new StrongQueryGate(ends, 100);
+        assertThat(gate.idle()).isTrue();
         gate.add(query("a", 10_000), 0);
+        assertThat(gate.idle()).isFalse();
         gate.add(query("b", 10_000), 1);
         gate.add(query("c", 10_000), 2);
         assertThat(ends.lookups).as("b and c wait for the next lookup").hasSize(1);
@@ -52,9 +54,11 @@ class StrongQueryGateTest {
         gate.processed(0, 6);
         assertThat(gate.takeReleased()).isEmpty();
         gate.processed(0, 7);
+        assertThat(gate.idle()).as("released queries wait to be taken").isFalse();
         assertThat(gate.takeReleased()).extracting(q -> q.queryId).containsExactly("b", "c");
         assertThat(gate.held()).isZero();
         assertThat(gate.lookupInFlight()).isFalse();
+        assertThat(gate.idle()).isTrue();
     }
 
     @Test
