@@ -1,9 +1,7 @@
 package io.vectorstream.state.segment;
 
 import io.vectorstream.state.filter.Filter;
-import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.SearchHits;
-import io.vectorstream.state.search.TopK;
 import io.vectorstream.state.segment.internal.GrowingSegment;
 import io.vectorstream.state.vector.Metric;
 import java.util.ArrayList;
@@ -339,9 +337,8 @@ public final class ShardSegments {
 
     /**
      * The k best live vectors over all segments that match {@code filter}, best first, with
-     * external scores. Each segment returns its own best k; they are merged on internal scores
-     * (higher is closer for every metric), which are exact for the growing segment, HNSW and
-     * IVF-Flat, and ADC estimates for IVF-PQ without rerank.
+     * external scores: a {@link CrossSegmentSearch} of this shard alone (see there for how {@code
+     * ef} is shared among segments and how PQ_CODES segments rerank).
      *
      * <p>With a filter, the growing segment tests each vector's metadata during its scan, and each
      * sealed segment computes the exact set of its matching live vectors from its metadata columns
@@ -351,89 +348,29 @@ public final class ShardSegments {
      * @param filter the metadata filter, or null for none
      */
     public SearchHits search(float[] query, SearchKnobs knobs, VectorSource source, Filter filter) {
-        Objects.requireNonNull(query, "query");
-        Objects.requireNonNull(knobs, "knobs");
-        if (query.length != dim) {
-            throw new IllegalArgumentException(
-                    "query has dimension " + query.length + ", shard has " + dim);
-        }
-        int k = knobs.k();
-        List<String> candidateIds = new ArrayList<>();
-        TopK top = new TopK(k);
-        ScoredNodes fromGrowing = growing.search(query, k, filter);
-        for (int i = 0; i < fromGrowing.size(); i++) {
-            top.offer(fromGrowing.scores()[i], candidateIds.size());
-            candidateIds.add(growing.idAt(fromGrowing.nodes()[i]));
-        }
-        if (tier == MemoryTier.PQ_CODES && knobs.rerank() > 0 && !sealed.isEmpty()) {
-            rerankFromSource(query, knobs, source, filter, top, candidateIds);
-        } else {
-            searchSealed(query, knobs, source, filter, top, candidateIds);
-        }
-        long[] best = top.drainBestFirst();
-        String[] ids = new String[best.length];
-        float[] scores = new float[best.length];
-        for (int i = 0; i < best.length; i++) {
-            ids[i] = candidateIds.get(TopK.unpackNode(best[i]));
-            scores[i] = metric.externalScore(TopK.unpackScore(best[i]));
-        }
-        return new SearchHits(ids, scores);
+        RankedHits hits =
+                CrossSegmentSearch.search(
+                        List.of(this),
+                        List.of(source == null ? VectorSource.NONE : source),
+                        query,
+                        knobs,
+                        filter,
+                        false,
+                        false);
+        return new SearchHits(hits.ids(), hits.scores());
     }
 
-    /**
-     * Offers each sealed segment's own best {@code knobs.k()} (exact or ADC scores) to {@code top},
-     * whose node numbers index {@code candidateIds}.
-     */
-    private void searchSealed(
-            float[] query,
-            SearchKnobs knobs,
-            VectorSource source,
-            Filter filter,
-            TopK top,
-            List<String> candidateIds) {
+    /** Vectors a query walks: growing plus sealed, dead copies included (their share of work). */
+    public long searchedVectors() {
+        long n = growing.size();
         for (SealedSegment segment : sealed) {
-            ScoredNodes found = segment.searchNodes(query, knobs, source, filter);
-            for (int i = 0; i < found.size(); i++) {
-                if (top.offer(found.scores()[i], candidateIds.size())) {
-                    candidateIds.add(segment.idAt(found.nodes()[i]));
-                } else {
-                    // Results are best first: the rest of this segment's cannot make it either.
-                    break;
-                }
-            }
+            n += segment.size();
         }
+        return n;
     }
 
-    /**
-     * The PQ_CODES tier's rerank, once per shard (FAISS's refine step): every segment returns its
-     * best {@code max(k, rerank)} by ADC estimate, and only the shard's best {@code max(k, rerank)}
-     * of those are read from {@code source} and rescored exactly. So a query reads at most {@code
-     * max(k, rerank)} stored vectors per shard however many segments it holds.
-     */
-    private void rerankFromSource(
-            float[] query,
-            SearchKnobs knobs,
-            VectorSource source,
-            Filter filter,
-            TopK top,
-            List<String> candidateIds) {
-        Objects.requireNonNull(source, "a pq-codes shard needs a vector source to rerank");
-        int pool = Math.max(knobs.k(), knobs.rerank());
-        SearchKnobs estimates = new SearchKnobs(pool, knobs.ef(), knobs.nprobe(), 0);
-        TopK byEstimate = new TopK(pool);
-        List<String> estimatedIds = new ArrayList<>();
-        searchSealed(query, estimates, source, filter, byEstimate, estimatedIds);
-        for (long packed : byEstimate.drainBestFirst()) {
-            String id = estimatedIds.get(TopK.unpackNode(packed));
-            float[] v = source.vector(id);
-            if (v == null) {
-                continue; // deleted since: the segment's tombstone is on its way
-            }
-            checkVector(id, v);
-            if (top.offer(metric.score(query, v, 0, dim), candidateIds.size())) {
-                candidateIds.add(id);
-            }
-        }
+    GrowingSegment growing() {
+        return growing;
     }
 
     /** Live vectors in the shard: growing plus live in sealed segments. */

@@ -110,6 +110,12 @@ public final class GrowingSegment {
         return ids[slot];
     }
 
+    /** A copy of the vector in {@code slot}. */
+    public float[] vectorAt(int slot) {
+        assert slot >= 0 && slot < size : "slot " + slot + " out of [0, " + size + ")";
+        return Arrays.copyOfRange(vectors, slot * dim, (slot + 1) * dim);
+    }
+
     /** The metadata of the vector in {@code slot}. */
     public Map<String, String> metadataAt(int slot) {
         assert slot >= 0 && slot < size : "slot " + slot + " out of [0, " + size + ")";
