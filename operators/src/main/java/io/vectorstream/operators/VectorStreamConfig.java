@@ -379,10 +379,17 @@ public record VectorStreamConfig(
             return from(new Configuration());
         }
 
-        /** The merge policy of these settings; merges never build segments over the bound. */
+        /**
+         * The merge policy of these settings: tiers start at the seal size; merges never build
+         * segments over the bound.
+         */
         public CompactionPolicy compactionPolicy(long maxSegmentBytes) {
             return new CompactionPolicy(
-                    compactionMaxSegments, compactionDeletedRatio, maxSegmentBytes);
+                    compactionMaxSegments,
+                    compactionDeletedRatio,
+                    maxSegmentBytes,
+                    sealSize,
+                    CompactionPolicy.DEFAULT_MERGE_FACTOR);
         }
     }
 

@@ -5,23 +5,38 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * When to merge sealed segments: when a segment's dead ratio passes {@code maxDeletedRatio}, or a
- * shard has more than {@code maxSegments} sealed segments; never into a segment larger than {@code
- * maxSegmentBytes}.
+ * When to merge sealed segments: when a segment's dead ratio passes {@code maxDeletedRatio}, when
+ * {@code mergeFactor} segments share a size tier, or when a shard has more than {@code maxSegments}
+ * sealed segments; never into a segment larger than {@code maxSegmentBytes}.
  *
  * <p>Dead vectors cost memory and search time (graph walks still pass through them), so a segment
- * whose tombstones exceed the ratio is rewritten with its live vectors only; too many segments cost
- * a search per segment, so the smallest are merged, as Lucene's merge policies do. Like Lucene's
- * {@code maxMergedSegmentMB}, the size bound keeps a merged segment (and its blob, a Java array)
- * far from what one build can hold: segments at the bound are left out of merges, so a shard may
- * then hold more than {@code maxSegments}. Sizes are the segments' {@link
+ * whose tombstones exceed the ratio is rewritten with its live vectors only. Every segment costs a
+ * graph search per query, so segments are merged upward by size, as Lucene's log merge policy does:
+ * a segment's tier is {@code floor(log_mergeFactor(live / tierSize))} (tier 0 below {@code
+ * tierSize} times the factor), and as soon as {@code mergeFactor} segments sit in one tier they
+ * become one segment of the next. A shard of n vectors so holds at most {@code mergeFactor - 1}
+ * segments per tier, {@code log_mergeFactor(n / tierSize)} tiers, and each vector is rebuilt once
+ * per tier it climbs. {@code maxSegments} is the backstop (the smallest are merged past it). Like
+ * Lucene's {@code maxMergedSegmentMB}, the size bound keeps a merged segment (and its blob, a Java
+ * array) far from what one build can hold: segments at the bound are left out of merges, so a shard
+ * may then hold more than {@code maxSegments}. Sizes are the segments' {@link
  * SealedSegment#memoryBytes} estimates scaled to their live share. Immutable.
  *
  * @param maxSegments sealed segments a shard may hold before the smallest are merged
  * @param maxDeletedRatio share of dead vectors above which a segment is rewritten
  * @param maxSegmentBytes largest estimated size of a merged segment
+ * @param tierSize live vectors of the smallest tier's segments (the seal size)
+ * @param mergeFactor segments of one tier that are merged into one of the next
  */
-public record CompactionPolicy(int maxSegments, double maxDeletedRatio, long maxSegmentBytes) {
+public record CompactionPolicy(
+        int maxSegments,
+        double maxDeletedRatio,
+        long maxSegmentBytes,
+        int tierSize,
+        int mergeFactor) {
+
+    /** Segments per tier that merge, unless configured: see {@link CompactionPolicy}. */
+    public static final int DEFAULT_MERGE_FACTOR = 4;
 
     public CompactionPolicy {
         if (maxSegments < 1 || !(maxDeletedRatio > 0 && maxDeletedRatio <= 1)) {
@@ -35,9 +50,21 @@ public record CompactionPolicy(int maxSegments, double maxDeletedRatio, long max
             throw new IllegalArgumentException(
                     "max segment bytes must be positive, got " + maxSegmentBytes);
         }
+        if (tierSize < 1 || mergeFactor < 2) {
+            throw new IllegalArgumentException(
+                    "need tier size >= 1 and merge factor >= 2, got "
+                            + tierSize
+                            + " and "
+                            + mergeFactor);
+        }
     }
 
-    /** A policy without a size bound. */
+    /** A policy without tiers: merges only past {@code maxSegments} or the deleted ratio. */
+    public CompactionPolicy(int maxSegments, double maxDeletedRatio, long maxSegmentBytes) {
+        this(maxSegments, maxDeletedRatio, maxSegmentBytes, 1, Integer.MAX_VALUE);
+    }
+
+    /** A policy without tiers or a size bound. */
     public CompactionPolicy(int maxSegments, double maxDeletedRatio) {
         this(maxSegments, maxDeletedRatio, Long.MAX_VALUE);
     }
@@ -50,6 +77,8 @@ public record CompactionPolicy(int maxSegments, double maxDeletedRatio, long max
      *       maxDeletedRatio}, if there is any (a segment with no live vector is always due:
      *       dropping it costs no build), as many of them, in list order, as fit {@code
      *       maxSegmentBytes} together (at least one);
+     *   <li>otherwise the segments of the lowest tier that holds at least {@code mergeFactor},
+     *       smallest first, as many as fit {@code maxSegmentBytes} (none if two do not);
      *   <li>otherwise, when there are more than {@code maxSegments}, the fewest smallest segments
      *       by live count (at least two, ties to the earlier in the list) whose merge brings the
      *       count back to {@code maxSegments}, or as many of those as fit {@code maxSegmentBytes}
@@ -57,7 +86,7 @@ public record CompactionPolicy(int maxSegments, double maxDeletedRatio, long max
      * </ol>
      *
      * The result keeps the order of {@code sealed} for the first rule and goes smallest first for
-     * the second.
+     * the others.
      */
     public List<SealedSegment> pick(List<SealedSegment> sealed) {
         List<SealedSegment> due = new ArrayList<>();
@@ -73,15 +102,56 @@ public record CompactionPolicy(int maxSegments, double maxDeletedRatio, long max
                 dueBytes += bytes;
             }
         }
-        if (!due.isEmpty() || sealed.size() <= maxSegments) {
+        if (!due.isEmpty()) {
             return due;
         }
         List<SealedSegment> bySize = new ArrayList<>(sealed);
         bySize.sort(Comparator.comparingInt(SealedSegment::liveCount));
+        List<SealedSegment> tier = fullestLowTier(bySize);
+        if (!tier.isEmpty()) {
+            List<SealedSegment> picked = fitting(tier);
+            if (!picked.isEmpty()) {
+                return picked;
+            }
+        }
+        if (sealed.size() <= maxSegments) {
+            return List.of();
+        }
         int merge = Math.max(2, sealed.size() - maxSegments + 1);
-        List<SealedSegment> picked = new ArrayList<>(merge);
+        return fitting(bySize.subList(0, merge));
+    }
+
+    /** The tier of a segment of {@code live} vectors: see {@link CompactionPolicy}. */
+    int tierOf(int live) {
+        int tier = 0;
+        for (long bound = (long) tierSize * mergeFactor; live >= bound; bound *= mergeFactor) {
+            tier++;
+        }
+        return tier;
+    }
+
+    /** The segments of the lowest tier holding at least {@code mergeFactor}, smallest first. */
+    private List<SealedSegment> fullestLowTier(List<SealedSegment> bySize) {
+        int start = 0;
+        while (start < bySize.size()) {
+            int tier = tierOf(bySize.get(start).liveCount());
+            int end = start + 1;
+            while (end < bySize.size() && tierOf(bySize.get(end).liveCount()) == tier) {
+                end++;
+            }
+            if (end - start >= mergeFactor) {
+                return bySize.subList(start, end);
+            }
+            start = end;
+        }
+        return List.of();
+    }
+
+    /** The first of {@code candidates} that fit {@code maxSegmentBytes} together, if two do. */
+    private List<SealedSegment> fitting(List<SealedSegment> candidates) {
+        List<SealedSegment> picked = new ArrayList<>(candidates.size());
         long bytes = 0;
-        for (SealedSegment segment : bySize.subList(0, merge)) {
+        for (SealedSegment segment : candidates) {
             bytes += liveBytes(segment);
             if (bytes > maxSegmentBytes) {
                 break;

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vectorstream.state.vector.Metric;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class CompactionPolicyTest {
@@ -97,6 +100,64 @@ class CompactionPolicyTest {
     }
 
     /** A segment of {@code size} vectors with its first {@code dead} killed. */
+    @Test
+    void tiersGrowByTheMergeFactorFromTheTierSize() {
+        CompactionPolicy policy = new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, 4);
+        assertThat(policy.tierOf(0)).isZero();
+        assertThat(policy.tierOf(39)).isZero();
+        assertThat(policy.tierOf(40)).isEqualTo(1);
+        assertThat(policy.tierOf(159)).isEqualTo(1);
+        assertThat(policy.tierOf(160)).isEqualTo(2);
+    }
+
+    @Test
+    void aFullTierMergesIntoOneSegmentOfTheNext() {
+        CompactionPolicy policy = new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, 4);
+        SealedSegment big = segment(1, 45, 0);
+        SealedSegment a = segment(2, 10, 0);
+        SealedSegment b = segment(3, 3, 0);
+        SealedSegment c = segment(4, 12, 0);
+        assertThat(policy.pick(List.of(big, a, b, c))).isEmpty();
+        SealedSegment d = segment(5, 10, 0);
+        assertThat(policy.pick(List.of(big, a, b, c, d))).containsExactly(b, a, d, c);
+    }
+
+    /**
+     * Seal after seal, with every merge the policy asks for carried out: a shard holds at most
+     * {@code mergeFactor - 1} segments per tier, so the count grows with the log of its size.
+     */
+    @Test
+    void sealsAndMergesKeepAFewSegmentsOfGeometricSizes() {
+        int factor = 4;
+        CompactionPolicy policy = new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, factor);
+        List<SealedSegment> sealed = new ArrayList<>();
+        long ids = 100;
+        int merges = 0;
+        for (int seal = 1; seal <= 200; seal++) {
+            sealed.add(segment(ids++, 10, 0));
+            for (List<SealedSegment> picked = policy.pick(sealed);
+                    !picked.isEmpty();
+                    picked = policy.pick(sealed)) {
+                int live = picked.stream().mapToInt(SealedSegment::liveCount).sum();
+                sealed.removeAll(picked);
+                sealed.add(segment(ids++, live, 0));
+                merges++;
+            }
+            Map<Integer, Long> perTier =
+                    sealed.stream()
+                            .collect(
+                                    Collectors.groupingBy(
+                                            s -> policy.tierOf(s.liveCount()),
+                                            Collectors.counting()));
+            assertThat(perTier.values()).allMatch(count -> count < factor);
+            assertThat(sealed.stream().mapToInt(SealedSegment::liveCount).sum())
+                    .isEqualTo(10 * seal);
+        }
+        // 2,000 vectors in tiers of 10 x 4^t: 2000 = 1x1280 + 2x320 + 2x40 in the end.
+        assertThat(sealed).hasSizeLessThanOrEqualTo(6);
+        assertThat(merges).isLessThan(200 / (factor - 1) + 5);
+    }
+
     private static SealedSegment segment(long id, int size, int dead) {
         String[] ids = new String[size];
         float[] vectors = new float[size * 2];
