@@ -24,7 +24,8 @@ public record VectorStreamConfig(
         int maxNprobe,
         int maxRerank,
         Limits limits,
-        IndexSettings index)
+        IndexSettings index,
+        long sealAfterIdleMs)
         implements Serializable {
 
     /** Largest supported vector dimension. */
@@ -54,6 +55,9 @@ public record VectorStreamConfig(
         check(maxRerank >= 0, "query.max-rerank must not be negative, got " + maxRerank);
         check(limits != null, "limits are missing");
         check(index != null, "index settings are missing");
+        check(
+                sealAfterIdleMs >= 0,
+                "index.seal-after-idle must not be negative, got " + sealAfterIdleMs + " ms");
         String problem = boundsProblem(dimension, index, maxEf, maxNprobe, maxRerank, limits);
         check(problem == null, problem);
         check(
@@ -126,7 +130,8 @@ public record VectorStreamConfig(
                 conf.get(VectorStreamOptions.MAX_NPROBE),
                 conf.get(VectorStreamOptions.MAX_RERANK),
                 Limits.from(conf),
-                IndexSettings.from(conf));
+                IndexSettings.from(conf),
+                conf.get(VectorStreamOptions.SEAL_AFTER_IDLE).toMillis());
     }
 
     /**

@@ -257,6 +257,17 @@ public final class VectorStreamOptions {
                             "Vectors in a shard's growing segment at which it is sealed into an"
                                     + " immutable index, built in the background.");
 
+    public static final ConfigOption<Duration> SEAL_AFTER_IDLE =
+            key("vectorstream.index.seal-after-idle")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "A shard's growing segment that has had no write for this long is"
+                                    + " sealed below the seal size, so an index at rest is"
+                                    + " searched through graphs only (like Lucene's refresh"
+                                    + " interval); tiered merges then fold the small segments."
+                                    + " 0 seals only at the seal size.");
+
     public static final ConfigOption<Integer> BUILD_THREADS =
             key("vectorstream.index.build-threads")
                     .intType()

@@ -52,7 +52,8 @@ public final class TestData {
             VectorStreamConfig.IndexSettings index,
             VectorStreamConfig.Limits limits) {
         return new VectorStreamConfig(
-                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 512, 64, 1000, limits, index);
+                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 512, 64, 1000, limits, index,
+                0);
     }
 
     public static float[] randomVector(Random rnd, int dim) {

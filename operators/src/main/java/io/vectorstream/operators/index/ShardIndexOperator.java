@@ -10,8 +10,9 @@ import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.filter.FilterException;
 import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.record.StoredVector;
-import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.segment.CompactionPolicy;
+import io.vectorstream.state.segment.CrossSegmentSearch;
+import io.vectorstream.state.segment.RankedHits;
 import io.vectorstream.state.segment.SealedSegment;
 import io.vectorstream.state.segment.SearchKnobs;
 import io.vectorstream.state.segment.SegmentBuild;
@@ -21,7 +22,6 @@ import io.vectorstream.state.segment.ShardSegments;
 import io.vectorstream.state.segment.Tombstone;
 import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #SHARD_MANIFEST}: the {@link SegmentManifest} (sealed segments and counters). It is
  *       tiny, so it is what a query iterates to find the shards; the big maps are never iterated
  *       across keys.
- *   <li>{@link #VECTORS}: id → {@link StoredVector} of every live vector (metadata of hits, full
- *       vectors for PQ reranking and compaction).
+ *   <li>{@link #VECTORS}: id → {@link StoredVector} of every live vector (full vectors for PQ
+ *       reranking and compaction).
  *   <li>{@link #GROWING}: id → sequence number of the vectors in the growing segment.
  *   <li>{@link #SEGMENT_BLOBS}: each sealed segment's {@link SealedSegment#write} bytes in 1 MiB
  *       chunks, written once and deleted by compaction, so incremental checkpoints upload a segment
@@ -154,6 +154,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private transient Set<Integer> heldShards;
 
     private transient boolean drainScheduled;
+
+    private transient boolean idleSealScheduled;
 
     /**
      * Strong query's request key → shard keys whose barrier arrived, until the query is answered.
@@ -292,7 +294,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             metrics.freshnessLagMs.update(
                     Math.max(0, System.currentTimeMillis() - op.publishedAtMs));
         }
+        shard.lastWriteMs = getProcessingTimeService().getCurrentProcessingTime();
         startBuildIfDue(shard);
+        scheduleIdleSeal();
         shard.stats.update(shard.segments);
     }
 
@@ -375,9 +379,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 shardKeys = List.of();
             }
         }
-        VectorSource source = store.vectorSource();
-        Comparator<ScoredHit> order = HitOrder.bestFirst(q.metric);
-        List<ShardHit> candidates = new ArrayList<>();
+        // One search over all held shards, so segments share the query's beam by their size.
+        List<ShardSegments> searched = new ArrayList<>(shardKeys.size());
+        List<VectorSource> sources = new ArrayList<>(shardKeys.size());
+        IndexSettings settings = null;
         for (Integer key : shardKeys) {
             setCurrentKey(key);
             Shard shard = shard(key);
@@ -385,39 +390,44 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 // Empty, or a query validated before the first vector fixed the dimension.
                 continue;
             }
-            SearchHits hits =
-                    shard.segments.search(
-                            q.vector, knobs(q, shard.collection.index()), source, filter);
-            for (int i = 0; i < hits.size(); i++) {
-                candidates.add(
-                        new ShardHit(key, new ScoredHit(hits.ids()[i], hits.scores()[i], null)));
-            }
+            searched.add(shard.segments);
+            sources.add(sourceOf(key));
+            settings = shard.collection.index();
         }
-        candidates.sort((a, b) -> order.compare(a.hit, b.hit));
-        List<ScoredHit> best = new ArrayList<>(Math.min(q.k, candidates.size()));
+        RankedHits hits =
+                settings == null
+                        ? null
+                        : CrossSegmentSearch.search(
+                                searched,
+                                sources,
+                                q.vector,
+                                knobs(q, settings),
+                                filter,
+                                q.includeMetadata,
+                                q.includeVectors);
+        int found = hits == null ? 0 : hits.size();
+        List<ScoredHit> best = new ArrayList<>(found);
         // What the hits weigh in the answer (Avro-sized, the most compact form): past the answer
         // limit the partial carries no hits, only the verdict, so one query cannot make this
         // instance or the merger hold k large metadata maps and vectors.
         long answerBytes = 0;
         boolean tooLarge = false;
-        for (ShardHit c : candidates.subList(0, Math.min(q.k, candidates.size()))) {
-            if (q.includeMetadata || q.includeVectors) {
-                setCurrentKey(c.shardKey);
-                StoredVector stored = store.vector(c.hit.id);
-                if (q.includeMetadata) {
-                    c.hit.metadata = stored == null ? Map.of() : stored.metadata();
-                }
-                if (q.includeVectors && stored != null) {
-                    c.hit.vector = stored.vector();
-                }
+        for (int h = 0; h < found; h++) {
+            ScoredHit hit =
+                    new ScoredHit(
+                            hits.ids()[h],
+                            hits.scores()[h],
+                            q.includeMetadata ? hits.metadata().get(h) : null);
+            if (q.includeVectors) {
+                hit.vector = hits.vectors().get(h);
             }
-            answerBytes += answerBytes(c.hit);
+            answerBytes += answerBytes(hit);
             if (answerBytes > cfg.limits().maxAnswerBytes()) {
                 tooLarge = true;
                 best.clear();
                 break;
             }
-            best.add(c.hit);
+            best.add(hit);
         }
         PartialResult p = new PartialResult();
         p.tooLarge = tooLarge;
@@ -429,6 +439,18 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         p.searchMicros = (System.nanoTime() - start) / 1000;
         metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
+    }
+
+    /**
+     * The stored vectors of the shard of {@code key}, for PQ_CODES reranking: it switches to that
+     * key, since one search reads several shards.
+     */
+    private VectorSource sourceOf(int key) {
+        VectorSource stored = store.vectorSource();
+        return id -> {
+            setCurrentKey(key);
+            return stored.vector(id);
+        };
     }
 
     /** About what {@code hit} adds to an Avro answer: id, score, metadata and vector. */
@@ -514,6 +536,11 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
      * always fails does not run and log once per record). Current key: the shard's.
      */
     private void startBuildIfDue(Shard shard) throws Exception {
+        startBuildIfDue(shard, false);
+    }
+
+    /** As {@link #startBuildIfDue(Shard)}; {@code idle} seals a non-empty growing segment. */
+    private void startBuildIfDue(Shard shard, boolean idle) throws Exception {
         if (shard.segments.building()) {
             return;
         }
@@ -526,7 +553,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         SegmentBuild build = null;
         // Sealed at the seal size, or earlier when large metadata would make the segment too big.
         if (shard.segments.growingCount() >= settings.sealSize()
-                || shard.segments.growingSegmentBytes() >= cfg.limits().maxSegmentBytes()) {
+                || shard.segments.growingSegmentBytes() >= cfg.limits().maxSegmentBytes()
+                || idle) {
             build = shard.segments.startSeal(m.nextSegmentId());
         }
         if (build == null) {
@@ -641,6 +669,52 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         shard.stats.update(shard.segments);
     }
 
+    /**
+     * Registers one timer that seals the growing segments that have had no write for {@code
+     * index.seal-after-idle}, so an index at rest is searched through graphs only; it re-registers
+     * itself while some shard still has growing vectors.
+     */
+    private void scheduleIdleSeal() {
+        if (idleSealScheduled || cfg.sealAfterIdleMs() == 0) {
+            return;
+        }
+        idleSealScheduled = true;
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        getProcessingTimeService()
+                .registerTimer(
+                        now + cfg.sealAfterIdleMs(),
+                        time -> {
+                            idleSealScheduled = false;
+                            sealIdleShards(time);
+                        });
+    }
+
+    private void sealIdleShards(long now) throws Exception {
+        installFinishedBuilds();
+        boolean growing = false;
+        Object key = getCurrentKey();
+        try {
+            for (Shard shard : shards.values()) {
+                if (shard.segments.growingCount() == 0) {
+                    continue;
+                }
+                if (now - shard.lastWriteMs >= cfg.sealAfterIdleMs()
+                        && !shard.segments.building()) {
+                    setCurrentKey(shard.key);
+                    startBuildIfDue(shard, true);
+                }
+                growing |= shard.segments.growingCount() > 0;
+            }
+        } finally {
+            if (key != null) {
+                setCurrentKey(key);
+            }
+        }
+        if (growing) {
+            scheduleIdleSeal();
+        }
+    }
+
     /** Registers one drain timer while builds are in flight; it re-registers itself. */
     private void scheduleDrain() {
         if (drainScheduled || builds.inFlight() == 0) {
@@ -709,6 +783,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         shards.put(key, shard);
         heldShards.add(key);
         metrics.shardLoads.inc();
+        if (segments.growingCount() > 0) {
+            scheduleIdleSeal(); // restored growing vectors: sealed if no write follows
+        }
         return shard;
     }
 
@@ -815,6 +892,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         int failedBuilds;
         int writesBeforeRetry;
 
+        /** Processing time of the last upsert or delete; see {@link #scheduleIdleSeal}. */
+        long lastWriteMs;
+
         Shard(
                 int key,
                 int number,
@@ -830,6 +910,4 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             this.stats = stats;
         }
     }
-
-    private record ShardHit(int shardKey, ScoredHit hit) {}
 }

@@ -204,6 +204,57 @@ class ShardIndexOperatorTest {
     }
 
     @Test
+    void growingSegmentsWithoutWritesForTheIdleTimeAreSealedBelowTheSealSize() throws Exception {
+        VectorStreamConfig base = config(DIM, "hnsw", "full", 1000, conf -> {});
+        VectorStreamConfig idleAfter500ms =
+                new VectorStreamConfig(
+                        base.collection(),
+                        base.dimension(),
+                        base.metric(),
+                        base.shards(),
+                        base.maxParallelism(),
+                        base.maxK(),
+                        base.defaultTimeoutMs(),
+                        base.maxTimeoutMs(),
+                        base.maxEf(),
+                        base.maxNprobe(),
+                        base.maxRerank(),
+                        base.limits(),
+                        base.index(),
+                        500);
+        Random rnd = new Random(8);
+        Map<String, float[]> live = new HashMap<>();
+        try (var h = harness(idleAfter500ms, 1, 0)) {
+            h.open();
+            ShardIndexOperator op = operator(h);
+            h.setProcessingTime(0);
+            for (int i = 0; i < 100; i++) {
+                float[] v = unit(TestData.randomVector(rnd, DIM));
+                h.processElement1(new StreamRecord<>(upsert("v" + i, v, i)));
+                live.put("v" + i, v);
+            }
+            h.setProcessingTime(400);
+            assertThat(op.buildsInFlight()).isZero();
+            assertThat(count(h, ShardIndexOperator.GROWING)).isEqualTo(100);
+
+            // A write to one shard at 400 keeps that shard growing past the others' deadline.
+            float[] late = unit(TestData.randomVector(rnd, DIM));
+            h.processElement1(new StreamRecord<>(upsert("late", late, 100)));
+            live.put("late", late);
+            h.setProcessingTime(600);
+            assertThat(op.buildsInFlight()).isEqualTo(7);
+            awaitBuilds(h);
+            assertThat(count(h, ShardIndexOperator.GROWING)).isPositive();
+
+            h.setProcessingTime(h.getProcessingTime() + 1000);
+            awaitBuilds(h);
+            assertThat(count(h, ShardIndexOperator.GROWING)).isZero();
+            assertThat(op.sealedSegments()).isEqualTo(8);
+            assertExactAnswers(h, live, rnd, 10, 15);
+        }
+    }
+
+    @Test
     void deletedAndReplacedVectorsAreNeverReturnedEvenDuringBuilds() throws Exception {
         Random rnd = new Random(4);
         Map<String, float[]> live = new LinkedHashMap<>();
