@@ -23,7 +23,6 @@ import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -86,9 +85,10 @@ import org.slf4j.LoggerFactory;
  * range. A strong query (read-your-writes) is answered only once the barrier the validator sent
  * ahead of it has arrived on input 1 for every one of those shards: each shard's channel is FIFO,
  * so the shard has then applied every vector published before the query was read. Barriers and
- * query meet in either order; whichever comes first waits in memory until the rest arrive or the
- * query's deadline passes (then the merger answers without this instance). Like queries in flight
- * elsewhere, they are not checkpointed: a restart loses them and the client times out.
+ * query meet in either order; whichever comes first waits in memory ({@link StrongQueryBarriers})
+ * until the rest arrive or the query's deadline passes (then the merger answers without this
+ * instance). Like queries in flight elsewhere, they are not checkpointed: a restart loses them and
+ * the client times out.
  */
 public final class ShardIndexOperator extends AbstractStreamOperator<PartialResult>
         implements TwoInputStreamOperator<VectorOp, Query, PartialResult> {
@@ -155,13 +155,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     private transient boolean drainScheduled;
 
-    /**
-     * Strong query's request key → shard keys whose barrier arrived, until the query is answered.
-     */
-    private transient Map<String, Set<Integer>> barriers;
-
-    /** Strong queries that arrived before all their barriers. */
-    private transient Map<String, StreamRecord<Query>> waiting;
+    private transient StrongQueryBarriers<StreamRecord<Query>> barriers;
 
     public ShardIndexOperator(VectorStreamConfig cfg) {
         this(cfg, SegmentBuild::run);
@@ -202,8 +196,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         heldShards = ConcurrentHashMap.newKeySet();
         metrics = new ShardIndexMetrics(getMetricGroup(), heldShards::size, builds::inFlight);
         reportRestoredShards();
-        barriers = new HashMap<>();
-        waiting = new HashMap<>();
+        barriers = new StrongQueryBarriers<>(this::expireAt);
     }
 
     /**
@@ -300,41 +293,23 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     public void processElement2(StreamRecord<Query> record) throws Exception {
         installFinishedBuilds();
         Query q = record.getValue();
-        int held = q.strong ? heldKeys(q).size() : 0;
-        if (held > 0) {
-            Set<Integer> seen = barriers.get(q.requestKey);
-            if (seen == null || seen.size() < held) {
-                if (seen == null) {
-                    expireAt(q.requestKey, q.deadlineMs);
-                }
-                waiting.put(q.requestKey, record);
-                return;
-            }
-            barriers.remove(q.requestKey);
+        if (q.strong
+                && !barriers.queryArrived(q.requestKey, heldKeys(q).size(), q.deadlineMs, record)) {
+            return; // answered with its last barrier, or expired
         }
         answer(record);
     }
 
     /** Notes a strong query's barrier for one shard; answers the query if it was the last one. */
     private void barrier(VectorOp op) throws Exception {
-        String requestKey = op.barrierKey;
-        Set<Integer> seen = barriers.get(requestKey);
-        if (seen == null) {
-            seen = new HashSet<>();
-            barriers.put(requestKey, seen);
-            if (!waiting.containsKey(requestKey)) {
-                expireAt(requestKey, op.eventTimeMs);
-            }
-        }
-        seen.add(op.shardKey);
-        StreamRecord<Query> query = waiting.get(requestKey);
-        if (query == null || seen.size() < heldKeys(query.getValue()).size()) {
+        StreamRecord<Query> query =
+                barriers.barrierArrived(op.barrierKey, op.shardKey, op.eventTimeMs);
+        if (query == null) {
             return;
         }
-        barriers.remove(requestKey);
         Object key = getCurrentKey();
         try {
-            answer(waiting.remove(requestKey));
+            answer(query);
         } finally {
             setCurrentKey(key);
         }
@@ -349,8 +324,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 .registerTimer(
                         deadlineMs,
                         time -> {
-                            barriers.remove(requestKey);
-                            if (waiting.remove(requestKey) != null) {
+                            if (barriers.expire(requestKey)) {
                                 metrics.strongQueriesExpired.inc();
                             }
                         });
@@ -781,9 +755,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     /** Strong queries with a barrier or the query itself still waiting here. */
     int strongQueriesPending() {
-        Set<String> ids = new HashSet<>(barriers.keySet());
-        ids.addAll(waiting.keySet());
-        return ids.size();
+        return barriers.pending();
     }
 
     /** Computed now, unlike the gauge, which refreshes on writes at most every few seconds. */
