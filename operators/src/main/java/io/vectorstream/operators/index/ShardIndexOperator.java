@@ -11,14 +11,11 @@ import io.vectorstream.state.filter.FilterException;
 import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.record.StoredVector;
 import io.vectorstream.state.search.SearchHits;
-import io.vectorstream.state.segment.CompactionPolicy;
 import io.vectorstream.state.segment.SealedSegment;
 import io.vectorstream.state.segment.SearchKnobs;
 import io.vectorstream.state.segment.SegmentBuild;
 import io.vectorstream.state.segment.SegmentManifest;
-import io.vectorstream.state.segment.SegmentSpec;
 import io.vectorstream.state.segment.ShardSegments;
-import io.vectorstream.state.segment.Tombstone;
 import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,6 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Holds the shards of one subtask as lists of segments and answers every broadcast query over all
  * of them.
+ *
+ * <p>A loaded shard and its writes are a {@link LoadedShard}.
  *
  * <p>Input 1 is keyed by shard key: upserts and deletes. Input 2 is the broadcast query stream;
  * each query yields exactly one {@link PartialResult} per instance, even with no data, so the
@@ -73,13 +72,14 @@ import org.slf4j.LoggerFactory;
  * Blob and tombstone chunks are keyed {@code segmentId << 20 | chunkIndex} ({@link
  * ShardStateStore}).
  *
- * <p>The in-memory {@link ShardSegments} are a cache of that state, loaded lazily on a shard's
- * first query or write by reading blobs, never by rebuilding. When a growing segment reaches the
- * seal size, or a compaction is due, the index is built on a {@link SegmentBuildPool} thread; the
- * finished segment comes back through a queue that the task thread drains before every record and
- * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there.
- * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
- * restore simply seals again. Flink state is only ever touched on the task thread.
+ * <p>The in-memory {@link ShardSegments} of each {@link LoadedShard} are a cache of that state,
+ * loaded lazily on a shard's first query or write by reading blobs, never by rebuilding. When a
+ * growing segment reaches the seal size, or a compaction is due, the index is built on a {@link
+ * SegmentBuildPool} thread; the finished segment comes back through a queue that the task thread
+ * drains before every record and from a processing-time timer (whose callbacks run in the task's
+ * mailbox), and is installed there. Until then the growing vectors stay in state, so a checkpoint
+ * taken meanwhile is consistent and a restore simply seals again. Flink state is only ever touched
+ * on the task thread.
  *
  * <p>A query carries its collection's shard keys; an instance searches those in its key-group
  * range. A strong query (read-your-writes) is answered only once the barrier the validator sent
@@ -131,19 +131,14 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     /** How often the task thread looks for finished builds while some are in flight. */
     private static final long DRAIN_INTERVAL_MS = 10;
 
-    /** Lloyd iterations of IVF training (FAISS uses 10 to 25). */
-    private static final int TRAIN_ITERATIONS = 10;
-
-    /** Base seed of segment builds; the shard number is added, the state mixes in segment ids. */
-    private static final long BUILD_SEED = 0x5653_5345_474DL;
-
     private final VectorStreamConfig cfg;
     private final Collection configured;
     private final SegmentBuildPool.Builder builder;
 
     private transient ShardStateStore store;
     private transient ValueState<byte[]> collectionState;
-    private transient Map<Integer, Shard> shards;
+    private transient Map<Integer, LoadedShard> shards;
+    private transient LoadedShard.Context shardContext;
     private transient KeyGroupRange keyGroups;
     private transient int maxParallelism;
     private transient Map<Integer, int[]> keysOfOrdinal;
@@ -195,6 +190,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         "vectorstream-build-" + task.getIndexOfThisSubtask() + "-");
         heldShards = ConcurrentHashMap.newKeySet();
         metrics = new ShardIndexMetrics(getMetricGroup(), heldShards::size, builds::inFlight);
+        shardContext =
+                new LoadedShard.Context(
+                        store, metrics, this::submitBuild, cfg.limits().maxSegmentBytes());
         reportRestoredShards();
         barriers = new StrongQueryBarriers<>(this::expireAt);
     }
@@ -271,22 +269,22 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             }
             return;
         }
-        Shard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
+        LoadedShard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
         if (shard == null) {
             return; // a delete in a shard that never held a vector
         }
         if (op.delete) {
-            delete(shard, op.id);
+            shard.delete(op.id);
         } else {
-            upsert(shard, op);
+            shard.upsert(op);
         }
         if (op.publishedAtMs > 0) {
             // Publish to searchable: the write is in the growing segment, which queries scan.
             metrics.freshnessLagMs.update(
                     Math.max(0, System.currentTimeMillis() - op.publishedAtMs));
         }
-        startBuildIfDue(shard);
-        shard.stats.update(shard.segments);
+        shard.startBuildIfDue();
+        shard.refreshStats();
     }
 
     @Override
@@ -354,8 +352,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         List<ShardHit> candidates = new ArrayList<>();
         for (Integer key : shardKeys) {
             setCurrentKey(key);
-            Shard shard = shard(key);
-            if (shard == null || shard.manifest.dimension() != q.vector.length) {
+            LoadedShard shard = shard(key);
+            if (shard == null || shard.dimension() != q.vector.length) {
                 // Empty, or a query validated before the first vector fixed the dimension.
                 continue;
             }
@@ -428,100 +426,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 q.rerank >= 0 ? q.rerank : settings.ivfRerank());
     }
 
-    private void upsert(Shard shard, VectorOp op) throws Exception {
-        SegmentManifest m = shard.manifest;
-        if (op.vector.length != m.dimension()) {
-            // The validator fixes one dimension per collection, so this is a broken invariant.
-            throw new IllegalStateException(
-                    "vector "
-                            + op.id
-                            + " has dimension "
-                            + op.vector.length
-                            + " but shard "
-                            + shard.number
-                            + " holds "
-                            + m.dimension()
-                            + "-d vectors");
-        }
-        long seq = m.nextSeq();
-        store.putTombstones(shard.segments.upsert(op.id, op.vector, op.metadata, seq));
-        store.putVector(op.id, new StoredVector(op.vector, op.metadata, op.text));
-        store.putGrowing(op.id, seq);
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        m.segments(),
-                        m.nextSegmentId(),
-                        seq + 1,
-                        shard.segments.liveCount()));
-        metrics.vectorsIndexed.inc();
-    }
-
-    private void delete(Shard shard, String id) throws Exception {
-        if (!shard.segments.contains(id)) {
-            return;
-        }
-        boolean growing = shard.segments.isGrowing(id);
-        List<Tombstone> dead = shard.segments.delete(id);
-        if (growing) {
-            store.removeGrowing(id);
-        }
-        store.putTombstones(dead);
-        store.removeVector(id);
-        SegmentManifest m = shard.manifest;
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        m.segments(),
-                        m.nextSegmentId(),
-                        m.nextSeq(),
-                        shard.segments.liveCount()));
-        metrics.vectorsDeleted.inc();
-    }
-
-    /**
-     * Starts a seal when the growing segment is full, else a compaction if the policy picks one,
-     * unless a build of the shard is already in flight or backing off after failures (the first
-     * retry comes with the next write, then after 1, 3, 7, ... up to 1023 writes, so a build that
-     * always fails does not run and log once per record). Current key: the shard's.
-     */
-    private void startBuildIfDue(Shard shard) throws Exception {
-        if (shard.segments.building()) {
-            return;
-        }
-        if (shard.writesBeforeRetry > 0) {
-            shard.writesBeforeRetry--;
-            return;
-        }
-        SegmentManifest m = shard.manifest;
-        IndexSettings settings = shard.collection.index();
-        SegmentBuild build = null;
-        // Sealed at the seal size, or earlier when large metadata would make the segment too big.
-        if (shard.segments.growingCount() >= settings.sealSize()
-                || shard.segments.growingSegmentBytes() >= cfg.limits().maxSegmentBytes()) {
-            build = shard.segments.startSeal(m.nextSegmentId());
-        }
-        if (build == null) {
-            build =
-                    shard.segments.startCompaction(
-                            m.nextSegmentId(), shard.compaction, store.vectorSource());
-        }
-        if (build == null) {
-            return;
-        }
-        // The id is spent even if the build fails or a restore forgets it: ids never repeat.
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        m.segments(),
-                        m.nextSegmentId() + 1,
-                        m.nextSeq(),
-                        m.liveCount()));
-        shard.building = build;
-        builds.submit(shard.key, build, shard.segments.spec(), settings.memoryTier());
+    /** Hands {@code build} to the pool and polls for its end. */
+    private void submitBuild(LoadedShard shard, SegmentBuild build) {
+        builds.submit(
+                shard.key, build, shard.segments.spec(), shard.collection.index().memoryTier());
         scheduleDrain();
     }
 
@@ -544,75 +452,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     }
 
     private void install(SegmentBuildPool.Finished f) throws Exception {
-        Shard shard = shards.get(f.shardKey());
-        if (shard == null || shard.building != f.build()) {
+        LoadedShard shard = shards.get(f.shardKey());
+        if (shard == null || !shard.awaits(f.build())) {
             return; // cannot happen within one operator instance; ignore rather than corrupt
         }
-        shard.building = null;
         setCurrentKey(shard.key);
-        long installStart = System.nanoTime();
-        if (f.failure() != null) {
-            LOG.error(
-                    "Building segment {} of shard {} ({}) failed after {} ms; the shard keeps"
-                            + " its previous segments and retries on a later write.",
-                    f.build().segmentId(),
-                    shard.number,
-                    f.build().isSeal() ? "seal" : "compaction",
-                    f.millis(),
-                    f.failure());
-            shard.segments.abort(f.build());
-            metrics.buildFailures.inc();
-            shard.writesBeforeRetry = (1 << Math.min(shard.failedBuilds++, 10)) - 1;
-            return;
-        }
-        // 1. Swap the segment into the in-memory view; it reports what to persist.
-        ShardSegments.Installed done = shard.segments.install(f.build(), f.segment());
-        SealedSegment segment = done.segment();
-        // 2. Sealed vectors leave the growing map; replaced segments leave state entirely.
-        for (String id : done.movedFromGrowing()) {
-            store.removeGrowing(id);
-        }
-        SegmentManifest m = shard.manifest;
-        List<SegmentManifest.Entry> entries = new ArrayList<>(m.segments().size() + 1);
-        for (SegmentManifest.Entry e : m.segments()) {
-            if (done.removedSegments().contains(e.id())) {
-                store.removeSegment(e);
-            } else {
-                entries.add(e);
-            }
-        }
-        // 3. Persist the new blob and the copies in it that died during the build. A compaction
-        // of dead vectors only yields an empty segment, which the view drops: so does the state.
-        if (segment.size() > 0) {
-            int chunks = store.putBlob(segment.id(), f.blob());
-            store.putTombstones(done.tombstones());
-            entries.add(
-                    new SegmentManifest.Entry(
-                            segment.id(), segment.type(), segment.size(), chunks, f.blob().length));
-        }
-        // 4. The manifest last: it names the segments a restore loads.
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        entries,
-                        m.nextSegmentId(),
-                        m.nextSeq(),
-                        shard.segments.liveCount()));
-        shard.failedBuilds = 0;
-        // The task thread's share of a build: the pause records and queries see.
-        metrics.installMillis.update((System.nanoTime() - installStart) / 1_000_000);
-        metrics.graphBuilds.inc();
-        (f.build().isSeal() ? metrics.sealMillis : metrics.compactionMillis).update(f.millis());
-        LOG.debug(
-                "Installed segment {} of shard {} ({} vectors, {} bytes, {} ms).",
-                segment.id(),
-                shard.number,
-                segment.size(),
-                f.blob().length,
-                f.millis());
-        startBuildIfDue(shard);
-        shard.stats.update(shard.segments);
+        shard.install(f);
     }
 
     /** Registers one drain timer while builds are in flight; it re-registers itself. */
@@ -633,8 +478,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     }
 
     /** The shard of {@code key} (the current key), loading it from state; null if it has none. */
-    private Shard shard(int key) throws Exception {
-        Shard shard = shards.get(key);
+    private LoadedShard shard(int key) throws Exception {
+        LoadedShard shard = shards.get(key);
         if (shard != null) {
             return shard;
         }
@@ -645,59 +490,45 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         Collection c = collectionOfCurrentKey();
         int number = shardNumber(c, key);
         ShardSegments segments =
-                store.load(m, spec(c, number, m.dimension()), c.index().memoryTier());
+                store.load(m, LoadedShard.spec(c, number, m.dimension()), c.index().memoryTier());
         metrics.segmentLoads.inc(m.segments().size());
         return register(key, c, number, segments, m);
     }
 
     /** The shard of an upsert's key (the current key), created if it holds no vector yet. */
-    private Shard shardForWrite(int key, VectorOp op) throws Exception {
-        Shard shard = shard(key);
+    private LoadedShard shardForWrite(int key, VectorOp op) throws Exception {
+        LoadedShard shard = shard(key);
         if (shard != null) {
             return shard;
         }
         int dimension = op.vector.length;
         Collection c = collectionOfCurrentKey();
         ShardSegments segments =
-                new ShardSegments(spec(c, op.shard, dimension), c.index().memoryTier());
+                new ShardSegments(LoadedShard.spec(c, op.shard, dimension), c.index().memoryTier());
         return register(
                 key, c, op.shard, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0));
     }
 
-    private Shard register(
+    private LoadedShard register(
             int key,
             Collection collection,
             int number,
             ShardSegments segments,
             SegmentManifest manifest) {
-        Shard shard =
-                new Shard(
+        LoadedShard shard =
+                new LoadedShard(
                         key,
                         number,
                         collection,
                         segments,
+                        manifest,
                         metrics.shard(collection.name(), number),
-                        cfg.limits().maxSegmentBytes());
-        shard.manifest = manifest;
-        shard.stats.update(segments);
+                        shardContext);
+        shard.refreshStats();
         shards.put(key, shard);
         heldShards.add(key);
         metrics.shardLoads.inc();
         return shard;
-    }
-
-    private static SegmentSpec spec(Collection c, int shardNumber, int dimension) {
-        IndexSettings settings = c.index();
-        return new SegmentSpec(
-                settings.type(),
-                c.metric(),
-                dimension,
-                settings.hnswM(),
-                settings.hnswEfConstruction(),
-                settings.ivfNlist(),
-                settings.ivfPqM(),
-                TRAIN_ITERATIONS,
-                BUILD_SEED + shardNumber);
     }
 
     /** The keys of {@code c}'s shards, by shard number. */
@@ -724,11 +555,6 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         }
         throw new IllegalStateException(
                 "key " + key + " is not a shard of collection '" + c.name() + "'");
-    }
-
-    private void writeManifest(Shard shard, SegmentManifest m) throws Exception {
-        store.putManifest(m);
-        shard.manifest = m;
     }
 
     // Package-private views for tests (task thread).
@@ -769,38 +595,6 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     long sealedSegments() {
         return metrics.sealedSegments();
-    }
-
-    /**
-     * A loaded shard: its segments, a copy of its persisted manifest, its build in flight and its
-     * retry back-off after failed builds.
-     */
-    private static final class Shard {
-        final int key;
-        final int number;
-        final Collection collection;
-        final CompactionPolicy compaction;
-        final ShardSegments segments;
-        final ShardIndexMetrics.ShardStats stats;
-        SegmentManifest manifest;
-        SegmentBuild building;
-        int failedBuilds;
-        int writesBeforeRetry;
-
-        Shard(
-                int key,
-                int number,
-                Collection collection,
-                ShardSegments segments,
-                ShardIndexMetrics.ShardStats stats,
-                long maxSegmentBytes) {
-            this.key = key;
-            this.number = number;
-            this.collection = collection;
-            this.compaction = collection.index().compactionPolicy(maxSegmentBytes);
-            this.segments = segments;
-            this.stats = stats;
-        }
     }
 
     private record ShardHit(int shardKey, ScoredHit hit) {}
