@@ -2,23 +2,15 @@ package io.vectorstream.operators.index;
 
 import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
-import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.operators.validate.VectorOp;
-import io.vectorstream.state.filter.Filter;
-import io.vectorstream.state.filter.FilterException;
-import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.record.StoredVector;
-import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.segment.SealedSegment;
-import io.vectorstream.state.segment.SearchKnobs;
 import io.vectorstream.state.segment.SegmentBuild;
 import io.vectorstream.state.segment.SegmentManifest;
 import io.vectorstream.state.segment.ShardSegments;
-import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +28,14 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Holds the shards of one subtask as lists of segments and answers every broadcast query over all
  * of them.
  *
- * <p>A loaded shard and its writes are a {@link LoadedShard}.
+ * <p>This class is the Flink glue: state, inputs, timers, key switching and metrics. A loaded shard
+ * and its writes are a {@link LoadedShard}, the strong-query gate is {@link StrongQueryBarriers},
+ * and one query's search over the shards is a {@link CrossShardSearch}.
  *
  * <p>Input 1 is keyed by shard key: upserts and deletes. Input 2 is the broadcast query stream;
  * each query yields exactly one {@link PartialResult} per instance, even with no data, so the
@@ -93,7 +85,6 @@ import org.slf4j.LoggerFactory;
 public final class ShardIndexOperator extends AbstractStreamOperator<PartialResult>
         implements TwoInputStreamOperator<VectorOp, Query, PartialResult> {
     private static final long serialVersionUID = 2L;
-    private static final Logger LOG = LoggerFactory.getLogger(ShardIndexOperator.class);
 
     /** {@link SegmentManifest#toBytes()}; its presence marks the shard as existing here. */
     public static final ValueStateDescriptor<byte[]> SHARD_MANIFEST =
@@ -144,6 +135,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     private transient Map<Integer, int[]> keysOfOrdinal;
     private transient SegmentBuildPool builds;
     private transient ShardIndexMetrics metrics;
+    private transient CrossShardSearch search;
 
     /** Keys of the shards this subtask holds: see {@link #reportRestoredShards}. */
     private transient Set<Integer> heldShards;
@@ -193,6 +185,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         shardContext =
                 new LoadedShard.Context(
                         store, metrics, this::submitBuild, cfg.limits().maxSegmentBytes());
+        search =
+                new CrossShardSearch(
+                        new SearchedShards(),
+                        store,
+                        task.getIndexOfThisSubtask(),
+                        cfg.limits().maxAnswerBytes());
         reportRestoredShards();
         barriers = new StrongQueryBarriers<>(this::expireAt);
     }
@@ -330,100 +328,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     /** Searches every shard of this instance and emits the one partial answer to the query. */
     private void answer(StreamRecord<Query> record) throws Exception {
-        Query q = record.getValue();
-        long start = System.nanoTime();
-        List<Integer> shardKeys = heldKeys(q);
-        int held = shardKeys.size();
-        Filter filter = null;
-        if (q.filter != null) {
-            try {
-                filter = FilterParser.parse(q.filter, Integer.MAX_VALUE);
-            } catch (FilterException e) {
-                // The validator rejects bad filters; one here is a bug, not a reason to fail.
-                LOG.warn(
-                        "Query {} has a bad filter; answering no hits: {}",
-                        q.queryId,
-                        e.getMessage());
-                shardKeys = List.of();
-            }
-        }
-        VectorSource source = store.vectorSource();
-        Comparator<ScoredHit> order = HitOrder.bestFirst(q.metric);
-        List<ShardHit> candidates = new ArrayList<>();
-        for (Integer key : shardKeys) {
-            setCurrentKey(key);
-            LoadedShard shard = shard(key);
-            if (shard == null || shard.dimension() != q.vector.length) {
-                // Empty, or a query validated before the first vector fixed the dimension.
-                continue;
-            }
-            SearchHits hits =
-                    shard.segments.search(
-                            q.vector, knobs(q, shard.collection.index()), source, filter);
-            for (int i = 0; i < hits.size(); i++) {
-                candidates.add(
-                        new ShardHit(key, new ScoredHit(hits.ids()[i], hits.scores()[i], null)));
-            }
-        }
-        candidates.sort((a, b) -> order.compare(a.hit, b.hit));
-        List<ScoredHit> best = new ArrayList<>(Math.min(q.k, candidates.size()));
-        // What the hits weigh in the answer (Avro-sized, the most compact form): past the answer
-        // limit the partial carries no hits, only the verdict, so one query cannot make this
-        // instance or the merger hold k large metadata maps and vectors.
-        long answerBytes = 0;
-        boolean tooLarge = false;
-        for (ShardHit c : candidates.subList(0, Math.min(q.k, candidates.size()))) {
-            if (q.includeMetadata || q.includeVectors) {
-                setCurrentKey(c.shardKey);
-                StoredVector stored = store.vector(c.hit.id);
-                if (q.includeMetadata) {
-                    c.hit.metadata = stored == null ? Map.of() : stored.metadata();
-                }
-                if (q.includeVectors && stored != null) {
-                    c.hit.vector = stored.vector();
-                }
-            }
-            answerBytes += answerBytes(c.hit);
-            if (answerBytes > cfg.limits().maxAnswerBytes()) {
-                tooLarge = true;
-                best.clear();
-                break;
-            }
-            best.add(c.hit);
-        }
-        PartialResult p = new PartialResult();
-        p.tooLarge = tooLarge;
-        p.queryId = q.queryId;
-        p.requestKey = q.requestKey;
-        p.subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        p.shards = held;
-        p.hits = best;
-        p.searchMicros = (System.nanoTime() - start) / 1000;
+        PartialResult p = search.answer(record.getValue());
         metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
-    }
-
-    /** About what {@code hit} adds to an Avro answer: id, score, metadata and vector. */
-    private static long answerBytes(ScoredHit hit) {
-        long bytes = 8 + hit.id.length();
-        if (hit.metadata != null) {
-            for (Map.Entry<String, String> e : hit.metadata.entrySet()) {
-                bytes += 2 + e.getKey().length() + e.getValue().length();
-            }
-        }
-        if (hit.vector != null) {
-            bytes += (long) Float.BYTES * hit.vector.length;
-        }
-        return bytes;
-    }
-
-    /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */
-    private static SearchKnobs knobs(Query q, IndexSettings settings) {
-        return new SearchKnobs(
-                q.k,
-                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.k),
-                q.nprobe > 0 ? q.nprobe : settings.ivfNprobe(),
-                q.rerank >= 0 ? q.rerank : settings.ivfRerank());
     }
 
     /** Hands {@code build} to the pool and polls for its end. */
@@ -597,5 +504,17 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         return metrics.sealedSegments();
     }
 
-    private record ShardHit(int shardKey, ScoredHit hit) {}
+    /** What the search sees of the shards: held keys, and a shard made the current key. */
+    private final class SearchedShards implements CrossShardSearch.Shards {
+        @Override
+        public List<Integer> keysOf(Query q) {
+            return heldKeys(q);
+        }
+
+        @Override
+        public LoadedShard select(int key) throws Exception {
+            setCurrentKey(key);
+            return shard(key);
+        }
+    }
 }
