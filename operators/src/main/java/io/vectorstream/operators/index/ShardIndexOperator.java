@@ -2,28 +2,16 @@ package io.vectorstream.operators.index;
 
 import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
-import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.operators.validate.Query;
 import io.vectorstream.operators.validate.VectorOp;
-import io.vectorstream.state.filter.Filter;
-import io.vectorstream.state.filter.FilterException;
-import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.record.StoredVector;
-import io.vectorstream.state.segment.CompactionPolicy;
-import io.vectorstream.state.segment.CrossSegmentSearch;
-import io.vectorstream.state.segment.RankedHits;
 import io.vectorstream.state.segment.SealedSegment;
-import io.vectorstream.state.segment.SearchKnobs;
 import io.vectorstream.state.segment.SegmentBuild;
 import io.vectorstream.state.segment.SegmentManifest;
-import io.vectorstream.state.segment.SegmentSpec;
 import io.vectorstream.state.segment.ShardSegments;
-import io.vectorstream.state.segment.Tombstone;
-import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,12 +28,14 @@ import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Holds the shards of one subtask as lists of segments and answers every broadcast query over all
  * of them.
+ *
+ * <p>This class is the Flink glue: state, inputs, timers, key switching and metrics. A loaded shard
+ * and its writes are a {@link LoadedShard}, the strong-query gate is {@link StrongQueryBarriers},
+ * and one query's search over the shards is a {@link CrossShardSearch}.
  *
  * <p>Input 1 is keyed by shard key: upserts and deletes. Input 2 is the broadcast query stream;
  * each query yields exactly one {@link PartialResult} per instance, even with no data, so the
@@ -59,8 +49,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #SHARD_MANIFEST}: the {@link SegmentManifest} (sealed segments and counters). It is
  *       tiny, so it is what a query iterates to find the shards; the big maps are never iterated
  *       across keys.
- *   <li>{@link #VECTORS}: id → {@link StoredVector} of every live vector (full vectors for PQ
- *       reranking and compaction).
+ *   <li>{@link #VECTORS}: id → {@link StoredVector} of every live vector (metadata of hits, full
+ *       vectors for PQ reranking and compaction).
  *   <li>{@link #GROWING}: id → sequence number of the vectors in the growing segment.
  *   <li>{@link #SEGMENT_BLOBS}: each sealed segment's {@link SealedSegment#write} bytes in 1 MiB
  *       chunks, written once and deleted by compaction, so incremental checkpoints upload a segment
@@ -74,26 +64,27 @@ import org.slf4j.LoggerFactory;
  * Blob and tombstone chunks are keyed {@code segmentId << 20 | chunkIndex} ({@link
  * ShardStateStore}).
  *
- * <p>The in-memory {@link ShardSegments} are a cache of that state, loaded lazily on a shard's
- * first query or write by reading blobs, never by rebuilding. When a growing segment reaches the
- * seal size, or a compaction is due, the index is built on a {@link SegmentBuildPool} thread; the
- * finished segment comes back through a queue that the task thread drains before every record and
- * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there.
- * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
- * restore simply seals again. Flink state is only ever touched on the task thread.
+ * <p>The in-memory {@link ShardSegments} of each {@link LoadedShard} are a cache of that state,
+ * loaded lazily on a shard's first query or write by reading blobs, never by rebuilding. When a
+ * growing segment reaches the seal size, or a compaction is due, the index is built on a {@link
+ * SegmentBuildPool} thread; the finished segment comes back through a queue that the task thread
+ * drains before every record and from a processing-time timer (whose callbacks run in the task's
+ * mailbox), and is installed there. Until then the growing vectors stay in state, so a checkpoint
+ * taken meanwhile is consistent and a restore simply seals again. Flink state is only ever touched
+ * on the task thread.
  *
  * <p>A query carries its collection's shard keys; an instance searches those in its key-group
  * range. A strong query (read-your-writes) is answered only once the barrier the validator sent
  * ahead of it has arrived on input 1 for every one of those shards: each shard's channel is FIFO,
  * so the shard has then applied every vector published before the query was read. Barriers and
- * query meet in either order; whichever comes first waits in memory until the rest arrive or the
- * query's deadline passes (then the merger answers without this instance). Like queries in flight
- * elsewhere, they are not checkpointed: a restart loses them and the client times out.
+ * query meet in either order; whichever comes first waits in memory ({@link StrongQueryBarriers})
+ * until the rest arrive or the query's deadline passes (then the merger answers without this
+ * instance). Like queries in flight elsewhere, they are not checkpointed: a restart loses them and
+ * the client times out.
  */
 public final class ShardIndexOperator extends AbstractStreamOperator<PartialResult>
         implements TwoInputStreamOperator<VectorOp, Query, PartialResult> {
     private static final long serialVersionUID = 2L;
-    private static final Logger LOG = LoggerFactory.getLogger(ShardIndexOperator.class);
 
     /** {@link SegmentManifest#toBytes()}; its presence marks the shard as existing here. */
     public static final ValueStateDescriptor<byte[]> SHARD_MANIFEST =
@@ -131,24 +122,20 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     /** How often the task thread looks for finished builds while some are in flight. */
     private static final long DRAIN_INTERVAL_MS = 10;
 
-    /** Lloyd iterations of IVF training (FAISS uses 10 to 25). */
-    private static final int TRAIN_ITERATIONS = 10;
-
-    /** Base seed of segment builds; the shard number is added, the state mixes in segment ids. */
-    private static final long BUILD_SEED = 0x5653_5345_474DL;
-
     private final VectorStreamConfig cfg;
     private final Collection configured;
     private final SegmentBuildPool.Builder builder;
 
     private transient ShardStateStore store;
     private transient ValueState<byte[]> collectionState;
-    private transient Map<Integer, Shard> shards;
+    private transient Map<Integer, LoadedShard> shards;
+    private transient LoadedShard.Context shardContext;
     private transient KeyGroupRange keyGroups;
     private transient int maxParallelism;
     private transient Map<Integer, int[]> keysOfOrdinal;
     private transient SegmentBuildPool builds;
     private transient ShardIndexMetrics metrics;
+    private transient CrossShardSearch search;
 
     /** Keys of the shards this subtask holds: see {@link #reportRestoredShards}. */
     private transient Set<Integer> heldShards;
@@ -157,13 +144,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     private transient boolean idleSealScheduled;
 
-    /**
-     * Strong query's request key → shard keys whose barrier arrived, until the query is answered.
-     */
-    private transient Map<String, Set<Integer>> barriers;
-
-    /** Strong queries that arrived before all their barriers. */
-    private transient Map<String, StreamRecord<Query>> waiting;
+    private transient StrongQueryBarriers<StreamRecord<Query>> barriers;
 
     public ShardIndexOperator(VectorStreamConfig cfg) {
         this(cfg, SegmentBuild::run);
@@ -203,9 +184,17 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         "vectorstream-build-" + task.getIndexOfThisSubtask() + "-");
         heldShards = ConcurrentHashMap.newKeySet();
         metrics = new ShardIndexMetrics(getMetricGroup(), heldShards::size, builds::inFlight);
+        shardContext =
+                new LoadedShard.Context(
+                        store, metrics, this::submitBuild, cfg.limits().maxSegmentBytes());
+        search =
+                new CrossShardSearch(
+                        new SearchedShards(),
+                        store,
+                        task.getIndexOfThisSubtask(),
+                        cfg.limits().maxAnswerBytes());
         reportRestoredShards();
-        barriers = new HashMap<>();
-        waiting = new HashMap<>();
+        barriers = new StrongQueryBarriers<>(this::expireAt);
     }
 
     /**
@@ -280,14 +269,14 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             }
             return;
         }
-        Shard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
+        LoadedShard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
         if (shard == null) {
             return; // a delete in a shard that never held a vector
         }
         if (op.delete) {
-            delete(shard, op.id);
+            shard.delete(op.id);
         } else {
-            upsert(shard, op);
+            shard.upsert(op);
         }
         if (op.publishedAtMs > 0) {
             // Publish to searchable: the write is in the growing segment, which queries scan.
@@ -295,50 +284,32 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                     Math.max(0, System.currentTimeMillis() - op.publishedAtMs));
         }
         shard.lastWriteMs = getProcessingTimeService().getCurrentProcessingTime();
-        startBuildIfDue(shard);
+        shard.startBuildIfDue();
         scheduleIdleSeal();
-        shard.stats.update(shard.segments);
+        shard.refreshStats();
     }
 
     @Override
     public void processElement2(StreamRecord<Query> record) throws Exception {
         installFinishedBuilds();
         Query q = record.getValue();
-        int held = q.strong ? heldKeys(q).size() : 0;
-        if (held > 0) {
-            Set<Integer> seen = barriers.get(q.requestKey);
-            if (seen == null || seen.size() < held) {
-                if (seen == null) {
-                    expireAt(q.requestKey, q.deadlineMs);
-                }
-                waiting.put(q.requestKey, record);
-                return;
-            }
-            barriers.remove(q.requestKey);
+        if (q.strong
+                && !barriers.queryArrived(q.requestKey, heldKeys(q).size(), q.deadlineMs, record)) {
+            return; // answered with its last barrier, or expired
         }
         answer(record);
     }
 
     /** Notes a strong query's barrier for one shard; answers the query if it was the last one. */
     private void barrier(VectorOp op) throws Exception {
-        String requestKey = op.barrierKey;
-        Set<Integer> seen = barriers.get(requestKey);
-        if (seen == null) {
-            seen = new HashSet<>();
-            barriers.put(requestKey, seen);
-            if (!waiting.containsKey(requestKey)) {
-                expireAt(requestKey, op.eventTimeMs);
-            }
-        }
-        seen.add(op.shardKey);
-        StreamRecord<Query> query = waiting.get(requestKey);
-        if (query == null || seen.size() < heldKeys(query.getValue()).size()) {
+        StreamRecord<Query> query =
+                barriers.barrierArrived(op.barrierKey, op.shardKey, op.eventTimeMs);
+        if (query == null) {
             return;
         }
-        barriers.remove(requestKey);
         Object key = getCurrentKey();
         try {
-            answer(waiting.remove(requestKey));
+            answer(query);
         } finally {
             setCurrentKey(key);
         }
@@ -353,8 +324,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 .registerTimer(
                         deadlineMs,
                         time -> {
-                            barriers.remove(requestKey);
-                            if (waiting.remove(requestKey) != null) {
+                            if (barriers.expire(requestKey)) {
                                 metrics.strongQueriesExpired.inc();
                             }
                         });
@@ -362,220 +332,15 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     /** Searches every shard of this instance and emits the one partial answer to the query. */
     private void answer(StreamRecord<Query> record) throws Exception {
-        Query q = record.getValue();
-        long start = System.nanoTime();
-        List<Integer> shardKeys = heldKeys(q);
-        int held = shardKeys.size();
-        Filter filter = null;
-        if (q.filter != null) {
-            try {
-                filter = FilterParser.parse(q.filter, Integer.MAX_VALUE);
-            } catch (FilterException e) {
-                // The validator rejects bad filters; one here is a bug, not a reason to fail.
-                LOG.warn(
-                        "Query {} has a bad filter; answering no hits: {}",
-                        q.queryId,
-                        e.getMessage());
-                shardKeys = List.of();
-            }
-        }
-        // One search over all held shards, so segments share the query's beam by their size.
-        List<ShardSegments> searched = new ArrayList<>(shardKeys.size());
-        List<VectorSource> sources = new ArrayList<>(shardKeys.size());
-        IndexSettings settings = null;
-        for (Integer key : shardKeys) {
-            setCurrentKey(key);
-            Shard shard = shard(key);
-            if (shard == null || shard.manifest.dimension() != q.vector.length) {
-                // Empty, or a query validated before the first vector fixed the dimension.
-                continue;
-            }
-            searched.add(shard.segments);
-            sources.add(sourceOf(key));
-            settings = shard.collection.index();
-        }
-        RankedHits hits =
-                settings == null
-                        ? null
-                        : CrossSegmentSearch.search(
-                                searched,
-                                sources,
-                                q.vector,
-                                knobs(q, settings),
-                                filter,
-                                q.includeMetadata,
-                                q.includeVectors);
-        int found = hits == null ? 0 : hits.size();
-        List<ScoredHit> best = new ArrayList<>(found);
-        // What the hits weigh in the answer (Avro-sized, the most compact form): past the answer
-        // limit the partial carries no hits, only the verdict, so one query cannot make this
-        // instance or the merger hold k large metadata maps and vectors.
-        long answerBytes = 0;
-        boolean tooLarge = false;
-        for (int h = 0; h < found; h++) {
-            ScoredHit hit =
-                    new ScoredHit(
-                            hits.ids()[h],
-                            hits.scores()[h],
-                            q.includeMetadata ? hits.metadata().get(h) : null);
-            if (q.includeVectors) {
-                hit.vector = hits.vectors().get(h);
-            }
-            answerBytes += answerBytes(hit);
-            if (answerBytes > cfg.limits().maxAnswerBytes()) {
-                tooLarge = true;
-                best.clear();
-                break;
-            }
-            best.add(hit);
-        }
-        PartialResult p = new PartialResult();
-        p.tooLarge = tooLarge;
-        p.queryId = q.queryId;
-        p.requestKey = q.requestKey;
-        p.subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
-        p.shards = held;
-        p.hits = best;
-        p.searchMicros = (System.nanoTime() - start) / 1000;
+        PartialResult p = search.answer(record.getValue());
         metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
     }
 
-    /**
-     * The stored vectors of the shard of {@code key}, for PQ_CODES reranking: it switches to that
-     * key, since one search reads several shards.
-     */
-    private VectorSource sourceOf(int key) {
-        VectorSource stored = store.vectorSource();
-        return id -> {
-            setCurrentKey(key);
-            return stored.vector(id);
-        };
-    }
-
-    /** About what {@code hit} adds to an Avro answer: id, score, metadata and vector. */
-    private static long answerBytes(ScoredHit hit) {
-        long bytes = 8 + hit.id.length();
-        if (hit.metadata != null) {
-            for (Map.Entry<String, String> e : hit.metadata.entrySet()) {
-                bytes += 2 + e.getKey().length() + e.getValue().length();
-            }
-        }
-        if (hit.vector != null) {
-            bytes += (long) Float.BYTES * hit.vector.length;
-        }
-        return bytes;
-    }
-
-    /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */
-    private static SearchKnobs knobs(Query q, IndexSettings settings) {
-        return new SearchKnobs(
-                q.k,
-                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.k),
-                q.nprobe > 0 ? q.nprobe : settings.ivfNprobe(),
-                q.rerank >= 0 ? q.rerank : settings.ivfRerank());
-    }
-
-    private void upsert(Shard shard, VectorOp op) throws Exception {
-        SegmentManifest m = shard.manifest;
-        if (op.vector.length != m.dimension()) {
-            // The validator fixes one dimension per collection, so this is a broken invariant.
-            throw new IllegalStateException(
-                    "vector "
-                            + op.id
-                            + " has dimension "
-                            + op.vector.length
-                            + " but shard "
-                            + shard.number
-                            + " holds "
-                            + m.dimension()
-                            + "-d vectors");
-        }
-        long seq = m.nextSeq();
-        store.putTombstones(shard.segments.upsert(op.id, op.vector, op.metadata, seq));
-        store.putVector(op.id, new StoredVector(op.vector, op.metadata, op.text));
-        store.putGrowing(op.id, seq);
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        m.segments(),
-                        m.nextSegmentId(),
-                        seq + 1,
-                        shard.segments.liveCount()));
-        metrics.vectorsIndexed.inc();
-    }
-
-    private void delete(Shard shard, String id) throws Exception {
-        if (!shard.segments.contains(id)) {
-            return;
-        }
-        boolean growing = shard.segments.isGrowing(id);
-        List<Tombstone> dead = shard.segments.delete(id);
-        if (growing) {
-            store.removeGrowing(id);
-        }
-        store.putTombstones(dead);
-        store.removeVector(id);
-        SegmentManifest m = shard.manifest;
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        m.segments(),
-                        m.nextSegmentId(),
-                        m.nextSeq(),
-                        shard.segments.liveCount()));
-        metrics.vectorsDeleted.inc();
-    }
-
-    /**
-     * Starts a seal when the growing segment is full, else a compaction if the policy picks one,
-     * unless a build of the shard is already in flight or backing off after failures (the first
-     * retry comes with the next write, then after 1, 3, 7, ... up to 1023 writes, so a build that
-     * always fails does not run and log once per record). Current key: the shard's.
-     */
-    private void startBuildIfDue(Shard shard) throws Exception {
-        startBuildIfDue(shard, false);
-    }
-
-    /** As {@link #startBuildIfDue(Shard)}; {@code idle} seals a non-empty growing segment. */
-    private void startBuildIfDue(Shard shard, boolean idle) throws Exception {
-        if (shard.segments.building()) {
-            return;
-        }
-        if (shard.writesBeforeRetry > 0) {
-            shard.writesBeforeRetry--;
-            return;
-        }
-        SegmentManifest m = shard.manifest;
-        IndexSettings settings = shard.collection.index();
-        SegmentBuild build = null;
-        // Sealed at the seal size, or earlier when large metadata would make the segment too big.
-        if (shard.segments.growingCount() >= settings.sealSize()
-                || shard.segments.growingSegmentBytes() >= cfg.limits().maxSegmentBytes()
-                || idle) {
-            build = shard.segments.startSeal(m.nextSegmentId());
-        }
-        if (build == null) {
-            build =
-                    shard.segments.startCompaction(
-                            m.nextSegmentId(), shard.compaction, store.vectorSource());
-        }
-        if (build == null) {
-            return;
-        }
-        // The id is spent even if the build fails or a restore forgets it: ids never repeat.
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        m.segments(),
-                        m.nextSegmentId() + 1,
-                        m.nextSeq(),
-                        m.liveCount()));
-        shard.building = build;
-        builds.submit(shard.key, build, shard.segments.spec(), settings.memoryTier());
+    /** Hands {@code build} to the pool and polls for its end. */
+    private void submitBuild(LoadedShard shard, SegmentBuild build) {
+        builds.submit(
+                shard.key, build, shard.segments.spec(), shard.collection.index().memoryTier());
         scheduleDrain();
     }
 
@@ -598,75 +363,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     }
 
     private void install(SegmentBuildPool.Finished f) throws Exception {
-        Shard shard = shards.get(f.shardKey());
-        if (shard == null || shard.building != f.build()) {
+        LoadedShard shard = shards.get(f.shardKey());
+        if (shard == null || !shard.awaits(f.build())) {
             return; // cannot happen within one operator instance; ignore rather than corrupt
         }
-        shard.building = null;
         setCurrentKey(shard.key);
-        long installStart = System.nanoTime();
-        if (f.failure() != null) {
-            LOG.error(
-                    "Building segment {} of shard {} ({}) failed after {} ms; the shard keeps"
-                            + " its previous segments and retries on a later write.",
-                    f.build().segmentId(),
-                    shard.number,
-                    f.build().isSeal() ? "seal" : "compaction",
-                    f.millis(),
-                    f.failure());
-            shard.segments.abort(f.build());
-            metrics.buildFailures.inc();
-            shard.writesBeforeRetry = (1 << Math.min(shard.failedBuilds++, 10)) - 1;
-            return;
-        }
-        // 1. Swap the segment into the in-memory view; it reports what to persist.
-        ShardSegments.Installed done = shard.segments.install(f.build(), f.segment());
-        SealedSegment segment = done.segment();
-        // 2. Sealed vectors leave the growing map; replaced segments leave state entirely.
-        for (String id : done.movedFromGrowing()) {
-            store.removeGrowing(id);
-        }
-        SegmentManifest m = shard.manifest;
-        List<SegmentManifest.Entry> entries = new ArrayList<>(m.segments().size() + 1);
-        for (SegmentManifest.Entry e : m.segments()) {
-            if (done.removedSegments().contains(e.id())) {
-                store.removeSegment(e);
-            } else {
-                entries.add(e);
-            }
-        }
-        // 3. Persist the new blob and the copies in it that died during the build. A compaction
-        // of dead vectors only yields an empty segment, which the view drops: so does the state.
-        if (segment.size() > 0) {
-            int chunks = store.putBlob(segment.id(), f.blob());
-            store.putTombstones(done.tombstones());
-            entries.add(
-                    new SegmentManifest.Entry(
-                            segment.id(), segment.type(), segment.size(), chunks, f.blob().length));
-        }
-        // 4. The manifest last: it names the segments a restore loads.
-        writeManifest(
-                shard,
-                new SegmentManifest(
-                        m.dimension(),
-                        entries,
-                        m.nextSegmentId(),
-                        m.nextSeq(),
-                        shard.segments.liveCount()));
-        shard.failedBuilds = 0;
-        // The task thread's share of a build: the pause records and queries see.
-        metrics.installMillis.update((System.nanoTime() - installStart) / 1_000_000);
-        metrics.graphBuilds.inc();
-        (f.build().isSeal() ? metrics.sealMillis : metrics.compactionMillis).update(f.millis());
-        LOG.debug(
-                "Installed segment {} of shard {} ({} vectors, {} bytes, {} ms).",
-                segment.id(),
-                shard.number,
-                segment.size(),
-                f.blob().length,
-                f.millis());
-        startBuildIfDue(shard);
-        shard.stats.update(shard.segments);
+        shard.install(f);
     }
 
     /**
@@ -694,14 +396,14 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         boolean growing = false;
         Object key = getCurrentKey();
         try {
-            for (Shard shard : shards.values()) {
+            for (LoadedShard shard : shards.values()) {
                 if (shard.segments.growingCount() == 0) {
                     continue;
                 }
                 if (now - shard.lastWriteMs >= cfg.sealAfterIdleMs()
                         && !shard.segments.building()) {
                     setCurrentKey(shard.key);
-                    startBuildIfDue(shard, true);
+                    shard.startBuildIfDue(true);
                 }
                 growing |= shard.segments.growingCount() > 0;
             }
@@ -733,8 +435,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     }
 
     /** The shard of {@code key} (the current key), loading it from state; null if it has none. */
-    private Shard shard(int key) throws Exception {
-        Shard shard = shards.get(key);
+    private LoadedShard shard(int key) throws Exception {
+        LoadedShard shard = shards.get(key);
         if (shard != null) {
             return shard;
         }
@@ -745,41 +447,41 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         Collection c = collectionOfCurrentKey();
         int number = shardNumber(c, key);
         ShardSegments segments =
-                store.load(m, spec(c, number, m.dimension()), c.index().memoryTier());
+                store.load(m, LoadedShard.spec(c, number, m.dimension()), c.index().memoryTier());
         metrics.segmentLoads.inc(m.segments().size());
         return register(key, c, number, segments, m);
     }
 
     /** The shard of an upsert's key (the current key), created if it holds no vector yet. */
-    private Shard shardForWrite(int key, VectorOp op) throws Exception {
-        Shard shard = shard(key);
+    private LoadedShard shardForWrite(int key, VectorOp op) throws Exception {
+        LoadedShard shard = shard(key);
         if (shard != null) {
             return shard;
         }
         int dimension = op.vector.length;
         Collection c = collectionOfCurrentKey();
         ShardSegments segments =
-                new ShardSegments(spec(c, op.shard, dimension), c.index().memoryTier());
+                new ShardSegments(LoadedShard.spec(c, op.shard, dimension), c.index().memoryTier());
         return register(
                 key, c, op.shard, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0));
     }
 
-    private Shard register(
+    private LoadedShard register(
             int key,
             Collection collection,
             int number,
             ShardSegments segments,
             SegmentManifest manifest) {
-        Shard shard =
-                new Shard(
+        LoadedShard shard =
+                new LoadedShard(
                         key,
                         number,
                         collection,
                         segments,
+                        manifest,
                         metrics.shard(collection.name(), number),
-                        cfg.limits().maxSegmentBytes());
-        shard.manifest = manifest;
-        shard.stats.update(segments);
+                        shardContext);
+        shard.refreshStats();
         shards.put(key, shard);
         heldShards.add(key);
         metrics.shardLoads.inc();
@@ -787,20 +489,6 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             scheduleIdleSeal(); // restored growing vectors: sealed if no write follows
         }
         return shard;
-    }
-
-    private static SegmentSpec spec(Collection c, int shardNumber, int dimension) {
-        IndexSettings settings = c.index();
-        return new SegmentSpec(
-                settings.type(),
-                c.metric(),
-                dimension,
-                settings.hnswM(),
-                settings.hnswEfConstruction(),
-                settings.ivfNlist(),
-                settings.ivfPqM(),
-                TRAIN_ITERATIONS,
-                BUILD_SEED + shardNumber);
     }
 
     /** The keys of {@code c}'s shards, by shard number. */
@@ -829,11 +517,6 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                 "key " + key + " is not a shard of collection '" + c.name() + "'");
     }
 
-    private void writeManifest(Shard shard, SegmentManifest m) throws Exception {
-        store.putManifest(m);
-        shard.manifest = m;
-    }
-
     // Package-private views for tests (task thread).
 
     long graphBuilds() {
@@ -858,9 +541,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     /** Strong queries with a barrier or the query itself still waiting here. */
     int strongQueriesPending() {
-        Set<String> ids = new HashSet<>(barriers.keySet());
-        ids.addAll(waiting.keySet());
-        return ids.size();
+        return barriers.pending();
     }
 
     /** Computed now, unlike the gauge, which refreshes on writes at most every few seconds. */
@@ -876,38 +557,17 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         return metrics.sealedSegments();
     }
 
-    /**
-     * A loaded shard: its segments, a copy of its persisted manifest, its build in flight and its
-     * retry back-off after failed builds.
-     */
-    private static final class Shard {
-        final int key;
-        final int number;
-        final Collection collection;
-        final CompactionPolicy compaction;
-        final ShardSegments segments;
-        final ShardIndexMetrics.ShardStats stats;
-        SegmentManifest manifest;
-        SegmentBuild building;
-        int failedBuilds;
-        int writesBeforeRetry;
+    /** What the search sees of the shards: held keys, and a shard made the current key. */
+    private final class SearchedShards implements CrossShardSearch.Shards {
+        @Override
+        public List<Integer> keysOf(Query q) {
+            return heldKeys(q);
+        }
 
-        /** Processing time of the last upsert or delete; see {@link #scheduleIdleSeal}. */
-        long lastWriteMs;
-
-        Shard(
-                int key,
-                int number,
-                Collection collection,
-                ShardSegments segments,
-                ShardIndexMetrics.ShardStats stats,
-                long maxSegmentBytes) {
-            this.key = key;
-            this.number = number;
-            this.collection = collection;
-            this.compaction = collection.index().compactionPolicy(maxSegmentBytes);
-            this.segments = segments;
-            this.stats = stats;
+        @Override
+        public LoadedShard select(int key) throws Exception {
+            setCurrentKey(key);
+            return shard(key);
         }
     }
 }

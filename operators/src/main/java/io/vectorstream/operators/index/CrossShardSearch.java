@@ -1,0 +1,177 @@
+package io.vectorstream.operators.index;
+
+import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
+import io.vectorstream.operators.validate.Query;
+import io.vectorstream.state.filter.Filter;
+import io.vectorstream.state.filter.FilterException;
+import io.vectorstream.state.filter.FilterParser;
+import io.vectorstream.state.segment.CrossSegmentSearch;
+import io.vectorstream.state.segment.RankedHits;
+import io.vectorstream.state.segment.SearchKnobs;
+import io.vectorstream.state.segment.ShardSegments;
+import io.vectorstream.state.segment.VectorSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers one query over the shards an index instance holds: parses the metadata filter once,
+ * searches all their segments together ({@link CrossSegmentSearch}: the query's beam shared by
+ * segment size, hits with the metadata and vectors the segments hold in memory), keeps the hits
+ * within the answer-size bound, and returns the one {@link PartialResult} the instance owes the
+ * merger (also when it holds no data).
+ *
+ * <p>The operator supplies the shards ({@link Shards}) and emits the result; everything between is
+ * here. Task thread only: it reads keyed state under the shard it selects.
+ */
+final class CrossShardSearch {
+    // Logs under the operator's name, as before the search had a class of its own.
+    private static final Logger LOG = LoggerFactory.getLogger(ShardIndexOperator.class);
+
+    /** The shards of this instance, as the search sees them. */
+    interface Shards {
+        /** The keys among {@code q}'s shards that this instance holds. */
+        List<Integer> keysOf(Query q);
+
+        /**
+         * The loaded shard of {@code key}, made the current key so that state reads are its own;
+         * null if it holds no vector.
+         */
+        LoadedShard select(int key) throws Exception;
+    }
+
+    private final Shards shards;
+    private final ShardStateStore store;
+    private final int subtask;
+    private final long maxAnswerBytes;
+
+    /**
+     * @param subtask the instance's subtask index, reported in every answer
+     * @param maxAnswerBytes past this size an answer carries no hits, only the verdict
+     */
+    CrossShardSearch(Shards shards, ShardStateStore store, int subtask, long maxAnswerBytes) {
+        this.shards = shards;
+        this.store = store;
+        this.subtask = subtask;
+        this.maxAnswerBytes = maxAnswerBytes;
+    }
+
+    /** Searches every shard of this instance that {@code q} names; the one partial answer to it. */
+    PartialResult answer(Query q) throws Exception {
+        long start = System.nanoTime();
+        List<Integer> shardKeys = shards.keysOf(q);
+        int held = shardKeys.size();
+        Filter filter = null;
+        if (q.filter != null) {
+            try {
+                filter = FilterParser.parse(q.filter, Integer.MAX_VALUE);
+            } catch (FilterException e) {
+                // The validator rejects bad filters; one here is a bug, not a reason to fail.
+                LOG.warn(
+                        "Query {} has a bad filter; answering no hits: {}",
+                        q.queryId,
+                        e.getMessage());
+                shardKeys = List.of();
+            }
+        }
+        // One search over all held shards, so segments share the query's beam by their size.
+        List<ShardSegments> searched = new ArrayList<>(shardKeys.size());
+        List<VectorSource> sources = new ArrayList<>(shardKeys.size());
+        IndexSettings settings = null;
+        for (Integer key : shardKeys) {
+            LoadedShard shard = shards.select(key);
+            if (shard == null || shard.dimension() != q.vector.length) {
+                // Empty, or a query validated before the first vector fixed the dimension.
+                continue;
+            }
+            searched.add(shard.segments);
+            sources.add(sourceOf(key));
+            settings = shard.collection.index();
+        }
+        RankedHits hits =
+                settings == null
+                        ? null
+                        : CrossSegmentSearch.search(
+                                searched,
+                                sources,
+                                q.vector,
+                                knobs(q, settings),
+                                filter,
+                                q.includeMetadata,
+                                q.includeVectors);
+        int found = hits == null ? 0 : hits.size();
+        List<ScoredHit> best = new ArrayList<>(found);
+        // What the hits weigh in the answer (Avro-sized, the most compact form): past the answer
+        // limit the partial carries no hits, only the verdict, so one query cannot make this
+        // instance or the merger hold k large metadata maps and vectors.
+        long answerBytes = 0;
+        boolean tooLarge = false;
+        for (int h = 0; h < found; h++) {
+            ScoredHit hit =
+                    new ScoredHit(
+                            hits.ids()[h],
+                            hits.scores()[h],
+                            q.includeMetadata ? hits.metadata().get(h) : null);
+            if (q.includeVectors) {
+                hit.vector = hits.vectors().get(h);
+            }
+            answerBytes += answerBytes(hit);
+            if (answerBytes > maxAnswerBytes) {
+                tooLarge = true;
+                best.clear();
+                break;
+            }
+            best.add(hit);
+        }
+        PartialResult p = new PartialResult();
+        p.tooLarge = tooLarge;
+        p.queryId = q.queryId;
+        p.requestKey = q.requestKey;
+        p.subtask = subtask;
+        p.shards = held;
+        p.hits = best;
+        p.searchMicros = (System.nanoTime() - start) / 1000;
+        return p;
+    }
+
+    /**
+     * The stored vectors of the shard of {@code key}, for PQ_CODES reranking: it selects that shard
+     * (its key) first, since one search reads several shards.
+     */
+    private VectorSource sourceOf(int key) {
+        VectorSource stored = store.vectorSource();
+        return id -> {
+            try {
+                shards.select(key);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot select shard key " + key, e);
+            }
+            return stored.vector(id);
+        };
+    }
+
+    /** About what {@code hit} adds to an Avro answer: id, score, metadata and vector. */
+    private static long answerBytes(ScoredHit hit) {
+        long bytes = 8 + hit.id.length();
+        if (hit.metadata != null) {
+            for (Map.Entry<String, String> e : hit.metadata.entrySet()) {
+                bytes += 2 + e.getKey().length() + e.getValue().length();
+            }
+        }
+        if (hit.vector != null) {
+            bytes += (long) Float.BYTES * hit.vector.length;
+        }
+        return bytes;
+    }
+
+    /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */
+    private static SearchKnobs knobs(Query q, IndexSettings settings) {
+        return new SearchKnobs(
+                q.k,
+                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.k),
+                q.nprobe > 0 ? q.nprobe : settings.ivfNprobe(),
+                q.rerank >= 0 ? q.rerank : settings.ivfRerank());
+    }
+}
