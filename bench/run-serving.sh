@@ -25,11 +25,10 @@
 #
 # DATA_DIR comes from bench/make-ann-data.sh (minilm, or synthetic 1000000 128). Builds this checkout
 # with `mvn package` (never install) and runs on this checkout's module classes, not on whatever
-# io.vectorstream jars are in ~/.m2, so the same script measures any commit it is copied into (copy
-# bench/run-serving.sh, bench/anchors/ and bench/src/main/java/io/vectorstream/bench/{serving,
-# JobMetrics.java,data/Flags.java}); the run prints where each module's classes came from. It waits
-# (at most MAX_WAIT seconds, default 900) until the 1-minute load is below MAX_LOAD (default 1.5),
-# and notes the load it started at. In bench/results/ (gitignored): serving-LABEL.md (the report),
+# io.vectorstream jars are in ~/.m2, so the same script measures any commit it is copied into, with
+# the bench copied along (cp -r bench/run-serving.sh bench/anchors bench/src WORKTREE/bench/); the
+# run prints where each module's classes came from. It waits (at most MAX_WAIT seconds, default
+# 900) until the 1-minute load is below MAX_LOAD (default 1.5), and notes the load it started at. In bench/results/ (gitignored): serving-LABEL.md (the report),
 # .tsv (the levels, machine-readable), .log (the job's log), -hnswlib.csv (the hnswlib sweep).
 # SKIP_BUILD=1 runs the classes already built. The anchor and the chart need /usr/bin/python3 with
 #   apt-get install -y python3-hnswlib python3-numpy python3-matplotlib
