@@ -141,7 +141,9 @@ class Results:
                 w.writerow({c: (f"{v:.3f}" if isinstance(v, float) else v) for c, v in b.items()})
 
 
-def run_hnswlib(a, metric, base, queries, truth, out):
+def run_hnswlib(a, metric, base, queries, truth, out, stop_at_recall=None):
+    """Builds hnswlib on base and sweeps a.efs; with stop_at_recall, the sweep ends at the first
+    ef that reaches it (higher efs only cost time)."""
     import hnswlib
 
     n, dim = base.shape
@@ -164,7 +166,10 @@ def run_hnswlib(a, metric, base, queries, truth, out):
             labels, _ = index.knn_query(q, k=a.k, num_threads=1)
             return labels
 
-        out.point("hnswlib-hnsw", "ef", ef, *measure(search, queries, truth, a.k, a.min_seconds))
+        recall, qps, qps_wall = measure(search, queries, truth, a.k, a.min_seconds)
+        out.point("hnswlib-hnsw", "ef", ef, recall, qps, qps_wall)
+        if stop_at_recall is not None and recall >= stop_at_recall:
+            break
 
 
 def faiss_metric(faiss, metric):

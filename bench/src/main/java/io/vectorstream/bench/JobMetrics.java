@@ -126,16 +126,32 @@ public final class JobMetrics {
     }
 
     /**
-     * Waits until no segment build (seal or compaction) has been in flight for three polls 300 ms
-     * apart. A build starts on the write that fills a growing segment, so once {@code
-     * vectorsIndexed} counts every write, every build that is due has started.
+     * Waits until no segment build (seal or compaction) has been in flight for {@code quiet},
+     * polling every 200 ms. A build starts on the write that fills a growing segment, and a
+     * compaction on the install of the build before it, so once {@code vectorsIndexed} counts every
+     * write, every build that is due has started or follows one in flight; {@code quiet} bridges
+     * the install between two builds and the REST fetch interval (see {@link #freshMax}).
+     *
+     * @return the {@link System#nanoTime} from which no build was seen in flight (the call's if
+     *     none was): when the builds ended, to within a poll and a REST fetch
+     * @throws IllegalStateException if builds are still in flight after {@code timeout}
      */
-    public void awaitBuildsSettled() throws IOException, InterruptedException {
-        int quiet = 0;
-        while (quiet < 3) {
-            Thread.sleep(300);
-            quiet = sum("buildsInFlight") == 0 ? quiet + 1 : 0;
+    public long awaitBuildsSettled(Duration quiet, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < quiet.toNanos()) {
+            Thread.sleep(200);
+            long inFlight = sum("buildsInFlight");
+            if (inFlight > 0) {
+                quietSince = System.nanoTime();
+                if (quietSince > deadline) {
+                    throw new IllegalStateException(
+                            inFlight + " segment builds still in flight after " + timeout);
+                }
+            }
         }
+        return quietSince;
     }
 
     /** How often the job restarted since it was submitted (job metric {@code numRestarts}). */

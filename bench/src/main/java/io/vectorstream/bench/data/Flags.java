@@ -1,16 +1,19 @@
 package io.vectorstream.bench.data;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The {@code --name value} arguments of a bench main, read once into a typed options record.
- * Unknown names fail with the list of known ones, so a typo never silently runs the default.
+ * Unknown names fail with the list of known ones, so a typo never silently runs the default. A name
+ * given twice keeps its last value, except where the bench reads all of them ({@link #all}).
  */
 public final class Flags {
 
-    private final Map<String, String> values = new HashMap<>();
+    private final Map<String, List<String>> values = new HashMap<>();
 
     private Flags(String[] args, Set<String> known, String usage) {
         for (int i = 0; i < args.length; i++) {
@@ -26,7 +29,7 @@ public final class Flags {
             if (!known.contains(name)) {
                 throw new IllegalArgumentException("unknown option --" + name + "\n" + usage);
             }
-            values.put(name, args[++i]);
+            values.computeIfAbsent(name, n -> new ArrayList<>()).add(args[++i]);
         }
     }
 
@@ -35,21 +38,32 @@ public final class Flags {
     }
 
     public String string(String name, String fallback) {
-        return values.getOrDefault(name, fallback);
+        String v = last(name);
+        return v == null ? fallback : v;
+    }
+
+    /** Every value of a repeatable option, in the order given; empty if it was not given. */
+    public List<String> all(String name) {
+        return List.copyOf(values.getOrDefault(name, List.of()));
     }
 
     public int integer(String name, int fallback) {
-        String v = values.get(name);
+        String v = last(name);
         return v == null ? fallback : Integer.parseInt(v.replace("_", ""));
     }
 
     public long longValue(String name, long fallback) {
-        String v = values.get(name);
+        String v = last(name);
         return v == null ? fallback : Long.parseLong(v.replace("_", ""));
     }
 
     public double real(String name, double fallback) {
-        String v = values.get(name);
+        String v = last(name);
         return v == null ? fallback : Double.parseDouble(v);
+    }
+
+    private String last(String name) {
+        List<String> v = values.get(name);
+        return v == null ? null : v.get(v.size() - 1);
     }
 }

@@ -58,6 +58,9 @@ public final class SegmentBench {
                     + " [--build-threads 1] [--shards 8] [--paced-seconds 60] [--tiers"
                     + " hnsw/full,ivf-pq/full,ivf-pq/pq-codes] [--config-dir config]";
 
+    /** How long no segment build may be in flight for the builds to count as settled. */
+    private static final Duration BUILDS_QUIET = Duration.ofMillis(900);
+
     private record Options(
             Path data,
             int vectors,
@@ -172,7 +175,7 @@ public final class SegmentBench {
             double acked = secondsSince(start);
             metrics.awaitSum("vectorsIndexed", fast, Duration.ofHours(2));
             double searchable = secondsSince(start);
-            metrics.awaitBuildsSettled();
+            metrics.awaitBuildsSettled(BUILDS_QUIET, Duration.ofHours(2));
             double sealed = secondsSince(start);
             long sealedVectors = metrics.sum("liveVectors") - metrics.sum("growingVectors");
             maxRate = fast / sealed;
@@ -189,7 +192,7 @@ public final class SegmentBench {
             // 2. Half speed with a querying client and freshness probes.
             paced(client, metrics, fast, maxRate / 2);
             metrics.awaitSum("vectorsIndexed", n, Duration.ofHours(2));
-            metrics.awaitBuildsSettled();
+            metrics.awaitBuildsSettled(BUILDS_QUIET, Duration.ofHours(2));
             sealedBuilds = metrics.sum("graphBuilds");
 
             // 3. Recall, memory, checkpoints.

@@ -1,0 +1,133 @@
+package io.vectorstream.bench.serving;
+
+import io.vectorstream.bench.ann.AnnDataSet;
+import io.vectorstream.operators.VectorStreamOptions;
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.GlobalConfiguration;
+
+/**
+ * The job's configuration for one serving run, in the order it is built: {@code config.yaml} as it
+ * is, the data set's dimension and metric, the run's parallelism and free ports, {@code --shards},
+ * then every {@code --set key=value}, so a {@code --set} wins over everything. A {@code
+ * vectorstream.*} key must name a {@link VectorStreamOptions} option (or a Kafka property), and its
+ * value must parse, so a typo fails the run before the job starts instead of measuring the default.
+ * Stateless.
+ */
+final class JobSettings {
+
+    /** Keys outside {@link VectorStreamOptions} that the header shows even when not overridden. */
+    private static final List<String> SHOWN_FLINK_KEYS = List.of("parallelism.default");
+
+    private JobSettings() {}
+
+    /**
+     * @param restPort the Flink REST port the bench reads metrics from (a {@code --set rest.port}
+     *     replaces it: read it back with {@code RestOptions.PORT})
+     * @param fetchIntervalMs {@code metrics.fetcher.update-interval}: how stale REST metrics may be
+     */
+    static Configuration of(
+            ServingOptions o, AnnDataSet ds, int restPort, int prometheusPort, long fetchIntervalMs)
+            throws IOException {
+        Configuration conf = GlobalConfiguration.loadConfiguration(o.configDir().toString());
+        conf.setString("vectorstream.collection.dimension", String.valueOf(ds.dimension()));
+        conf.setString(
+                "vectorstream.collection.metric", ds.metric().name().toLowerCase(Locale.ROOT));
+        conf.setString("parallelism.default", String.valueOf(o.parallelism()));
+        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(o.parallelism()));
+        conf.setString("rest.bind-address", "localhost");
+        conf.setString("rest.port", String.valueOf(restPort));
+        conf.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
+        conf.setString("metrics.fetcher.update-interval", String.valueOf(fetchIntervalMs));
+        if (o.shards() > 0) {
+            conf.set(VectorStreamOptions.SHARDS, o.shards());
+        }
+        Map<String, ConfigOption<?>> known = vectorStreamOptions();
+        for (Map.Entry<String, String> e : o.overrides().entrySet()) {
+            String key = e.getKey();
+            if (key.startsWith("vectorstream.")
+                    && !key.startsWith(VectorStreamOptions.KAFKA_PROPERTIES_PREFIX)
+                    && !known.containsKey(key)) {
+                throw new IllegalArgumentException(
+                        "--set "
+                                + key
+                                + ": no such VectorStream setting; those under "
+                                + section(key)
+                                + " are "
+                                + known.keySet().stream()
+                                        .filter(k -> k.startsWith(section(key)))
+                                        .collect(Collectors.joining(", "))
+                                + " (all in config/config.yaml)");
+            }
+            conf.setString(key, e.getValue());
+            ConfigOption<?> option = known.get(key);
+            if (option != null) {
+                try {
+                    conf.get(option);
+                } catch (IllegalArgumentException bad) {
+                    throw new IllegalArgumentException(
+                            "--set " + key + "=" + e.getValue() + ": " + bad.getMessage(), bad);
+                }
+            }
+        }
+        return conf;
+    }
+
+    /**
+     * The settings of {@code conf} a reader of the results needs: every VectorStream option not at
+     * its default, the job's parallelism, and every {@code --set} key, as {@code key=value}.
+     */
+    static List<String> nonDefault(Configuration conf, Map<String, String> overrides) {
+        Map<String, String> raw = conf.toMap();
+        List<String> out = new ArrayList<>();
+        vectorStreamOptions()
+                .forEach(
+                        (key, option) -> {
+                            if (!Objects.equals(conf.get(option), option.defaultValue())) {
+                                out.add(key + "=" + raw.get(key));
+                            }
+                        });
+        for (String key : SHOWN_FLINK_KEYS) {
+            out.add(key + "=" + raw.get(key));
+        }
+        for (String key : overrides.keySet()) {
+            String shown = key + "=" + raw.get(key);
+            if (!out.contains(shown)) {
+                out.add(shown);
+            }
+        }
+        return out;
+    }
+
+    /** Every {@link VectorStreamOptions} constant by key, sorted. */
+    private static Map<String, ConfigOption<?>> vectorStreamOptions() {
+        Map<String, ConfigOption<?>> out = new TreeMap<>();
+        for (Field f : VectorStreamOptions.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == ConfigOption.class) {
+                try {
+                    ConfigOption<?> option = (ConfigOption<?>) f.get(null);
+                    out.put(option.key(), option);
+                } catch (IllegalAccessException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code vectorstream.index.hnsw.m} → {@code vectorstream.index.} */
+    private static String section(String key) {
+        int second = key.indexOf('.', "vectorstream.".length());
+        return second < 0 ? "vectorstream." : key.substring(0, second + 1);
+    }
+}
