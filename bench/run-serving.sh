@@ -30,7 +30,7 @@
 # run prints where each module's classes came from. It waits (at most MAX_WAIT seconds, default
 # 900) until the 1-minute load is below MAX_LOAD (default 1.5), and notes the load it started at. In bench/results/ (gitignored): serving-LABEL.md (the report),
 # .tsv (the levels, machine-readable), .log (the job's log), -hnswlib.csv (the hnswlib sweep).
-# SKIP_BUILD=1 runs the classes already built. The anchor and the chart need /usr/bin/python3 with
+# SKIP_BUILD=1 runs the classes already built; BENCH_JVM_OPTS adds JVM options (e.g. a JFR recording). The anchor and the chart need /usr/bin/python3 with
 #   apt-get install -y python3-hnswlib python3-numpy python3-matplotlib
 # and are skipped, with that hint, without them.
 set -euo pipefail
@@ -80,7 +80,7 @@ md="$results/serving-$label.md"
 OPENS=$(sed -n 's/.*<flink.jvm.opens>\(.*\)<\/flink.jvm.opens>.*/\1/p' pom.xml)
 # --add-modules jdk.incubator.vector: the SIMD distance kernel, as config.yaml gives the job.
 # shellcheck disable=SC2086
-java -Xmx6g $OPENS --add-modules jdk.incubator.vector -cp "$CP" \
+java -Xmx6g ${BENCH_JVM_OPTS:-} $OPENS --add-modules jdk.incubator.vector -cp "$CP" \
   io.vectorstream.bench.serving.ServingBench --log "$results/serving-$label.log" \
   --results "$results" "${args[@]}" 2>&1 \
   | grep --line-buffered -v 'Using incubator modules' | tee "$md"
