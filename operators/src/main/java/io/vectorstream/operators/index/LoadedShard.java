@@ -178,16 +178,19 @@ final class LoadedShard {
     }
 
     /**
-     * As {@link #startBuildIfDue()}; {@code idle} seals a non-empty growing segment below the seal
-     * size (see {@code index.seal-after-idle}).
+     * As {@link #startBuildIfDue()}, for a shard without writes for {@code index.seal-after-idle}
+     * when {@code idle}: a non-empty growing segment is sealed below the seal size, and a shard
+     * with nothing growing merges its segments ({@link CompactionPolicy#pickAtRest}).
+     *
+     * @return whether a build started
      */
-    void startBuildIfDue(boolean idle) throws Exception {
+    boolean startBuildIfDue(boolean idle) throws Exception {
         if (segments.building()) {
-            return;
+            return false;
         }
         if (writesBeforeRetry > 0) {
             writesBeforeRetry--;
-            return;
+            return false;
         }
         SegmentManifest m = manifest;
         IndexSettings settings = collection.index();
@@ -201,10 +204,13 @@ final class LoadedShard {
         if (build == null) {
             build =
                     segments.startCompaction(
-                            m.nextSegmentId(), compaction, ctx.store().vectorSource());
+                            m.nextSegmentId(),
+                            compaction,
+                            ctx.store().vectorSource(),
+                            idle && segments.growingCount() == 0);
         }
         if (build == null) {
-            return;
+            return false;
         }
         // The id is spent even if the build fails or a restore forgets it: ids never repeat.
         writeManifest(
@@ -216,6 +222,7 @@ final class LoadedShard {
                         m.liveCount()));
         building = build;
         ctx.builds().submit(this, build);
+        return true;
     }
 
     /** Whether {@code build} is the shard's build in flight. */

@@ -372,9 +372,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     }
 
     /**
-     * Registers one timer that seals the growing segments that have had no write for {@code
-     * index.seal-after-idle}, so an index at rest is searched through graphs only; it re-registers
-     * itself while some shard still has growing vectors.
+     * Registers one timer that brings shards without writes for {@code index.seal-after-idle} to
+     * rest: their growing segments are sealed, then their segments merged into one ({@link
+     * LoadedShard#startBuildIfDue(boolean)}), so an index at rest is searched through one graph per
+     * shard. It re-registers itself while some shard may still need it.
      */
     private void scheduleIdleSeal() {
         if (idleSealScheduled || cfg.sealAfterIdleMs() == 0) {
@@ -387,32 +388,34 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         now + cfg.sealAfterIdleMs(),
                         time -> {
                             idleSealScheduled = false;
-                            sealIdleShards(time);
+                            restIdleShards(time);
                         });
     }
 
-    private void sealIdleShards(long now) throws Exception {
+    private void restIdleShards(long now) throws Exception {
         installFinishedBuilds();
-        boolean growing = false;
+        boolean pending = false;
         Object key = getCurrentKey();
         try {
             for (LoadedShard shard : shards.values()) {
-                if (shard.segments.growingCount() == 0) {
-                    continue;
-                }
-                if (now - shard.lastWriteMs >= cfg.sealAfterIdleMs()
-                        && !shard.segments.building()) {
+                boolean unsettled =
+                        shard.segments.growingCount() > 0 || shard.segments.sealed().size() > 1;
+                if (shard.segments.building()) {
+                    pending = true;
+                } else if (unsettled && now - shard.lastWriteMs < cfg.sealAfterIdleMs()) {
+                    pending = true; // written to lately: look again later
+                } else if (unsettled) {
                     setCurrentKey(shard.key);
-                    shard.startBuildIfDue(true);
+                    // Nothing started: the segments are as merged as the size bound allows.
+                    pending |= shard.startBuildIfDue(true);
                 }
-                growing |= shard.segments.growingCount() > 0;
             }
         } finally {
             if (key != null) {
                 setCurrentKey(key);
             }
         }
-        if (growing) {
+        if (pending) {
             scheduleIdleSeal();
         }
     }

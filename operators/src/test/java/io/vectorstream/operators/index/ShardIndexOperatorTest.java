@@ -205,23 +205,7 @@ class ShardIndexOperatorTest {
 
     @Test
     void growingSegmentsWithoutWritesForTheIdleTimeAreSealedBelowTheSealSize() throws Exception {
-        VectorStreamConfig base = config(DIM, "hnsw", "full", 1000, conf -> {});
-        VectorStreamConfig idleAfter500ms =
-                new VectorStreamConfig(
-                        base.collection(),
-                        base.dimension(),
-                        base.metric(),
-                        base.shards(),
-                        base.maxParallelism(),
-                        base.maxK(),
-                        base.defaultTimeoutMs(),
-                        base.maxTimeoutMs(),
-                        base.maxEf(),
-                        base.maxNprobe(),
-                        base.maxRerank(),
-                        base.limits(),
-                        base.index(),
-                        500);
+        VectorStreamConfig idleAfter500ms = idleAfter500ms(1000);
         Random rnd = new Random(8);
         Map<String, float[]> live = new HashMap<>();
         try (var h = harness(idleAfter500ms, 1, 0)) {
@@ -252,6 +236,58 @@ class ShardIndexOperatorTest {
             assertThat(op.sealedSegments()).isEqualTo(8);
             assertExactAnswers(h, live, rnd, 10, 15);
         }
+    }
+
+    @Test
+    void shardsAtRestMergeTheirSegmentsIntoOne() throws Exception {
+        Random rnd = new Random(9);
+        Map<String, float[]> live = new HashMap<>();
+        try (var h = harness(idleAfter500ms(5), 1, 0)) {
+            h.open();
+            ShardIndexOperator op = operator(h);
+            h.setProcessingTime(0);
+            for (int i = 0; i < 160; i++) {
+                float[] v = unit(TestData.randomVector(rnd, DIM));
+                h.processElement1(new StreamRecord<>(upsert("v" + i, v, i)));
+                live.put("v" + i, v);
+                if (i % 10 == 9) {
+                    awaitBuilds(h);
+                    h.setProcessingTime(0); // no time passes while writing
+                }
+            }
+            awaitBuilds(h);
+            assertThat(op.sealedSegments()).isGreaterThan(8);
+
+            // Idle: the growing rest is sealed, then each shard's segments merge into one.
+            for (int tick = 1; tick <= 5; tick++) {
+                h.setProcessingTime(tick * 1000L);
+                awaitBuilds(h);
+            }
+            assertThat(op.sealedSegments()).isEqualTo(8);
+            assertThat(count(h, ShardIndexOperator.GROWING)).isZero();
+            assertThat(manifests(h)).allSatisfy(m -> assertThat(m.segments()).hasSize(1));
+            assertExactAnswers(h, live, rnd, 10, 15);
+        }
+    }
+
+    /** The test configuration with {@code sealSize} and seals after 500 ms without writes. */
+    private static VectorStreamConfig idleAfter500ms(int sealSize) {
+        VectorStreamConfig base = config(DIM, "hnsw", "full", sealSize, conf -> {});
+        return new VectorStreamConfig(
+                base.collection(),
+                base.dimension(),
+                base.metric(),
+                base.shards(),
+                base.maxParallelism(),
+                base.maxK(),
+                base.defaultTimeoutMs(),
+                base.maxTimeoutMs(),
+                base.maxEf(),
+                base.maxNprobe(),
+                base.maxRerank(),
+                base.limits(),
+                base.index(),
+                500);
     }
 
     @Test

@@ -121,6 +121,22 @@ public record CompactionPolicy(
         return fitting(bySize.subList(0, merge));
     }
 
+    /**
+     * The merge of a shard at rest (no writes for a while, nothing growing): what {@link #pick}
+     * picks if anything, else all its segments, smallest first, as many as fit {@code
+     * maxSegmentBytes} (none if two do not). So a shard nobody writes to converges on one segment,
+     * one graph search per query, as Lucene's force-merge leaves a read-only index.
+     */
+    public List<SealedSegment> pickAtRest(List<SealedSegment> sealed) {
+        List<SealedSegment> due = pick(sealed);
+        if (!due.isEmpty() || sealed.size() < 2) {
+            return due;
+        }
+        List<SealedSegment> bySize = new ArrayList<>(sealed);
+        bySize.sort(Comparator.comparingInt(SealedSegment::liveCount));
+        return fitting(bySize);
+    }
+
     /** The tier of a segment of {@code live} vectors: see {@link CompactionPolicy}. */
     int tierOf(int live) {
         int tier = 0;

@@ -166,6 +166,64 @@ public final class SealedSegment {
     }
 
     /**
+     * As {@link #build(long, SegmentSpec, String[], float[], List)} for a merge that keeps the
+     * graph of {@code base}: its index is copied and only the vectors after its {@code base.size()}
+     * ordinals are inserted, as Lucene's incremental HNSW merge does; so a merge costs the
+     * insertion of the smaller segments, not a rebuild of all. {@code ids} must start with {@code
+     * base}'s ids in ordinal order.
+     *
+     * @throws IllegalArgumentException if {@code base} is not an HNSW segment of this spec holding
+     *     full vectors, or {@code ids} do not start with its ids
+     */
+    static SealedSegment extend(
+            SealedSegment base,
+            long segmentId,
+            SegmentSpec spec,
+            String[] ids,
+            float[] vectors,
+            List<Map<String, String>> metadata) {
+        int dim = spec.dimension();
+        if (base.hnsw == null
+                || base.tier != MemoryTier.FULL
+                || base.dimension != dim
+                || base.metric != spec.metric()
+                || base.hnsw.m() != spec.hnswM()) {
+            throw new IllegalArgumentException(base + " cannot be extended under " + spec);
+        }
+        for (int i = 0; i < base.ids.length; i++) {
+            if (!base.ids[i].equals(ids[i])) {
+                throw new IllegalArgumentException(
+                        "the ids of an extended segment must start with its base's");
+            }
+        }
+        Map<String, Integer> ordinals = ordinalMap(ids);
+        if (ordinals.size() != ids.length || (long) ids.length * dim != vectors.length) {
+            throw new IllegalArgumentException("distinct ids and their vectors are needed");
+        }
+        HnswIndex hnsw = base.hnsw.copy();
+        float[] v = new float[dim];
+        for (int i = base.ids.length; i < ids.length; i++) {
+            if ((i & 63) == 0) {
+                Interruption.check();
+            }
+            System.arraycopy(vectors, i * dim, v, 0, dim);
+            hnsw.add(v);
+        }
+        return new SealedSegment(
+                segmentId,
+                SegmentType.HNSW,
+                dim,
+                spec.metric(),
+                MemoryTier.FULL,
+                ids.clone(),
+                ordinals,
+                metadata == null ? Attributes.none(ids.length) : Attributes.of(metadata),
+                hnsw,
+                null,
+                new BitSet());
+    }
+
+    /**
      * Reads a segment written by {@link #write}: a load, never a rebuild. Consumes exactly the
      * segment's bytes; pass a buffered stream for speed. For {@link MemoryTier#PQ_CODES} the full
      * vectors are read and then dropped.

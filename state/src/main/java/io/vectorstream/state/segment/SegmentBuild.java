@@ -15,6 +15,10 @@ import java.util.Map;
  * @param seqs for a seal, the growing sequence number of each vector (to detect upserts that happen
  *     during the build); empty for a compaction
  * @param sourceSegments for a compaction, the ids of the segments it replaces; empty for a seal
+ * @param base for a compaction of HNSW segments, the source whose graph the new segment starts from
+ *     (copied, then the other vectors are inserted: Lucene's incremental graph merge), or null to
+ *     build from scratch. Its ordinals are the build's first {@code base.size()}, all live when the
+ *     build started.
  */
 public record SegmentBuild(
         long segmentId,
@@ -22,7 +26,8 @@ public record SegmentBuild(
         float[] vectors,
         List<Map<String, String>> metadata,
         long[] seqs,
-        long[] sourceSegments) {
+        long[] sourceSegments,
+        SealedSegment base) {
 
     public SegmentBuild {
         metadata = List.copyOf(metadata);
@@ -30,6 +35,21 @@ public record SegmentBuild(
             throw new IllegalArgumentException(
                     ids.length + " ids but metadata for " + metadata.size() + " vectors");
         }
+        if (base != null && (base.size() > ids.length || sourceSegments.length == 0)) {
+            throw new IllegalArgumentException(
+                    "the base of a build must be one of its source segments");
+        }
+    }
+
+    /** A build from scratch. */
+    public SegmentBuild(
+            long segmentId,
+            String[] ids,
+            float[] vectors,
+            List<Map<String, String>> metadata,
+            long[] seqs,
+            long[] sourceSegments) {
+        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, null);
     }
 
     /** Whether this build seals the growing segment (rather than compacting sealed ones). */
@@ -43,6 +63,9 @@ public record SegmentBuild(
      * removes the sources.
      */
     public SealedSegment run(SegmentSpec spec) {
+        if (base != null) {
+            return SealedSegment.extend(base, segmentId, spec, ids, vectors, metadata);
+        }
         return SealedSegment.build(segmentId, spec, ids, vectors, metadata);
     }
 }

@@ -184,13 +184,30 @@ public final class ShardSegments {
      */
     public SegmentBuild startCompaction(
             long segmentId, CompactionPolicy policy, VectorSource source) {
+        return startCompaction(segmentId, policy, source, false);
+    }
+
+    /**
+     * As {@link #startCompaction(long, CompactionPolicy, VectorSource)}; {@code atRest} merges what
+     * {@link CompactionPolicy#pickAtRest} picks instead, for a shard nobody writes to.
+     */
+    public SegmentBuild startCompaction(
+            long segmentId, CompactionPolicy policy, VectorSource source, boolean atRest) {
         Objects.requireNonNull(policy, "policy");
         if (inFlight != null) {
             return null;
         }
-        List<SealedSegment> picked = policy.pick(sealedView);
+        List<SealedSegment> picked =
+                atRest ? policy.pickAtRest(sealedView) : policy.pick(sealedView);
         if (picked.isEmpty()) {
             return null;
+        }
+        SealedSegment base = mergeBase(picked);
+        if (base != null) {
+            List<SealedSegment> baseFirst = new ArrayList<>(picked);
+            baseFirst.remove(base);
+            baseFirst.add(0, base);
+            picked = baseFirst;
         }
         int live = 0;
         for (SealedSegment segment : picked) {
@@ -232,8 +249,30 @@ public final class ShardSegments {
                         Arrays.copyOf(vectors, n * dim),
                         metadata,
                         new long[0],
-                        sources);
+                        sources,
+                        base);
         return inFlight;
+    }
+
+    /**
+     * The segment a merge of {@code picked} keeps the graph of: the largest HNSW segment without
+     * dead vectors (a graph with dead nodes is rebuilt, as Lucene's merger does), or null.
+     */
+    private static SealedSegment mergeBase(List<SealedSegment> picked) {
+        if (picked.size() < 2) {
+            return null;
+        }
+        SealedSegment base = null;
+        for (SealedSegment segment : picked) {
+            if (segment.type() == SegmentType.HNSW
+                    && segment.tier() == MemoryTier.FULL
+                    && segment.size() > 0
+                    && segment.deletedCount() == 0
+                    && (base == null || segment.size() > base.size())) {
+                base = segment;
+            }
+        }
+        return base;
     }
 
     /**

@@ -158,6 +158,21 @@ class CompactionPolicyTest {
         assertThat(merges).isLessThan(200 / (factor - 1) + 5);
     }
 
+    @Test
+    void aShardAtRestMergesEverythingThatFits() {
+        SealedSegment a = segment(1, 30, 0);
+        SealedSegment b = segment(2, 10, 0);
+        SealedSegment c = segment(3, 20, 0);
+        CompactionPolicy policy = new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, 4);
+        assertThat(policy.pick(List.of(a, b, c))).isEmpty();
+        assertThat(policy.pickAtRest(List.of(a, b, c))).containsExactly(b, c, a);
+        assertThat(policy.pickAtRest(List.of(a))).isEmpty();
+        long one = b.memoryBytes();
+        CompactionPolicy roomForTwo = new CompactionPolicy(100, 0.5, 2 * one + one / 2, 10, 4);
+        assertThat(roomForTwo.pickAtRest(List.of(b, segment(4, 10, 0), segment(5, 10, 0))))
+                .hasSize(2);
+    }
+
     private static SealedSegment segment(long id, int size, int dead) {
         String[] ids = new String[size];
         float[] vectors = new float[size * 2];

@@ -161,6 +161,61 @@ class CrossSegmentSearchTest {
         }
     }
 
+    /**
+     * A merge keeps the largest graph and inserts the others into a copy of it (Lucene's
+     * incremental merge): the base's ordinals stay, writes during the build still win, and the
+     * merged segment answers like brute force.
+     */
+    @Test
+    void mergesExtendACopyOfTheLargestGraph() {
+        Random random = new Random(5);
+        ShardSegments shard = new ShardSegments(spec(), MemoryTier.FULL);
+        Map<String, float[]> stored = new HashMap<>();
+        long seq = 0;
+        for (int size : new int[] {900, 300, 200}) {
+            for (int i = 0; i < size; i++) {
+                String id = "v" + seq;
+                float[] v = gaussian(random);
+                stored.put(id, v);
+                shard.upsert(id, v, null, seq++);
+            }
+            seal(shard, seq);
+        }
+        SealedSegment largest = shard.sealed().get(0);
+        SegmentBuild merge =
+                shard.startCompaction(
+                        10_000, new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, 4), null, true);
+        assertThat(merge.base()).isSameAs(largest);
+        // Written during the build: one id of the base deleted, one replaced.
+        shard.delete("v5");
+        stored.remove("v5");
+        float[] replaced = gaussian(random);
+        shard.upsert("v6", replaced, null, seq++);
+        stored.put("v6", replaced);
+        shard.install(merge, merge.run(shard.spec()));
+
+        SealedSegment merged =
+                shard.sealed().stream().filter(s -> s.id() == 10_000).findFirst().orElseThrow();
+        assertThat(merged.size()).isEqualTo(1400);
+        for (int o = 0; o < largest.size(); o++) {
+            assertThat(merged.idAt(o)).isEqualTo(largest.idAt(o));
+        }
+        assertThat(merged.ordinalOf("v5")).isEqualTo(-1);
+        assertThat(merged.ordinalOf("v6")).isEqualTo(-1);
+        assertThat(shard.isGrowing("v6")).isTrue();
+        int k = 10;
+        double found = 0;
+        for (int q = 0; q < 100; q++) {
+            float[] query = gaussian(random);
+            SearchHits hits = shard.search(query, new SearchKnobs(k, 64, 1, 0), null);
+            Set<String> exact = exactTop(stored, query, k);
+            for (String id : hits.ids()) {
+                found += exact.contains(id) ? 1 : 0;
+            }
+        }
+        assertThat(found / (100 * k)).isGreaterThanOrEqualTo(0.95);
+    }
+
     private static void seal(ShardSegments shard, long segmentId) {
         SegmentBuild build = shard.startSeal(segmentId);
         shard.install(build, build.run(shard.spec()));
