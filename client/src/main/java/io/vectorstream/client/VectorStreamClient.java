@@ -96,6 +96,10 @@ public final class VectorStreamClient implements AutoCloseable {
     private final String clientId;
     private final Map<String, String> kafkaProperties;
     private final KafkaProducer<byte[], byte[]> producer;
+
+    /** Queries and collection requests: a producer without linger (see KafkaClientConfigs). */
+    private final KafkaProducer<byte[], byte[]> requestProducer;
+
     private final ReplyChannel<QueryResponse> queryReplies;
     private final ReplyChannel<CollectionResponse> collectionReplies;
 
@@ -113,6 +117,10 @@ public final class VectorStreamClient implements AutoCloseable {
         this.producer =
                 new KafkaProducer<>(
                         KafkaClientConfigs.producer(bootstrapServers, clientId, kafkaProperties));
+        this.requestProducer =
+                new KafkaProducer<>(
+                        KafkaClientConfigs.requestProducer(
+                                bootstrapServers, clientId, kafkaProperties));
         this.queryReplies =
                 replyChannel(
                         PendingRequests.forQueries(
@@ -191,6 +199,7 @@ public final class VectorStreamClient implements AutoCloseable {
     public void flush() {
         checkOpen();
         producer.flush();
+        requestProducer.flush();
     }
 
     // ----------------------------------------------------------------------------------- queries
@@ -354,7 +363,7 @@ public final class VectorStreamClient implements AutoCloseable {
 
     /**
      * Stops the reply threads, fails every waiting query and collection request with an {@link
-     * IllegalStateException}, and closes the producer after sending what it still holds.
+     * IllegalStateException}, and closes the producers after sending what they still hold.
      * Idempotent.
      */
     @Override
@@ -366,7 +375,11 @@ public final class VectorStreamClient implements AutoCloseable {
             queryReplies.close(CLOSE_TIMEOUT, closedBeforeAnswer("query"));
             collectionReplies.close(CLOSE_TIMEOUT, closedBeforeAnswer("collection request"));
         } finally {
-            producer.close(CLOSE_TIMEOUT);
+            try {
+                requestProducer.close(CLOSE_TIMEOUT);
+            } finally {
+                producer.close(CLOSE_TIMEOUT);
+            }
         }
     }
 
@@ -383,6 +396,11 @@ public final class VectorStreamClient implements AutoCloseable {
     // ---------------------------------------------------------------------------------- plumbing
 
     private CompletableFuture<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+        return send(producer, record);
+    }
+
+    private static CompletableFuture<RecordMetadata> send(
+            KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<RecordMetadata> done = new CompletableFuture<>();
         try {
             producer.send(
@@ -422,7 +440,9 @@ public final class VectorStreamClient implements AutoCloseable {
         RecordHeaders headers = new RecordHeaders();
         headers.add(new RecordHeader(REPLY_TO_HEADER, utf8(channel.replyTopic())));
         headers.add(new RecordHeader(CORRELATION_ID_HEADER, utf8(correlationId)));
-        send(new ProducerRecord<>(requestTopic, null, utf8(requestId), value, headers))
+        send(
+                        requestProducer,
+                        new ProducerRecord<>(requestTopic, null, utf8(requestId), value, headers))
                 .whenComplete(
                         (metadata, error) -> {
                             if (error != null) {

@@ -48,16 +48,35 @@ public final class KafkaClientConfigs {
 
     private KafkaClientConfigs() {}
 
-    /** Producer for vectors and queries: durable, ordered per key, low latency. */
+    /** Producer for vectors: durable, ordered per key, low latency. */
     public static Properties producer(
             String bootstrapServers, String clientId, Map<String, String> user) {
+        return producer(bootstrapServers, clientId, user, DEFAULT_LINGER_MS, "-producer");
+    }
+
+    /**
+     * Producer for queries and collection requests: as {@link #producer}, without the linger, since
+     * someone waits for each answer (a closed loop of queries saves the 2 ms; under load records
+     * still batch while a request is in flight). The user's {@code linger.ms} still wins.
+     */
+    public static Properties requestProducer(
+            String bootstrapServers, String clientId, Map<String, String> user) {
+        return producer(bootstrapServers, clientId, user, "0", "-requests");
+    }
+
+    private static Properties producer(
+            String bootstrapServers,
+            String clientId,
+            Map<String, String> user,
+            String lingerMs,
+            String clientIdSuffix) {
         Properties p = new Properties();
-        p.put(ProducerConfig.LINGER_MS_CONFIG, DEFAULT_LINGER_MS);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, DEFAULT_BATCH_SIZE);
         p.putAll(user);
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         if (clientId != null) {
-            p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + "-producer");
+            p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId + clientIdSuffix);
         }
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());

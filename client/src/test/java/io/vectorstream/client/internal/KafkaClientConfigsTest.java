@@ -29,6 +29,22 @@ class KafkaClientConfigsTest {
     }
 
     @Test
+    void requestsAreSentWithoutLingerUnlessTheUserSaysOtherwise() {
+        assertThat(
+                        KafkaClientConfigs.requestProducer("k:9092", "c", Map.of())
+                                .getProperty("linger.ms"))
+                .isEqualTo("0");
+        assertThat(
+                        KafkaClientConfigs.requestProducer("k:9092", "c", Map.of("linger.ms", "7"))
+                                .getProperty("linger.ms"))
+                .isEqualTo("7");
+        assertThat(
+                        KafkaClientConfigs.requestProducer("k:9092", "c", Map.of())
+                                .getProperty("client.id"))
+                .isEqualTo("c-requests");
+    }
+
+    @Test
     void consumerNeverCommits() {
         Properties p =
                 KafkaClientConfigs.groupless("k:9092", null, Map.of("enable.auto.commit", "true"));
