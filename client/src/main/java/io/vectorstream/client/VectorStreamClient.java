@@ -66,7 +66,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * TimeoutException}. A query the job rejected completes <em>normally</em> with a response whose
  * {@code error} is set; see {@link QueryRejectedException#requireAccepted}. The first query starts
  * the reply thread and waits (within its timeout) until its read position is fixed, so a client
- * that only writes never needs the reply topic.
+ * that only writes never needs the reply topic. Queries go out on a producer of their own without
+ * linger (someone waits for each), so a query can reach Kafka before a write sent just before it:
+ * to read your own write with a {@code strong} query, wait for the write's future (or {@link
+ * #flush}) first.
  *
  * <p><b>Collections</b> are created and listed the same way over their own pair of topics ({@value
  * KafkaContract#COLLECTIONS_TOPIC} and, by default, {@value
