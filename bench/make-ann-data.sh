@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-mvn -o -q -B -pl bench package -DskipTests
+mvn -o -q -B -pl bench -am package -DskipTests
 CP="bench/target/classes:$(cat bench/target/classpath.txt)"
 JAVA_OPTS=(-Xmx12g -XX:+UseParallelGC)
 

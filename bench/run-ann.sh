@@ -55,7 +55,7 @@ common=(--m "$m" --ef-construction "$efc" --nlist "$nlist" --pq-m "$pqm" --train
         --reranks 0,100 --k 10 --min-seconds "$minsec" --seed 42 --results "$results")
 
 note "build bench"
-mvn -o -q -B -pl bench package -DskipTests
+mvn -o -q -B -pl bench -am package -DskipTests
 # A private copy of our own jars, so a module re-installed during the run cannot pull classes from
 # under the JVM (IVF classes are loaded minutes after start); the log names what was measured.
 snap=bench/target/ann-classpath
