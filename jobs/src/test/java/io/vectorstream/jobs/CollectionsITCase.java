@@ -6,6 +6,7 @@ import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
 import io.vectorstream.jobs.testing.EndToEnd;
 import io.vectorstream.jobs.testing.KafkaTopics;
+import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.schema.CollectionInfo;
 import io.vectorstream.schema.CollectionOp;
 import io.vectorstream.schema.CollectionRequest;
@@ -159,7 +160,7 @@ class CollectionsITCase {
         assertThat(r.getShardsExpected()).isEqualTo(4);
         assertThat(r.getShardsAnswered()).isEqualTo(4);
         r = assertMatchesBruteForce("default", CollectionsITCase::cosine, 10);
-        assertThat(r.getShardsExpected()).isEqualTo(8);
+        assertThat(r.getShardsExpected()).isEqualTo(VectorStreamOptions.SHARDS.defaultValue());
         assertMatchesBruteForce("early", CollectionsITCase::dot, 10);
     }
 

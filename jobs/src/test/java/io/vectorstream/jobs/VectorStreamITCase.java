@@ -7,6 +7,7 @@ import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
 import io.vectorstream.jobs.testing.EndToEnd;
 import io.vectorstream.jobs.testing.KafkaTopics;
+import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.Op;
@@ -125,8 +126,8 @@ class VectorStreamITCase {
             QueryResponse r = client.query(query, 10).get(30, TimeUnit.SECONDS);
             assertThat(r.getError()).isNull();
             assertThat(r.getComplete()).isTrue();
-            assertThat(r.getShardsAnswered()).isEqualTo(8);
-            assertThat(r.getShardsExpected()).isEqualTo(8);
+            assertThat(r.getShardsAnswered()).isEqualTo(VectorStreamOptions.SHARDS.defaultValue());
+            assertThat(r.getShardsExpected()).isEqualTo(VectorStreamOptions.SHARDS.defaultValue());
             List<String> expected = bruteForce(query, 10);
             assertThat(r.getHits()).extracting(Hit::getId).containsExactlyElementsOf(expected);
             for (Hit h : r.getHits()) {

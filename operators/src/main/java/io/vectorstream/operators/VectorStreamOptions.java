@@ -97,11 +97,13 @@ public final class VectorStreamOptions {
     public static final ConfigOption<Integer> SHARDS =
             key("vectorstream.collection.shards")
                     .intType()
-                    .defaultValue(8)
+                    .defaultValue(2)
                     .withDescription(
                             "Number of shards; fixed for the life of the collection, independent of"
                                 + " parallelism. Must divide max-parallelism; spreads evenly when"
-                                + " parallelism divides it.");
+                                + " parallelism divides it. Every query searches every shard, so"
+                                + " each costs a graph search per query; but at most this many"
+                                + " index subtasks hold the collection.");
 
     public static final ConfigOption<Integer> MAX_PARALLELISM =
             key("vectorstream.max-parallelism")
@@ -252,7 +254,7 @@ public final class VectorStreamOptions {
     public static final ConfigOption<Integer> SEAL_SIZE =
             key("vectorstream.index.seal-size")
                     .intType()
-                    .defaultValue(20_000)
+                    .defaultValue(5_000)
                     .withDescription(
                             "Vectors in a shard's growing segment at which it is sealed into an"
                                     + " immutable index, built in the background.");
@@ -262,11 +264,12 @@ public final class VectorStreamOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(1))
                     .withDescription(
-                            "A shard's growing segment that has had no write for this long is"
-                                    + " sealed below the seal size, so an index at rest is"
-                                    + " searched through graphs only (like Lucene's refresh"
-                                    + " interval); tiered merges then fold the small segments."
-                                    + " 0 seals only at the seal size.");
+                            "A shard that has had no write for this long seals its growing"
+                                    + " segment below the seal size (like Lucene's refresh"
+                                    + " interval) and then merges its small segments, so an index"
+                                    + " at rest is searched through one or two graphs per shard."
+                                    + " Job-wide (not a collection setting). 0 seals only at the"
+                                    + " seal size and merges only by the tiers.");
 
     public static final ConfigOption<Integer> BUILD_THREADS =
             key("vectorstream.index.build-threads")

@@ -16,7 +16,7 @@ class VectorStreamConfigTest {
         IndexSettings s = VectorStreamConfig.from(new Configuration()).index();
         assertThat(s.type()).isEqualTo(SegmentType.HNSW);
         assertThat(s.memoryTier()).isEqualTo(MemoryTier.FULL);
-        assertThat(s.sealSize()).isEqualTo(20_000);
+        assertThat(s.sealSize()).isEqualTo(5_000);
         assertThat(s.buildThreads()).isEqualTo(1);
         assertThat(s.hnswM()).isEqualTo(16);
         assertThat(s.hnswEfConstruction()).isEqualTo(100);

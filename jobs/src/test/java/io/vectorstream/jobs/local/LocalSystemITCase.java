@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vectorstream.client.VectorStreamClient;
+import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
@@ -151,7 +152,7 @@ class LocalSystemITCase {
         assertThat(m.sum("liveVectors")).isEqualTo(VECTORS);
         assertThat(m.series("collection_shard_liveVectors"))
                 .as("one series per shard of the configured collection")
-                .hasSize(8)
+                .hasSize(VectorStreamOptions.SHARDS.defaultValue())
                 .allSatisfy(s -> assertThat(s.labels()).containsEntry("collection", "default"));
         assertThat(m.sum("collection_shard_liveVectors")).isEqualTo(VECTORS);
         assertThat(m.sum("memoryBytes")).isGreaterThan(VECTORS * DIM * 4L);
@@ -159,7 +160,7 @@ class LocalSystemITCase {
         assertThat(m.sum("growingVectors") + m.sum("sealedSegments")).isPositive();
         assertThat(m.series("tombstones")).isNotEmpty();
         assertThat(m.series("shardsHeld")).isNotEmpty();
-        assertThat(m.sum("shardsHeld")).isEqualTo(8);
+        assertThat(m.sum("shardsHeld")).isEqualTo((long) VectorStreamOptions.SHARDS.defaultValue());
         assertThat(m.series("graphBuilds")).isNotEmpty();
         assertThat(m.series("segmentLoads")).isNotEmpty();
         assertThat(m.series("buildsInFlight")).isNotEmpty();

@@ -225,6 +225,11 @@ final class LoadedShard {
         return true;
     }
 
+    /** Whether failed builds hold the next one back (see {@link #startBuildIfDue()}). */
+    boolean backingOff() {
+        return writesBeforeRetry > 0;
+    }
+
     /** Whether {@code build} is the shard's build in flight. */
     boolean awaits(SegmentBuild build) {
         return building == build;

@@ -49,8 +49,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *   <li>{@link #SHARD_MANIFEST}: the {@link SegmentManifest} (sealed segments and counters). It is
  *       tiny, so it is what a query iterates to find the shards; the big maps are never iterated
  *       across keys.
- *   <li>{@link #VECTORS}: id → {@link StoredVector} of every live vector (metadata of hits, full
- *       vectors for PQ reranking and compaction).
+ *   <li>{@link #VECTORS}: id → {@link StoredVector} of every live vector (full vectors for PQ
+ *       reranking and compaction; hits take their metadata from the segments in memory).
  *   <li>{@link #GROWING}: id → sequence number of the vectors in the growing segment.
  *   <li>{@link #SEGMENT_BLOBS}: each sealed segment's {@link SealedSegment#write} bytes in 1 MiB
  *       chunks, written once and deleted by compaction, so incremental checkpoints upload a segment
@@ -66,12 +66,13 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *
  * <p>The in-memory {@link ShardSegments} of each {@link LoadedShard} are a cache of that state,
  * loaded lazily on a shard's first query or write by reading blobs, never by rebuilding. When a
- * growing segment reaches the seal size, or a compaction is due, the index is built on a {@link
- * SegmentBuildPool} thread; the finished segment comes back through a queue that the task thread
- * drains before every record and from a processing-time timer (whose callbacks run in the task's
- * mailbox), and is installed there. Until then the growing vectors stay in state, so a checkpoint
- * taken meanwhile is consistent and a restore simply seals again. Flink state is only ever touched
- * on the task thread.
+ * growing segment reaches the seal size, or a compaction is due, or a shard has had no write for
+ * {@code index.seal-after-idle} (then its growing segment is sealed and its small segments merged:
+ * see {@link #scheduleIdleSeal}), the index is built on a {@link SegmentBuildPool} thread; the
+ * finished segment comes back through a queue that the task thread drains before every record and
+ * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there.
+ * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
+ * restore simply seals again. Flink state is only ever touched on the task thread.
  *
  * <p>A query carries its collection's shard keys; an instance searches those in its key-group
  * range. A strong query (read-your-writes) is answered only once the barrier the validator sent
@@ -406,8 +407,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                     pending = true; // written to lately: look again later
                 } else if (unsettled) {
                     setCurrentKey(shard.key);
-                    // Nothing started: the segments are as merged as the size bound allows.
-                    pending |= shard.startBuildIfDue(true);
+                    // Idle ticks count down a failed build's back-off as writes do. Nothing started
+                    // otherwise: the segments are as merged as the policy and size bound allow.
+                    pending |= shard.startBuildIfDue(true) || shard.backingOff();
                 }
             }
         } finally {
@@ -488,8 +490,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         shards.put(key, shard);
         heldShards.add(key);
         metrics.shardLoads.inc();
-        if (segments.growingCount() > 0) {
-            scheduleIdleSeal(); // restored growing vectors: sealed if no write follows
+        if (segments.growingCount() > 0 || segments.sealed().size() > 1) {
+            scheduleIdleSeal(); // a restored shard comes to rest too if no write follows
         }
         return shard;
     }

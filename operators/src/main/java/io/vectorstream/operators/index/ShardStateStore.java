@@ -85,12 +85,6 @@ final class ShardStateStore {
         vectors.remove(id);
     }
 
-    /** The stored vector of {@code id}, or null. */
-    StoredVector vector(String id) throws Exception {
-        byte[] bytes = vectors.get(id);
-        return bytes == null ? null : StoredVector.fromBytes(bytes);
-    }
-
     /**
      * Full vectors by id from RocksDB, for reranking and compaction in the PQ_CODES tier: one point
      * read each, decoding the vector only.
@@ -157,6 +151,12 @@ final class ShardStateStore {
         for (Map.Entry<Long, byte[]> e : touched.entrySet()) {
             tombstones.put(e.getKey(), e.getValue());
         }
+    }
+
+    /** The stored vector of {@code id}, or null. */
+    private StoredVector vector(String id) throws Exception {
+        byte[] bytes = vectors.get(id);
+        return bytes == null ? null : StoredVector.fromBytes(bytes);
     }
 
     /**

@@ -41,6 +41,15 @@ final class HnswGraph {
         this.maxLevel = maxLevel;
     }
 
+    /** An independent copy with the same nodes, levels, links and entry point. */
+    HnswGraph copy() {
+        NeighborLayer[] copied = new NeighborLayer[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            copied[l] = layers[l].copy();
+        }
+        return new HnswGraph(m, Arrays.copyOf(levels, size), size, copied, entryPoint, maxLevel);
+    }
+
     int m() {
         return m;
     }

@@ -5,12 +5,9 @@ import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.TopK;
 import io.vectorstream.state.vector.Metric;
 import io.vectorstream.state.vector.VectorMath;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.BitSet;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -267,17 +264,19 @@ public final class HnswIndex {
     /**
      * An independent copy that more vectors can be {@link #add added} to, with the same nodes,
      * links, deletes and seed: the start of a merge that keeps this graph (Lucene's incremental
-     * graph merge). Made through the binary format, so it reads only this index's frozen arrays and
-     * may run on another thread while this one is searched.
+     * graph merge). It only reads this index's arrays, so it may run on another thread while this
+     * index is searched, but not while vectors are added to it.
      */
     public HnswIndex copy() {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            write(bytes);
-            return read(new ByteArrayInputStream(bytes.toByteArray()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("copying an index in memory failed", e);
-        }
+        return new HnswIndex(
+                dimension,
+                metric,
+                m,
+                efConstruction,
+                seed,
+                vectors.copy(),
+                graph.copy(),
+                (BitSet) deleted.clone());
     }
 
     /** Writes the index in the binary format described in {@link HnswFormat}; leaves out open. */

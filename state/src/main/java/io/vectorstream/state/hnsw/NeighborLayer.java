@@ -49,6 +49,15 @@ final class NeighborLayer {
         return new NeighborLayer(maxConn, nodes, links, size);
     }
 
+    /** An independent copy of the layer's {@code size} slots; {@code add} grows it. */
+    NeighborLayer copy() {
+        return new NeighborLayer(
+                maxConn,
+                nodes == null ? null : Arrays.copyOf(nodes, size),
+                Arrays.copyOf(links, size * stride),
+                size);
+    }
+
     int maxConn() {
         return maxConn;
     }

@@ -43,6 +43,11 @@ final class VectorStore {
         this.size = size;
     }
 
+    /** An independent copy holding exactly the stored vectors; {@link #add} grows it. */
+    VectorStore copy() {
+        return new VectorStore(dim, metric, Arrays.copyOf(data, size * dim), size);
+    }
+
     int dimension() {
         return dim;
     }

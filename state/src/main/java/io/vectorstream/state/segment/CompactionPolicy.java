@@ -35,7 +35,7 @@ public record CompactionPolicy(
         int tierSize,
         int mergeFactor) {
 
-    /** Segments per tier that merge, unless configured: see {@link CompactionPolicy}. */
+    /** Segments per tier that merge in the job's policies: see {@link CompactionPolicy}. */
     public static final int DEFAULT_MERGE_FACTOR = 4;
 
     public CompactionPolicy {
@@ -123,9 +123,12 @@ public record CompactionPolicy(
 
     /**
      * The merge of a shard at rest (no writes for a while, nothing growing): what {@link #pick}
-     * picks if anything, else all its segments, smallest first, as many as fit {@code
-     * maxSegmentBytes} (none if two do not). So a shard nobody writes to converges on one segment,
-     * one graph search per query, as Lucene's force-merge leaves a read-only index.
+     * picks if anything; else all its segments, smallest first, when the others hold at least
+     * {@code 1 / mergeFactor} of the largest's vectors; else only the others, if there are two. So
+     * a shard nobody writes to settles on one or two segments (one graph search per query, as a
+     * force-merge leaves a read-only Lucene index), while a few writes after a pause rewrite only
+     * the small segments, not the largest. As many as fit {@code maxSegmentBytes}; none if two do
+     * not.
      */
     public List<SealedSegment> pickAtRest(List<SealedSegment> sealed) {
         List<SealedSegment> due = pick(sealed);
@@ -134,7 +137,13 @@ public record CompactionPolicy(
         }
         List<SealedSegment> bySize = new ArrayList<>(sealed);
         bySize.sort(Comparator.comparingInt(SealedSegment::liveCount));
-        return fitting(bySize);
+        List<SealedSegment> others = bySize.subList(0, bySize.size() - 1);
+        long othersLive = 0;
+        for (SealedSegment segment : others) {
+            othersLive += segment.liveCount();
+        }
+        long largest = bySize.get(bySize.size() - 1).liveCount();
+        return fitting(othersLive * mergeFactor >= largest ? bySize : others);
     }
 
     /** The tier of a segment of {@code live} vectors: see {@link CompactionPolicy}. */

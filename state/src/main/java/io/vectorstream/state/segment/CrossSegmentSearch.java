@@ -23,7 +23,8 @@ import java.util.Objects;
  * the binomial, so a segment rarely holds more of the true top k than it was asked for. When the
  * first pass is done, a segment whose worst returned hit still ranks within the global top k
  * (Lucene's {@code minTopKScore} test) may hold more: it is searched again with the full {@code k}
- * and {@code ef}, as Lucene re-enters such leaves. A shard with one segment gets the full beam.
+ * and {@code ef}, as Lucene re-enters such leaves. A segment holding all the searched vectors (p =
+ * 1) gets the full beam.
  *
  * <p>Growing segments are scanned exactly for k. IVF segments keep the query's {@code nprobe}
  * (their cost does not depend on k), and a PQ_CODES shard with rerank reranks its best {@code
@@ -255,8 +256,8 @@ public final class CrossSegmentSearch {
     }
 
     private boolean offer(float score, int shardIndex, int leafIndex, int ordinal) {
-        if (score <= top.threshold() && top.size() == top.capacity()) {
-            return false;
+        if (score <= top.threshold()) {
+            return false; // rejected before it takes a row of the candidate table
         }
         return top.offer(score, add(shardIndex, leafIndex, ordinal));
     }

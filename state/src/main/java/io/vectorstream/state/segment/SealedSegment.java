@@ -196,13 +196,15 @@ public final class SealedSegment {
                         "the ids of an extended segment must start with its base's");
             }
         }
+        int added = ids.length - base.ids.length;
         Map<String, Integer> ordinals = ordinalMap(ids);
-        if (ordinals.size() != ids.length || (long) ids.length * dim != vectors.length) {
-            throw new IllegalArgumentException("distinct ids and their vectors are needed");
+        if (ordinals.size() != ids.length || (long) added * dim != vectors.length) {
+            throw new IllegalArgumentException(
+                    "distinct ids and the vectors of those after the base are needed");
         }
         HnswIndex hnsw = base.hnsw.copy();
         float[] v = new float[dim];
-        for (int i = base.ids.length; i < ids.length; i++) {
+        for (int i = 0; i < added; i++) {
             if ((i & 63) == 0) {
                 Interruption.check();
             }

@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param segmentId id of the segment being built
  * @param ids ids of the vectors, in ordinal order
- * @param vectors the vectors, {@code ids.length * dim} floats
+ * @param vectors the vectors of the ids after the base's ({@code (ids.length - base.size()) * dim}
+ *     floats; all of them without a base): the base's are already in its graph
  * @param metadata the metadata of each vector, in ordinal order (empty maps for none)
  * @param seqs for a seal, the growing sequence number of each vector (to detect upserts that happen
  *     during the build); empty for a compaction
@@ -35,9 +36,12 @@ public record SegmentBuild(
             throw new IllegalArgumentException(
                     ids.length + " ids but metadata for " + metadata.size() + " vectors");
         }
-        if (base != null && (base.size() > ids.length || sourceSegments.length == 0)) {
+        if (base != null
+                && (base.size() > ids.length
+                        || sourceSegments.length == 0
+                        || sourceSegments[0] != base.id())) {
             throw new IllegalArgumentException(
-                    "the base of a build must be one of its source segments");
+                    "the base of a build must be its first source segment");
         }
     }
 

@@ -213,8 +213,10 @@ public final class ShardSegments {
         for (SealedSegment segment : picked) {
             live += segment.liveCount();
         }
+        // The base's vectors are already in its graph: only its ids and metadata are copied.
+        int baseSize = base == null ? 0 : base.size();
         String[] ids = new String[live];
-        float[] vectors = new float[live * dim];
+        float[] vectors = new float[(live - baseSize) * dim];
         List<Map<String, String>> metadata = new ArrayList<>(live);
         int n = 0;
         for (SealedSegment segment : picked) {
@@ -224,16 +226,18 @@ public final class ShardSegments {
                     continue;
                 }
                 String id = segment.idAt(ordinal);
-                float[] vector =
-                        segment.tier() == MemoryTier.FULL
-                                ? segment.vectorAt(ordinal)
-                                : Objects.requireNonNull(source, "source").vector(id);
-                if (vector == null) {
-                    continue;
+                if (segment != base) {
+                    float[] vector =
+                            segment.tier() == MemoryTier.FULL
+                                    ? segment.vectorAt(ordinal)
+                                    : Objects.requireNonNull(source, "source").vector(id);
+                    if (vector == null) {
+                        continue;
+                    }
+                    checkVector(id, vector);
+                    System.arraycopy(vector, 0, vectors, (n - baseSize) * dim, dim);
                 }
-                checkVector(id, vector);
                 ids[n] = id;
-                System.arraycopy(vector, 0, vectors, n * dim, dim);
                 metadata.add(rows.get(ordinal));
                 n++;
             }
@@ -246,7 +250,7 @@ public final class ShardSegments {
                 new SegmentBuild(
                         segmentId,
                         Arrays.copyOf(ids, n),
-                        Arrays.copyOf(vectors, n * dim),
+                        Arrays.copyOf(vectors, (n - baseSize) * dim),
                         metadata,
                         new long[0],
                         sources,

@@ -8,8 +8,10 @@
  * build in bulk. So writes go to a small <em>growing</em> segment that is searched exactly, and
  * whole batches of vectors are periodically frozen into <em>sealed</em> segments ({@link
  * io.vectorstream.state.segment.SealedSegment}: HNSW, IVF-Flat or IVF-PQ) that never change again
- * except for tombstones. A query searches every segment and merges the per-segment top k on
- * internal scores (higher is closer for every metric, unlike euclidean external distances).
+ * except for tombstones. A query searches every segment, each HNSW segment with the share of the
+ * beam its size earns ({@link io.vectorstream.state.segment.CrossSegmentSearch}: Lucene's per-leaf
+ * k with a second pass), and merges the hits on internal scores (higher is closer for every metric,
+ * unlike euclidean external distances).
  *
  * <p><b>Life cycle</b> (all in {@link io.vectorstream.state.segment.ShardSegments}; one build in
  * flight per shard):
@@ -22,15 +24,19 @@
  *   <li><b>Seal.</b> {@code startSeal} copies the growing ids, vectors, metadata and sequence
  *       numbers into a {@link io.vectorstream.state.segment.SegmentBuild}; the growing vectors stay
  *       searchable. {@link io.vectorstream.state.segment.SegmentBuild#run} builds the index off the
- *       task thread (pure, touches only the copies).
+ *       task thread (pure: it touches only the copies, and reads the frozen graph of a merge's
+ *       base).
  *   <li><b>Install.</b> Back on the task thread, writes made during the build win: an id still
  *       growing under the copied sequence number moves to the new segment; any other copy in it
  *       (deleted, or upserted again) is killed at once and reported.
  *   <li><b>Compact.</b> {@link io.vectorstream.state.segment.CompactionPolicy} picks segments with
- *       too many tombstones, or the smallest when there are too many; their live vectors are
- *       rebuilt into one segment. At install, a copy stays live only if its id is still live in a
- *       source segment; then the sources are dropped. Segments with nothing live left are just
- *       dropped.
+ *       too many tombstones, or a full size tier (every four segments of similar size merge into
+ *       one of the next tier, as Lucene's log merge policy does), or the smallest past the backstop
+ *       count, or, for a shard at rest, its small segments; their live vectors become one segment,
+ *       which keeps a copy of the largest source graph without tombstones and inserts the rest
+ *       (Lucene's incremental graph merge). At install, a copy stays live only if its id is still
+ *       live in a source segment; then the sources are dropped. Segments with nothing live left are
+ *       just dropped.
  * </ol>
  *
  * <p><b>Filters.</b> Every segment keeps its vectors' metadata in memory: the growing segment one

@@ -116,6 +116,28 @@ class HnswIndexTest {
         return HnswIndex.read(new ByteArrayInputStream(out.toByteArray()));
     }
 
+    /**
+     * A copy is a graph of its own: vectors added to it extend it (the start of an incremental
+     * merge) with the recall of a graph built in one go, and the original does not change.
+     */
+    @Test
+    void aCopyGrowsOnItsOwnWithTheRecallOfAFreshBuild() {
+        int half = N / 2;
+        HnswIndex original = build(Arrays.copyOf(base, half), Metric.COSINE);
+        ScoredNodes before = original.search(queries[0], K, EF);
+
+        HnswIndex extended = original.copy();
+        for (int i = half; i < N; i++) {
+            assertThat(extended.add(base[i])).isEqualTo(i);
+        }
+
+        assertThat(original.size()).isEqualTo(half);
+        assertThat(original.search(queries[0], K, EF)).isEqualTo(before);
+        assertThat(extended.size()).isEqualTo(N);
+        double recall = recall(extended, base, queries, Metric.COSINE, null);
+        assertThat(recall).isGreaterThanOrEqualTo(0.95);
+    }
+
     @Test
     void recallOnClusteredCosineDataAtDefaultSettings() {
         double recall = recall(cosine, base, queries, Metric.COSINE, null);

@@ -159,7 +159,7 @@ class CompactionPolicyTest {
     }
 
     @Test
-    void aShardAtRestMergesEverythingThatFits() {
+    void aShardAtRestMergesIntoOneOrTwoSegments() {
         SealedSegment a = segment(1, 30, 0);
         SealedSegment b = segment(2, 10, 0);
         SealedSegment c = segment(3, 20, 0);
@@ -167,6 +167,13 @@ class CompactionPolicyTest {
         assertThat(policy.pick(List.of(a, b, c))).isEmpty();
         assertThat(policy.pickAtRest(List.of(a, b, c))).containsExactly(b, c, a);
         assertThat(policy.pickAtRest(List.of(a))).isEmpty();
+        // Small segments far below the largest merge among themselves, then stay.
+        SealedSegment big = segment(6, 100, 0);
+        SealedSegment small1 = segment(7, 10, 0);
+        SealedSegment small2 = segment(8, 5, 0);
+        assertThat(policy.pickAtRest(List.of(big, small1, small2))).containsExactly(small2, small1);
+        assertThat(policy.pickAtRest(List.of(big, segment(9, 15, 0)))).isEmpty();
+        assertThat(policy.pickAtRest(List.of(big, segment(10, 25, 0)))).hasSize(2);
         long one = b.memoryBytes();
         CompactionPolicy roomForTwo = new CompactionPolicy(100, 0.5, 2 * one + one / 2, 10, 4);
         assertThat(roomForTwo.pickAtRest(List.of(b, segment(4, 10, 0), segment(5, 10, 0))))
