@@ -138,16 +138,29 @@ public final class JobMetrics {
      */
     public long awaitBuildsSettled(Duration quiet, Duration timeout)
             throws IOException, InterruptedException {
+        return awaitBuildsSettled(quiet, timeout, false);
+    }
+
+    /**
+     * As {@link #awaitBuildsSettled(Duration, Duration)}; with {@code untilNothingGrows} it also
+     * waits until no vector is left in a growing segment (a job that seals after idle gets there).
+     */
+    public long awaitBuildsSettled(Duration quiet, Duration timeout, boolean untilNothingGrows)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long quietSince = System.nanoTime();
         while (System.nanoTime() - quietSince < quiet.toNanos()) {
             Thread.sleep(200);
             long inFlight = sum("buildsInFlight");
-            if (inFlight > 0) {
+            // A shard between two builds reads 0 in flight for a moment; while vectors are still
+            // growing, more seals are coming (the job seals all of them after seal-after-idle).
+            if (inFlight > 0 || (untilNothingGrows && sum("growingVectors") > 0)) {
                 quietSince = System.nanoTime();
                 if (quietSince > deadline) {
                     throw new IllegalStateException(
-                            inFlight + " segment builds still in flight after " + timeout);
+                            inFlight
+                                    + " segment builds in flight (or vectors still growing) after "
+                                    + timeout);
                 }
             }
         }

@@ -78,6 +78,9 @@ public final class ServingBench {
     private final ServingOptions o;
     private final ServingReport report;
 
+    /** Whether the job seals growing vectors after idle: then ingest settles with none growing. */
+    private boolean sealsAfterIdle;
+
     private ServingBench(ServingOptions o) {
         this.o = o;
         this.report = new ServingReport(o.label());
@@ -125,6 +128,7 @@ public final class ServingBench {
         Configuration conf =
                 JobSettings.of(o, ds, restPort, freePort(), METRICS_FETCH_INTERVAL.toMillis());
         restPort = conf.get(RestOptions.PORT);
+        sealsAfterIdle = conf.get(VectorStreamOptions.SEAL_AFTER_IDLE).toMillis() > 0;
         log(
                 "%s: %,d of %,d base vectors x %d (%s), %,d queries; %d s per level after %d s"
                         + " warm-up; load %s",
@@ -257,7 +261,8 @@ public final class ServingBench {
             long buildsEnded =
                     metrics.awaitBuildsSettled(
                             BUILDS_QUIET,
-                            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                            sealsAfterIdle);
             double settled = Math.max(indexed, (buildsEnded - start) / 1e9);
             String segments =
                     String.format(
