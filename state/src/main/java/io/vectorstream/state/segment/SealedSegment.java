@@ -203,14 +203,7 @@ public final class SealedSegment {
                     "distinct ids and the vectors of those after the base are needed");
         }
         HnswIndex hnsw = base.hnsw.copy();
-        float[] v = new float[dim];
-        for (int i = 0; i < added; i++) {
-            if ((i & 63) == 0) {
-                Interruption.check();
-            }
-            System.arraycopy(vectors, i * dim, v, 0, dim);
-            hnsw.add(v);
-        }
+        addAll(hnsw, vectors, added, dim);
         return new SealedSegment(
                 segmentId,
                 SegmentType.HNSW,
@@ -549,6 +542,14 @@ public final class SealedSegment {
                         .seed(seed)
                         .expectedSize(n)
                         .build();
+        addAll(index, vectors, n, dim);
+        return index;
+    }
+
+    /**
+     * Inserts the first {@code n} vectors of {@code vectors} in order; a build may be cancelled.
+     */
+    private static void addAll(HnswIndex index, float[] vectors, int n, int dim) {
         float[] v = new float[dim];
         for (int i = 0; i < n; i++) {
             if ((i & 63) == 0) {
@@ -557,7 +558,6 @@ public final class SealedSegment {
             System.arraycopy(vectors, i * dim, v, 0, dim);
             index.add(v);
         }
-        return index;
     }
 
     private static IvfIndex buildIvf(SegmentSpec spec, float[] vectors, int n, long seed) {
