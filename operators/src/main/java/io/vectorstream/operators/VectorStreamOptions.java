@@ -266,8 +266,8 @@ public final class VectorStreamOptions {
                     .withDescription(
                             "A shard that has had no write for this long seals its growing"
                                     + " segment below the seal size (like Lucene's refresh"
-                                    + " interval) and then merges its small segments, so an index"
-                                    + " at rest is searched through one or two graphs per shard."
+                                    + " interval) and then merges its segments, so an index at"
+                                    + " rest is searched through one graph per shard."
                                     + " Job-wide (not a collection setting). 0 seals only at the"
                                     + " seal size and merges only by the tiers.");
 

@@ -174,17 +174,19 @@ final class LoadedShard {
      * always fails does not run and log once per record).
      */
     void startBuildIfDue() throws Exception {
-        startBuildIfDue(false);
+        startBuildIfDue(0);
     }
 
     /**
-     * As {@link #startBuildIfDue()}, for a shard without writes for {@code index.seal-after-idle}
-     * when {@code idle}: a non-empty growing segment is sealed below the seal size, and a shard
-     * with nothing growing merges its segments ({@link CompactionPolicy#pickAtRest}).
+     * As {@link #startBuildIfDue()}, for a shard without writes for {@code quietPeriods} times
+     * {@code index.seal-after-idle} (at least 1; 0 for a shard just written to): a non-empty
+     * growing segment is sealed below the seal size, and a shard with nothing growing merges its
+     * segments as {@link CompactionPolicy#pickAtRest} says.
      *
      * @return whether a build started
      */
-    boolean startBuildIfDue(boolean idle) throws Exception {
+    boolean startBuildIfDue(double quietPeriods) throws Exception {
+        boolean idle = quietPeriods >= 1;
         if (segments.building()) {
             return false;
         }
@@ -207,7 +209,7 @@ final class LoadedShard {
                             m.nextSegmentId(),
                             compaction,
                             ctx.store().vectorSource(),
-                            idle && segments.growingCount() == 0);
+                            idle && segments.growingCount() == 0 ? quietPeriods : 0);
         }
         if (build == null) {
             return false;

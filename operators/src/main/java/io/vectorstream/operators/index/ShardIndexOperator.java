@@ -407,9 +407,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                     pending = true; // written to lately: look again later
                 } else if (unsettled) {
                     setCurrentKey(shard.key);
-                    // Idle ticks count down a failed build's back-off as writes do. Nothing started
-                    // otherwise: the segments are as merged as the policy and size bound allow.
-                    pending |= shard.startBuildIfDue(true) || shard.backingOff();
+                    double quietPeriods =
+                            (double) (now - shard.lastWriteMs) / cfg.sealAfterIdleMs();
+                    shard.startBuildIfDue(quietPeriods);
+                    // Looked at again while it holds more than one segment: a longer quiet may
+                    // fold them (idle ticks also count down a failed build's back-off).
+                    pending = true;
                 }
             }
         } finally {
@@ -490,8 +493,11 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         shards.put(key, shard);
         heldShards.add(key);
         metrics.shardLoads.inc();
+        // A loaded shard's quiet time counts from its load; it comes to rest too if no write
+        // follows.
+        shard.lastWriteMs = getProcessingTimeService().getCurrentProcessingTime();
         if (segments.growingCount() > 0 || segments.sealed().size() > 1) {
-            scheduleIdleSeal(); // a restored shard comes to rest too if no write follows
+            scheduleIdleSeal();
         }
         return shard;
     }

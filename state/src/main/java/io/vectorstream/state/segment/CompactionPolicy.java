@@ -122,15 +122,17 @@ public record CompactionPolicy(
     }
 
     /**
-     * The merge of a shard at rest (no writes for a while, nothing growing): what {@link #pick}
-     * picks if anything; else all its segments, smallest first, when the others hold at least
-     * {@code 1 / mergeFactor} of the largest's vectors; else only the others, if there are two. So
-     * a shard nobody writes to settles on one or two segments (one graph search per query, as a
-     * force-merge leaves a read-only Lucene index), while a few writes after a pause rewrite only
-     * the small segments, not the largest. As many as fit {@code maxSegmentBytes}; none if two do
-     * not.
+     * The merge of a shard at rest, without writes for {@code quietPeriods} idle periods (nothing
+     * growing): what {@link #pick} picks if anything; else all its segments, smallest first, once
+     * the others hold at least {@code 1 / mergeFactor} of the largest's vectors or the shard has
+     * been quiet for at least {@code largest / others} periods; else the others alone, if there are
+     * two. So a shard nobody writes to settles on one segment (one graph search per query, as a
+     * force-merge leaves a read-only Lucene index), while the largest is rewritten for a few small
+     * ones only after a quiet time in proportion: rest merges rewrite at most about the small
+     * segments' size per idle period, however often a pause follows a few writes. As many as fit
+     * {@code maxSegmentBytes}; none if two do not.
      */
-    public List<SealedSegment> pickAtRest(List<SealedSegment> sealed) {
+    public List<SealedSegment> pickAtRest(List<SealedSegment> sealed, double quietPeriods) {
         List<SealedSegment> due = pick(sealed);
         if (!due.isEmpty() || sealed.size() < 2) {
             return due;
@@ -143,7 +145,10 @@ public record CompactionPolicy(
             othersLive += segment.liveCount();
         }
         long largest = bySize.get(bySize.size() - 1).liveCount();
-        return fitting(othersLive * mergeFactor >= largest ? bySize : others);
+        boolean fold =
+                othersLive * mergeFactor >= largest
+                        || (othersLive > 0 && quietPeriods * othersLive >= largest);
+        return fitting(fold ? bySize : others);
     }
 
     /** The tier of a segment of {@code live} vectors: see {@link CompactionPolicy}. */

@@ -184,21 +184,24 @@ public final class ShardSegments {
      */
     public SegmentBuild startCompaction(
             long segmentId, CompactionPolicy policy, VectorSource source) {
-        return startCompaction(segmentId, policy, source, false);
+        return startCompaction(segmentId, policy, source, 0);
     }
 
     /**
-     * As {@link #startCompaction(long, CompactionPolicy, VectorSource)}; {@code atRest} merges what
-     * {@link CompactionPolicy#pickAtRest} picks instead, for a shard nobody writes to.
+     * As {@link #startCompaction(long, CompactionPolicy, VectorSource)}; for a shard nobody has
+     * written to for {@code quietPeriods} idle periods (more than 0), what {@link
+     * CompactionPolicy#pickAtRest} picks instead.
      */
     public SegmentBuild startCompaction(
-            long segmentId, CompactionPolicy policy, VectorSource source, boolean atRest) {
+            long segmentId, CompactionPolicy policy, VectorSource source, double quietPeriods) {
         Objects.requireNonNull(policy, "policy");
         if (inFlight != null) {
             return null;
         }
         List<SealedSegment> picked =
-                atRest ? policy.pickAtRest(sealedView) : policy.pick(sealedView);
+                quietPeriods > 0
+                        ? policy.pickAtRest(sealedView, quietPeriods)
+                        : policy.pick(sealedView);
         if (picked.isEmpty()) {
             return null;
         }

@@ -32,11 +32,11 @@
  *   <li><b>Compact.</b> {@link io.vectorstream.state.segment.CompactionPolicy} picks segments with
  *       too many tombstones, or a full size tier (every four segments of similar size merge into
  *       one of the next tier, as Lucene's log merge policy does), or the smallest past the backstop
- *       count, or, for a shard at rest, its small segments; their live vectors become one segment,
- *       which keeps a copy of the largest source graph without tombstones and inserts the rest
- *       (Lucene's incremental graph merge). At install, a copy stays live only if its id is still
- *       live in a source segment; then the sources are dropped. Segments with nothing live left are
- *       just dropped.
+ *       count, or, for a shard at rest, all of them once it has been quiet long enough ({@code
+ *       pickAtRest}); their live vectors become one segment, which keeps a copy of the largest
+ *       source graph without tombstones and inserts the rest (Lucene's incremental graph merge). At
+ *       install, a copy stays live only if its id is still live in a source segment; then the
+ *       sources are dropped. Segments with nothing live left are just dropped.
  * </ol>
  *
  * <p><b>Filters.</b> Every segment keeps its vectors' metadata in memory: the growing segment one

@@ -165,18 +165,23 @@ class CompactionPolicyTest {
         SealedSegment c = segment(3, 20, 0);
         CompactionPolicy policy = new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, 4);
         assertThat(policy.pick(List.of(a, b, c))).isEmpty();
-        assertThat(policy.pickAtRest(List.of(a, b, c))).containsExactly(b, c, a);
-        assertThat(policy.pickAtRest(List.of(a))).isEmpty();
+        assertThat(policy.pickAtRest(List.of(a, b, c), 1)).containsExactly(b, c, a);
+        assertThat(policy.pickAtRest(List.of(a), 1)).isEmpty();
         // Small segments far below the largest merge among themselves, then stay.
         SealedSegment big = segment(6, 100, 0);
         SealedSegment small1 = segment(7, 10, 0);
         SealedSegment small2 = segment(8, 5, 0);
-        assertThat(policy.pickAtRest(List.of(big, small1, small2))).containsExactly(small2, small1);
-        assertThat(policy.pickAtRest(List.of(big, segment(9, 15, 0)))).isEmpty();
-        assertThat(policy.pickAtRest(List.of(big, segment(10, 25, 0)))).hasSize(2);
+        assertThat(policy.pickAtRest(List.of(big, small1, small2), 1))
+                .containsExactly(small2, small1);
+        SealedSegment small = segment(9, 15, 0);
+        assertThat(policy.pickAtRest(List.of(big, small), 1)).isEmpty();
+        // Folded into the largest once quiet for largest / small = 100 / 15 periods.
+        assertThat(policy.pickAtRest(List.of(big, small), 6)).isEmpty();
+        assertThat(policy.pickAtRest(List.of(big, small), 7)).containsExactly(small, big);
+        assertThat(policy.pickAtRest(List.of(big, segment(10, 25, 0)), 1)).hasSize(2);
         long one = b.memoryBytes();
         CompactionPolicy roomForTwo = new CompactionPolicy(100, 0.5, 2 * one + one / 2, 10, 4);
-        assertThat(roomForTwo.pickAtRest(List.of(b, segment(4, 10, 0), segment(5, 10, 0))))
+        assertThat(roomForTwo.pickAtRest(List.of(b, segment(4, 10, 0), segment(5, 10, 0)), 1))
                 .hasSize(2);
     }
 

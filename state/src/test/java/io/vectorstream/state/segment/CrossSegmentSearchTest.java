@@ -184,7 +184,7 @@ class CrossSegmentSearchTest {
         SealedSegment largest = shard.sealed().get(0);
         SegmentBuild merge =
                 shard.startCompaction(
-                        10_000, new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, 4), null, true);
+                        10_000, new CompactionPolicy(100, 0.5, Long.MAX_VALUE, 10, 4), null, 1);
         assertThat(merge.base()).isSameAs(largest);
         // Written during the build: one id of the base deleted, one replaced.
         shard.delete("v5");
