@@ -120,51 +120,43 @@ final class ServingReport {
             meta.forEach((k, v) -> w.println("# " + k + "\t" + v));
             w.println(TSV_HEADER);
             for (Level l : levels) {
-                QueryLoad.Result r = l.result();
                 w.println(
                         String.format(
                                 Locale.ROOT,
                                 "%s\t%d\t%s\t%.1f\t%.2f\t%.2f\t%.2f\t%.5f\t%d\t%d\t%.3f\t%.3f\t%d"
                                         + "\t%d\t%d",
-                                label,
-                                r.clients(),
-                                r.consistency(),
-                                r.queriesPerSecond(),
-                                r.roundTripMs(0.50),
-                                r.roundTripMs(0.95),
-                                r.roundTripMs(0.99),
-                                r.recall(),
-                                r.tookMs(0.50),
-                                r.tookMs(0.99),
-                                l.searchP50Micros() / 1000.0,
-                                l.searchP99Micros() / 1000.0,
-                                r.errors(),
-                                r.incomplete() - r.errors(),
-                                r.failed()));
+                                columns(l)));
             }
         }
     }
 
     private String markdown(Level l) {
-        QueryLoad.Result r = l.result();
         return String.format(
                 Locale.ROOT,
                 "| %s | %d | %s | %,.0f | %.1f | %.1f | %.1f | %.4f | %d / %d | %.2f / %.2f | %d"
                         + " / %d / %d |",
-                label,
-                r.clients(),
-                r.consistency(),
-                r.queriesPerSecond(),
-                r.roundTripMs(0.50),
-                r.roundTripMs(0.95),
-                r.roundTripMs(0.99),
-                r.recall(),
-                r.tookMs(0.50),
-                r.tookMs(0.99),
-                l.searchP50Micros() / 1000.0,
-                l.searchP99Micros() / 1000.0,
-                r.errors(),
-                r.incomplete() - r.errors(),
-                r.failed());
+                columns(l));
+    }
+
+    /** A level's columns, in the order of both the TSV and the Markdown row. */
+    private Object[] columns(Level l) {
+        QueryLoad.Result r = l.result();
+        return new Object[] {
+            label,
+            r.clients(),
+            r.consistency(),
+            r.queriesPerSecond(),
+            r.roundTripMs(0.50),
+            r.roundTripMs(0.95),
+            r.roundTripMs(0.99),
+            r.recall(),
+            r.tookMs(0.50),
+            r.tookMs(0.99),
+            l.searchP50Micros() / 1000.0,
+            l.searchP99Micros() / 1000.0,
+            r.errors(),
+            r.incomplete() - r.errors(),
+            r.failed()
+        };
     }
 }
