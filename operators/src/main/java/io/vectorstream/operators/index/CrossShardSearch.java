@@ -94,13 +94,7 @@ final class CrossShardSearch {
                 settings == null
                         ? null
                         : CrossSegmentSearch.search(
-                                searched,
-                                sources,
-                                q.vector,
-                                knobs(q, settings),
-                                filter,
-                                q.includeMetadata,
-                                q.includeVectors);
+                                searched, sources, q.vector, knobs(q, settings), filter);
         int found = hits == null ? 0 : hits.size();
         List<ScoredHit> best = new ArrayList<>(found);
         // What the hits weigh in the answer (Avro-sized, the most compact form): past the answer
@@ -113,9 +107,9 @@ final class CrossShardSearch {
                     new ScoredHit(
                             hits.ids()[h],
                             hits.scores()[h],
-                            q.includeMetadata ? hits.metadata().get(h) : null);
+                            q.includeMetadata ? hits.metadata(h) : null);
             if (q.includeVectors) {
-                hit.vector = hits.vectors().get(h);
+                hit.vector = hits.vector(h);
             }
             answerBytes += answerBytes(hit);
             if (answerBytes > maxAnswerBytes) {

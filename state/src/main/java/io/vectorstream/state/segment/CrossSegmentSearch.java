@@ -3,11 +3,9 @@ package io.vectorstream.state.segment;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.TopK;
-import io.vectorstream.state.segment.internal.GrowingSegment;
 import io.vectorstream.state.vector.Metric;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,9 +28,9 @@ import java.util.Objects;
  * (their cost does not depend on k), and a PQ_CODES shard with rerank reranks its best {@code
  * max(k, rerank)} ADC estimates once per shard, reading only those from its {@link VectorSource}.
  *
- * <p>Hits carry the metadata the segments hold in memory and, when asked for, the stored vectors:
- * from memory in the FULL tier, from the source in the PQ_CODES tier (one read per hit that was not
- * already read for reranking). Not thread-safe; one instance per query.
+ * <p>Hits give the metadata the segments hold in memory and the stored vectors when asked for
+ * ({@link RankedHits}): from memory in the FULL tier, from the source in the PQ_CODES tier (one
+ * read per hit that was not already read for reranking). Not thread-safe; one instance per query.
  */
 public final class CrossSegmentSearch {
 
@@ -85,8 +83,6 @@ public final class CrossSegmentSearch {
      * @param sources each shard's full vectors (for PQ_CODES shards), in the order of {@code
      *     shards}
      * @param filter the metadata filter, or null for none
-     * @param withMetadata whether hits carry their metadata
-     * @param withVectors whether hits carry their stored vectors
      * @throws IllegalArgumentException if the shards differ in metric or dimension from each other
      *     or from the query
      */
@@ -95,9 +91,7 @@ public final class CrossSegmentSearch {
             List<VectorSource> sources,
             float[] query,
             SearchKnobs knobs,
-            Filter filter,
-            boolean withMetadata,
-            boolean withVectors) {
+            Filter filter) {
         Objects.requireNonNull(shards, "shards");
         Objects.requireNonNull(sources, "sources");
         Objects.requireNonNull(query, "query");
@@ -107,17 +101,13 @@ public final class CrossSegmentSearch {
                     shards.size() + " shards but " + sources.size() + " vector sources");
         }
         if (shards.isEmpty()) {
-            return new RankedHits(
-                    new String[0],
-                    new float[0],
-                    withMetadata ? List.of() : null,
-                    withVectors ? List.of() : null);
+            return RankedHits.empty();
         }
         CrossSegmentSearch search = new CrossSegmentSearch(shards, sources, query, knobs, filter);
         search.checkShards();
         search.firstPass();
         search.secondPass();
-        return search.hits(withMetadata, withVectors);
+        return search.hits();
     }
 
     /**
@@ -286,38 +276,31 @@ public final class CrossSegmentSearch {
                 : s.sealed().get(leaf[c]).idAt(node[c]);
     }
 
-    private RankedHits hits(boolean withMetadata, boolean withVectors) {
+    private RankedHits hits() {
         long[] best = top.drainBestFirst();
+        int[] chosen = new int[best.length];
         String[] ids = new String[best.length];
         float[] scores = new float[best.length];
-        List<Map<String, String>> metadata = withMetadata ? new ArrayList<>(best.length) : null;
-        List<float[]> vectors = withVectors ? new ArrayList<>(best.length) : null;
         for (int h = 0; h < best.length; h++) {
-            int c = TopK.unpackNode(best[h]);
-            ids[h] = idOf(c);
+            chosen[h] = TopK.unpackNode(best[h]);
+            ids[h] = idOf(chosen[h]);
             scores[h] = metric.externalScore(TopK.unpackScore(best[h]));
-            ShardSegments s = shards.get(shard[c]);
-            GrowingSegment growing = s.growing();
-            if (withMetadata) {
-                Map<String, String> m =
-                        leaf[c] == GROWING
-                                ? growing.metadataAt(node[c])
-                                : s.sealed().get(leaf[c]).metadataAt(node[c]);
-                metadata.add(m == null ? Map.of() : m);
-            }
-            if (withVectors) {
-                vectors.add(vectorOf(c, ids[h]));
-            }
         }
-        return new RankedHits(
-                ids,
-                scores,
-                metadata == null ? null : Collections.unmodifiableList(metadata),
-                vectors == null ? null : Collections.unmodifiableList(vectors));
+        return new RankedHits(this, chosen, ids, scores);
+    }
+
+    /** The metadata of candidate {@code c}, from its segment's memory (empty for none). */
+    Map<String, String> metadataOf(int c) {
+        ShardSegments s = shards.get(shard[c]);
+        Map<String, String> m =
+                leaf[c] == GROWING
+                        ? s.growing().metadataAt(node[c])
+                        : s.sealed().get(leaf[c]).metadataAt(node[c]);
+        return m == null ? Map.of() : m;
     }
 
     /** The stored vector of candidate {@code c}: from memory where the segment holds it. */
-    private float[] vectorOf(int c, String id) {
+    float[] vectorOf(int c, String id) {
         if (readVectors != null && readVectors[c] != null) {
             return readVectors[c];
         }

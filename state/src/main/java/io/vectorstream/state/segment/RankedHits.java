@@ -1,33 +1,56 @@
 package io.vectorstream.state.segment;
 
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
- * The answer of a {@link CrossSegmentSearch}: ids best first with their external scores and, when
- * asked for, the metadata and stored vectors the segments hold for them.
- *
- * @param ids the external ids, best first
- * @param scores the user-facing scores (see {@code Metric#externalScore})
- * @param metadata each hit's metadata (an empty map for none), or null when not asked for
- * @param vectors each hit's stored vector (null where a deleted vector could not be read), or null
- *     when not asked for
+ * The answer of a {@link CrossSegmentSearch}: ids best first with their external scores, and on
+ * request the metadata and stored vector of each hit, taken from the segments when asked for, so a
+ * caller that stops early (an answer-size bound) never holds the rest. Valid until the searched
+ * shards change: read it in the same task-thread step as the search. Not thread-safe.
  */
-public record RankedHits(
-        String[] ids, float[] scores, List<Map<String, String>> metadata, List<float[]> vectors) {
+public final class RankedHits {
 
-    public RankedHits {
-        Objects.requireNonNull(ids, "ids");
-        Objects.requireNonNull(scores, "scores");
-        if (ids.length != scores.length
-                || (metadata != null && metadata.size() != ids.length)
-                || (vectors != null && vectors.size() != ids.length)) {
-            throw new IllegalArgumentException("ids, scores, metadata and vectors must line up");
-        }
+    private final CrossSegmentSearch search;
+    private final int[] candidates;
+    private final String[] ids;
+    private final float[] scores;
+
+    RankedHits(CrossSegmentSearch search, int[] candidates, String[] ids, float[] scores) {
+        assert candidates.length == ids.length && ids.length == scores.length : "hits line up";
+        this.search = search;
+        this.candidates = candidates;
+        this.ids = ids;
+        this.scores = scores;
+    }
+
+    static RankedHits empty() {
+        return new RankedHits(null, new int[0], new String[0], new float[0]);
     }
 
     public int size() {
         return ids.length;
+    }
+
+    /** The external ids, best first (the array itself; do not modify). */
+    public String[] ids() {
+        return ids;
+    }
+
+    /** The user-facing scores (see {@code Metric#externalScore}), in the order of {@link #ids}. */
+    public float[] scores() {
+        return scores;
+    }
+
+    /** The metadata of hit {@code h} (an empty map for none), from the segment's memory. */
+    public Map<String, String> metadata(int h) {
+        return search.metadataOf(candidates[h]);
+    }
+
+    /**
+     * The stored vector of hit {@code h}: from memory in the FULL tier, else read from the shard's
+     * {@link VectorSource} (once: a vector read to rerank is reused); null if it was deleted since.
+     */
+    public float[] vector(int h) {
+        return search.vectorOf(candidates[h], ids[h]);
     }
 }

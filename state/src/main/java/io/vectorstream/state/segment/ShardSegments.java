@@ -3,7 +3,6 @@ package io.vectorstream.state.segment;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.segment.internal.GrowingSegment;
-import io.vectorstream.state.vector.Metric;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -29,7 +28,6 @@ public final class ShardSegments {
     private final SegmentSpec spec;
     private final MemoryTier tier;
     private final int dim;
-    private final Metric metric;
     private final GrowingSegment growing;
     private final List<SealedSegment> sealed = new ArrayList<>();
     private final List<SealedSegment> sealedView = Collections.unmodifiableList(sealed);
@@ -50,8 +48,7 @@ public final class ShardSegments {
                             + "; use tier full or index type ivf-pq");
         }
         this.dim = spec.dimension();
-        this.metric = spec.metric();
-        this.growing = new GrowingSegment(dim, metric);
+        this.growing = new GrowingSegment(dim, spec.metric());
     }
 
     public SegmentSpec spec() {
@@ -400,9 +397,7 @@ public final class ShardSegments {
                         List.of(source == null ? VectorSource.NONE : source),
                         query,
                         knobs,
-                        filter,
-                        false,
-                        false);
+                        filter);
         return new SearchHits(hits.ids(), hits.scores());
     }
 

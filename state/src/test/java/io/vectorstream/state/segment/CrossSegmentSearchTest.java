@@ -62,16 +62,15 @@ class CrossSegmentSearchTest {
             float[] query = gaussian(random);
             RankedHits hits =
                     CrossSegmentSearch.search(
-                            shards, sources, query, new SearchKnobs(k, 64, 1, 0), null, true, true);
+                            shards, sources, query, new SearchKnobs(k, 64, 1, 0), null);
             Set<String> exact = exactTop(stored, query, k);
             for (int h = 0; h < hits.size(); h++) {
                 if (exact.contains(hits.ids()[h])) {
                     found++;
                 }
                 // Metadata and vectors come from the segments, equal to what was written.
-                assertThat(hits.metadata().get(h))
-                        .containsEntry("shard", hits.ids()[h].substring(1, 2));
-                assertThat(hits.vectors().get(h)).containsExactly(stored.get(hits.ids()[h]));
+                assertThat(hits.metadata(h)).containsEntry("shard", hits.ids()[h].substring(1, 2));
+                assertThat(hits.vector(h)).containsExactly(stored.get(hits.ids()[h]));
             }
             assertThat(hits.size()).isEqualTo(k);
         }
@@ -148,17 +147,31 @@ class CrossSegmentSearchTest {
                         List.of(source),
                         gaussian(random),
                         new SearchKnobs(10, 64, 8, rerank),
-                        null,
-                        true,
-                        true);
+                        null);
 
         assertThat(hits.size()).isEqualTo(10);
         // The pool is read once; the hits' vectors come from those reads.
         assertThat(reads.get()).isEqualTo(rerank);
         for (int h = 0; h < hits.size(); h++) {
-            assertThat(hits.vectors().get(h)).containsExactly(stored.get(hits.ids()[h]));
-            assertThat(hits.metadata().get(h)).containsEntry("n", hits.ids()[h]);
+            assertThat(hits.vector(h)).containsExactly(stored.get(hits.ids()[h]));
+            assertThat(hits.metadata(h)).containsEntry("n", hits.ids()[h]);
         }
+        assertThat(reads.get()).isEqualTo(rerank);
+
+        // Without rerank nothing is read until a hit's vector is asked for, then that one only:
+        // a caller that stops at its answer bound never reads or holds the rest.
+        reads.set(0);
+        RankedHits estimated =
+                CrossSegmentSearch.search(
+                        List.of(shard),
+                        List.of(source),
+                        gaussian(random),
+                        new SearchKnobs(10, 64, 8, 0),
+                        null);
+        assertThat(estimated.size()).isEqualTo(10);
+        assertThat(reads.get()).isZero();
+        assertThat(estimated.vector(3)).containsExactly(stored.get(estimated.ids()[3]));
+        assertThat(reads.get()).isEqualTo(1);
     }
 
     /**
