@@ -68,7 +68,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * loaded lazily on a shard's first query or write by reading blobs, never by rebuilding. When a
  * growing segment reaches the seal size, or a compaction is due, or a shard has had no write for
  * {@code index.seal-after-idle} (then its growing segment is sealed and its small segments merged:
- * see {@link #scheduleIdleSeal}), the index is built on a {@link SegmentBuildPool} thread; the
+ * see {@link #scheduleRestCheck}), the index is built on a {@link SegmentBuildPool} thread; the
  * finished segment comes back through a queue that the task thread drains before every record and
  * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there.
  * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
@@ -143,7 +143,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     private transient boolean drainScheduled;
 
-    private transient boolean idleSealScheduled;
+    private transient boolean restCheckScheduled;
 
     private transient StrongQueryBarriers<StreamRecord<Query>> barriers;
 
@@ -286,7 +286,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         }
         shard.lastWriteMs = getProcessingTimeService().getCurrentProcessingTime();
         shard.startBuildIfDue();
-        scheduleIdleSeal();
+        scheduleRestCheck();
         shard.refreshStats();
     }
 
@@ -375,20 +375,20 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     /**
      * Registers one timer that brings shards without writes for {@code index.seal-after-idle} to
      * rest: their growing segments are sealed, then their segments merged into one ({@link
-     * LoadedShard#startBuildIfDue(boolean)}), so an index at rest is searched through one graph per
+     * LoadedShard#startBuildIfDue(double)}), so an index at rest is searched through one graph per
      * shard. It re-registers itself while some shard may still need it.
      */
-    private void scheduleIdleSeal() {
-        if (idleSealScheduled || cfg.sealAfterIdleMs() == 0) {
+    private void scheduleRestCheck() {
+        if (restCheckScheduled || cfg.sealAfterIdleMs() == 0) {
             return;
         }
-        idleSealScheduled = true;
+        restCheckScheduled = true;
         long now = getProcessingTimeService().getCurrentProcessingTime();
         getProcessingTimeService()
                 .registerTimer(
                         now + cfg.sealAfterIdleMs(),
                         time -> {
-                            idleSealScheduled = false;
+                            restCheckScheduled = false;
                             restIdleShards(time);
                         });
     }
@@ -421,7 +421,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
             }
         }
         if (pending) {
-            scheduleIdleSeal();
+            scheduleRestCheck();
         }
     }
 
@@ -497,7 +497,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         // follows.
         shard.lastWriteMs = getProcessingTimeService().getCurrentProcessingTime();
         if (segments.growingCount() > 0 || segments.sealed().size() > 1) {
-            scheduleIdleSeal();
+            scheduleRestCheck();
         }
         return shard;
     }
