@@ -2,28 +2,38 @@ package io.vectorstream.jobs;
 
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamOptions;
-import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.index.ShardIndexOperator;
 import io.vectorstream.operators.kafka.AnswerSerializer;
 import io.vectorstream.operators.kafka.ControlTopicHistory;
 import io.vectorstream.operators.kafka.DeadLetterSerializer;
 import io.vectorstream.operators.kafka.KafkaClientProperties;
-import io.vectorstream.operators.kafka.RawMessage;
 import io.vectorstream.operators.kafka.RawMessageDeserializer;
 import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.kafka.TolerantKafkaSink;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
-import io.vectorstream.operators.merge.Answer;
 import io.vectorstream.operators.merge.TopKMerger;
+import io.vectorstream.operators.message.Answer;
+import io.vectorstream.operators.message.CatalogUpdate;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.MessageTypes;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.RawMessage;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.validate.CatalogView;
+import io.vectorstream.operators.validate.CollectionControl;
 import io.vectorstream.operators.validate.CollectionTopics;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.RequestValidator;
-import io.vectorstream.operators.validate.VectorOp;
+import io.vectorstream.operators.validate.EndOffsetLookup;
+import io.vectorstream.operators.validate.QueryOutcomes;
+import io.vectorstream.operators.validate.QueryValidator;
+import io.vectorstream.operators.validate.ReplyTopicCheck;
+import io.vectorstream.operators.validate.VectorValidator;
 import io.vectorstream.schema.DeadLetter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -31,11 +41,13 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The VectorStream job: Kafka vectors and queries in, answers and dead letters out.
@@ -51,12 +63,24 @@ public final class VectorStreamJob {
     public record Outputs(DataStream<Answer> answers, DataStream<DeadLetter> deadLetters) {}
 
     /**
-     * Builds validate → shard → index (keyed state) ← broadcast queries → merge.
+     * Builds the topology: decode → shard → index (keyed state) ← broadcast queries → merge, with
+     * the collections' control beside it.
      *
-     * @param queries the queries, and the control requests of {@code control}'s topic
-     * @param replyTopics tells which reply-to topics exist (queries naming others get an error)
-     * @param vectorsEnd tells where the vectors topic ends; strong queries wait for the job to get
-     *     there
+     * <pre>
+     * vectors ─► validate-vectors ─keyBy(shard)─► shard-index ─keyBy(request)─► merge-top-k ─► answers
+     * queries ─► reply-topic-check ─► validate-queries ─► end-offsets ─broadcast─┘      ▲
+     *                                                                 └─keyBy(request)─┘
+     * collections ─► reply-topic-check ─► collection-control ─broadcast catalog─► both validators
+     * </pre>
+     *
+     * Everything on the vector and query paths runs at the job's parallelism; only the collection
+     * control (one catalog, one order of creation) runs at 1, and no record or query passes it.
+     *
+     * @param queries the queries topic
+     * @param requests the collections topic (control requests)
+     * @param replyTopics tells which reply-to topics exist (requests naming others get an error)
+     * @param vectorsEnd tells where the vectors topic ends; strong queries wait for the index to
+     *     get there
      * @param control the collections topic, where its answers go, and its history
      * @param indexParallelism parallelism of the index operator; the merger waits for this many
      *     partial answers per query
@@ -64,6 +88,7 @@ public final class VectorStreamJob {
     public static Outputs buildPipeline(
             DataStream<RawMessage> vectors,
             DataStream<RawMessage> queries,
+            DataStream<RawMessage> requests,
             VectorStreamConfig cfg,
             String resultsTopic,
             ReplyTopics replyTopics,
@@ -73,6 +98,7 @@ public final class VectorStreamJob {
         return buildPipeline(
                 vectors,
                 queries,
+                requests,
                 cfg,
                 resultsTopic,
                 replyTopics,
@@ -83,43 +109,74 @@ public final class VectorStreamJob {
     }
 
     /**
-     * As {@link #buildPipeline(DataStream, DataStream, VectorStreamConfig, String, ReplyTopics,
-     * TopicEndOffsets, CollectionTopics, int)}, with {@code toMerger} applied to the index
-     * instances' partial answers on their way to the merger; tests put an operator there that holds
+     * As {@link #buildPipeline(DataStream, DataStream, DataStream, VectorStreamConfig, String,
+     * ReplyTopics, TopicEndOffsets, CollectionTopics, int)}, with {@code toMerger} applied to the
+     * index instances' replies on their way to the merger; tests put an operator there that holds
      * back one instance.
      */
     static Outputs buildPipeline(
             DataStream<RawMessage> vectors,
             DataStream<RawMessage> queries,
+            DataStream<RawMessage> requests,
             VectorStreamConfig cfg,
             String resultsTopic,
             ReplyTopics replyTopics,
             TopicEndOffsets vectorsEnd,
             CollectionTopics control,
             int indexParallelism,
-            UnaryOperator<DataStream<PartialResult>> toMerger) {
-        // One gatekeeper for all topics: it owns the catalog of collections and holds strong
-        // queries back (see its docs); the constant key gives it keyed timers. Queries are single
-        // records someone waits for, so its buffers flush within 1 ms.
-        SingleOutputStreamOperator<VectorOp> ops =
-                vectors.connect(queries)
-                        .keyBy(RequestValidator.KEY, RequestValidator.KEY, Types.INT)
-                        .process(
-                                new RequestValidator(
-                                        cfg, resultsTopic, replyTopics, vectorsEnd, control))
-                        .returns(Types.POJO(VectorOp.class))
-                        .name("validate")
+            UnaryOperator<DataStream<IndexReply>> toMerger) {
+        // The control: one catalog, so one instance; it sees only the collections topic.
+        SingleOutputStreamOperator<CatalogUpdate> created =
+                checkReplyTopics(requests, replyTopics, Set.of(control.results()), "collections")
+                        .setParallelism(1)
+                        .process(new CollectionControl(cfg, control))
+                        .returns(Types.POJO(CatalogUpdate.class))
+                        .name("collection-control")
                         .uid("validate")
                         .setParallelism(1)
-                        .setBufferTimeout(1);
-        DataStream<Query> validQueries = ops.getSideOutput(RequestValidator.QUERIES);
+                        .setBufferTimeout(0);
 
-        SingleOutputStreamOperator<PartialResult> partials =
-                ops.keyBy(op -> op.shardKey, Types.INT)
-                        .connect(validQueries.broadcast())
+        // Vectors are decoded where they are read (same parallelism, chained to the source).
+        SingleOutputStreamOperator<ShardMessage> writes =
+                vectors.connect(created.broadcast())
+                        .transform(
+                                "validate-vectors",
+                                MessageTypes.SHARD_MESSAGE,
+                                new VectorValidator(cfg, control.history()))
+                        .uid("validate-vectors");
+
+        // Queries: single records someone waits for, so no buffering delay on their way.
+        SingleOutputStreamOperator<Query> decoded =
+                checkReplyTopics(queries, replyTopics, Set.of(resultsTopic), "queries")
+                        .connect(created.broadcast(CatalogView.CATALOG))
+                        .process(new QueryValidator(cfg, resultsTopic, control.history()))
+                        .returns(Types.POJO(Query.class))
+                        .name("validate-queries")
+                        .uid("validate-queries")
+                        .setBufferTimeout(0);
+        SingleOutputStreamOperator<Query> admitted =
+                AsyncDataStream.unorderedWait(
+                                decoded,
+                                new EndOffsetLookup(vectorsEnd, cfg.limits()),
+                                2 * EndOffsetLookup.MAX_LOOKUP_MS,
+                                TimeUnit.MILLISECONDS,
+                                ASYNC_CAPACITY)
+                        .returns(MessageTypes.QUERY_OUTCOME)
+                        .name("end-offsets")
+                        .uid("end-offsets")
+                        .setBufferTimeout(0)
+                        .process(new QueryOutcomes())
+                        .returns(Types.POJO(Query.class))
+                        .name("admitted-queries")
+                        .uid("admitted-queries")
+                        .setBufferTimeout(0);
+
+        SingleOutputStreamOperator<IndexReply> replies =
+                writes.keyBy(ShardMessage::shardKey, Types.INT)
+                        .connect(admitted.broadcast())
                         .transform(
                                 "shard-index",
-                                Types.POJO(PartialResult.class),
+                                MessageTypes.INDEX_REPLY,
                                 new ShardIndexOperator(cfg))
                         .uid("shard-index")
                         .setParallelism(indexParallelism)
@@ -127,17 +184,49 @@ public final class VectorStreamJob {
                         .setBufferTimeout(0);
 
         SingleOutputStreamOperator<Answer> merged =
-                validQueries
-                        .keyBy(q -> q.requestKey, Types.STRING)
-                        .connect(toMerger.apply(partials).keyBy(p -> p.requestKey, Types.STRING))
+                admitted.keyBy(q -> q.requestKey, Types.STRING)
+                        .connect(
+                                toMerger.apply(replies).keyBy(IndexReply::requestKey, Types.STRING))
                         .process(new TopKMerger(indexParallelism, cfg.maxTimeoutMs(), cfg.limits()))
                         .returns(Types.POJO(Answer.class))
                         .name("merge-top-k")
                         .uid("merge-top-k")
                         .setBufferTimeout(0);
 
-        DataStream<Answer> answers = merged.union(ops.getSideOutput(RequestValidator.REJECTED));
-        return new Outputs(answers, ops.getSideOutput(RequestValidator.DEAD_LETTERS));
+        DataStream<Answer> answers =
+                merged.union(
+                        decoded.getSideOutput(QueryValidator.REJECTED),
+                        admitted.getSideOutput(QueryOutcomes.ANSWERS),
+                        created.getSideOutput(CollectionControl.ANSWERS));
+        DataStream<DeadLetter> deadLetters =
+                writes.getSideOutput(VectorValidator.DEAD_LETTERS)
+                        .union(replies.getSideOutput(ShardIndexOperator.DEAD_LETTERS));
+        return new Outputs(answers, deadLetters);
+    }
+
+    /**
+     * Most requests in flight per instance of an asynchronous check; more wait upstream
+     * (backpressure), so a burst costs bounded memory.
+     */
+    private static final int ASYNC_CAPACITY = 1000;
+
+    /** {@code requests} after the {@link ReplyTopicCheck}, at their own parallelism. */
+    private static SingleOutputStreamOperator<RawMessage> checkReplyTopics(
+            DataStream<RawMessage> requests,
+            ReplyTopics replyTopics,
+            Set<String> defaults,
+            String what) {
+        return AsyncDataStream.unorderedWait(
+                        requests,
+                        new ReplyTopicCheck(replyTopics, defaults),
+                        10,
+                        TimeUnit.SECONDS,
+                        ASYNC_CAPACITY)
+                .returns(Types.POJO(RawMessage.class))
+                .name("reply-topic-check-" + what)
+                .uid("reply-topic-check-" + what)
+                .setParallelism(requests.getParallelism())
+                .setBufferTimeout(0);
     }
 
     /**
@@ -199,31 +288,11 @@ public final class VectorStreamJob {
         String collectionsTopic = conf.get(VectorStreamOptions.COLLECTIONS_TOPIC);
         ControlTopicHistory history =
                 ControlTopicHistory.read(kafka, collectionsTopic, Duration.ofSeconds(30));
-        // Subscribed by pattern: a job whose users never create collections need not have the
-        // topic (a topic list fails the job when one is missing); one created later is found by
-        // partition discovery.
-        KafkaSource<RawMessage> collectionsSource =
-                KafkaSource.<RawMessage>builder()
-                        .setProperties(KafkaClientProperties.from(conf))
-                        .setTopicPattern(Pattern.compile(Pattern.quote(collectionsTopic)))
-                        .setGroupId(conf.get(VectorStreamOptions.GROUP_ID) + "-collections")
-                        .setStartingOffsets(
-                                OffsetsInitializer.offsets(
-                                        history.endOffsets(), OffsetResetStrategy.EARLIEST))
-                        .setDeserializer(new RawMessageDeserializer())
-                        .setProperty("partition.discovery.interval.ms", "30000")
-                        .build();
-        DataStream<RawMessage> requests =
-                env.fromSource(
-                                collectionsSource,
-                                WatermarkStrategy.noWatermarks(),
-                                "collections-source")
-                        .uid("collections-source")
-                        .setParallelism(1)
-                        .setBufferTimeout(0);
+        DataStream<RawMessage> requests = readCollections(env, conf, history.endOffsets());
         return buildPipeline(
                 vectors,
-                queries.union(requests),
+                queries,
+                requests,
                 VectorStreamConfig.from(conf),
                 conf.get(VectorStreamOptions.RESULTS_TOPIC),
                 ReplyTopics.inKafka(kafka),
@@ -233,6 +302,33 @@ public final class VectorStreamJob {
                         conf.get(VectorStreamOptions.COLLECTION_RESULTS_TOPIC),
                         history.payloads()),
                 env.getParallelism());
+    }
+
+    /**
+     * The collections topic (control requests) as a stream, from {@code start} (where the history
+     * the job was built with ends; earliest for partitions it does not name).
+     */
+    public static DataStream<RawMessage> readCollections(
+            StreamExecutionEnvironment env, Configuration conf, Map<TopicPartition, Long> start) {
+        String collectionsTopic = conf.get(VectorStreamOptions.COLLECTIONS_TOPIC);
+        // Subscribed by pattern: a job whose users never create collections need not have the
+        // topic (a topic list fails the job when one is missing); one created later is found by
+        // partition discovery.
+        KafkaSource<RawMessage> collectionsSource =
+                KafkaSource.<RawMessage>builder()
+                        .setProperties(KafkaClientProperties.from(conf))
+                        .setTopicPattern(Pattern.compile(Pattern.quote(collectionsTopic)))
+                        .setGroupId(conf.get(VectorStreamOptions.GROUP_ID) + "-collections")
+                        .setStartingOffsets(
+                                OffsetsInitializer.offsets(start, OffsetResetStrategy.EARLIEST))
+                        .setDeserializer(new RawMessageDeserializer())
+                        .setProperty("partition.discovery.interval.ms", "30000")
+                        .build();
+        return env.fromSource(
+                        collectionsSource, WatermarkStrategy.noWatermarks(), "collections-source")
+                .uid("collections-source")
+                .setParallelism(1)
+                .setBufferTimeout(0);
     }
 
     /**

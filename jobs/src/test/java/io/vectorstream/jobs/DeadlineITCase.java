@@ -6,9 +6,11 @@ import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.local.EmbeddedKafka;
 import io.vectorstream.jobs.testing.EndToEnd;
 import io.vectorstream.operators.VectorStreamConfig;
-import io.vectorstream.operators.index.PartialResult;
 import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.MessageTypes;
+import io.vectorstream.operators.message.PartialResult;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.operators.validate.CollectionTopics;
 import io.vectorstream.schema.Hit;
@@ -28,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.state.KeyGroupRange;
@@ -98,6 +99,7 @@ class DeadlineITCase {
                 VectorStreamJob.buildPipeline(
                         VectorStreamJob.readVectors(env, conf),
                         VectorStreamJob.readQueries(env, conf),
+                        VectorStreamJob.readCollections(env, conf, Map.of()),
                         cfg,
                         "results",
                         ReplyTopics.anyLegalName(),
@@ -105,9 +107,7 @@ class DeadlineITCase {
                         CollectionTopics.of("collections", "collections.results"),
                         PARALLELISM,
                         partials ->
-                                partials.map(
-                                                new StallOneInstance(),
-                                                Types.POJO(PartialResult.class))
+                                partials.map(new StallOneInstance(), MessageTypes.INDEX_REPLY)
                                         .name("stall-index-" + STALLED_SUBTASK)
                                         .setParallelism(PARALLELISM));
         VectorStreamJob.writeOutputs(out, conf);
@@ -170,15 +170,16 @@ class DeadlineITCase {
     }
 
     /** Holds back index instance {@value #STALLED_SUBTASK} on a {@code stalled-*} query. */
-    private static final class StallOneInstance
-            implements MapFunction<PartialResult, PartialResult> {
+    private static final class StallOneInstance implements MapFunction<IndexReply, IndexReply> {
         @Override
-        public PartialResult map(PartialResult p) throws InterruptedException {
-            if (p.subtask == STALLED_SUBTASK && p.queryId.startsWith("stalled-")) {
+        public IndexReply map(IndexReply reply) throws InterruptedException {
+            if (reply instanceof PartialResult p
+                    && p.subtask == STALLED_SUBTASK
+                    && p.queryId.startsWith("stalled-")) {
                 STALLED.countDown();
                 RELEASE.await();
             }
-            return p;
+            return reply;
         }
     }
 

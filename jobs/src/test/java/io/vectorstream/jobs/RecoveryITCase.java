@@ -9,7 +9,7 @@ import io.vectorstream.jobs.testing.JobRest.CheckpointStats;
 import io.vectorstream.jobs.testing.NoAutoCompaction;
 import io.vectorstream.jobs.testing.PublishedVectors;
 import io.vectorstream.operators.VectorStreamConfig;
-import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.Hit;
 import java.nio.file.Path;

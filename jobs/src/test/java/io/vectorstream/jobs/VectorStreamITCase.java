@@ -222,8 +222,13 @@ class VectorStreamITCase {
     @Test
     @Order(4)
     void badQueriesGetAnErrorAnswerAndTheJobKeepsServing() throws Exception {
-        QueryResponse wrongDim = client.query(new float[DIM + 1], 10).get(30, TimeUnit.SECONDS);
+        // The job's collection takes its dimension from its first vector, which only the vector
+        // validators and the shards see: the shards refuse a query of another dimension.
+        float[] oneTooMany = new float[DIM + 1];
+        oneTooMany[0] = 1;
+        QueryResponse wrongDim = client.query(oneTooMany, 10).get(30, TimeUnit.SECONDS);
         assertThat(wrongDim.getError().getCode()).isEqualTo("WRONG_DIMENSION");
+        assertThat(wrongDim.getError().getMessage()).contains("dimension " + (DIM + 1));
         assertThat(wrongDim.getComplete()).isFalse();
 
         QueryResponse bigK = client.query(randomVector(), 6000).get(30, TimeUnit.SECONDS);

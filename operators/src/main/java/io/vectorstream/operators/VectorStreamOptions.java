@@ -229,9 +229,9 @@ public final class VectorStreamOptions {
                     .intType()
                     .defaultValue(10_000)
                     .withDescription(
-                            "Most strong queries waiting at once for the index to catch up; more"
-                                    + " are rejected (TOO_MANY_STRONG_QUERIES) until some are"
-                                    + " answered.");
+                            "Most strong queries waiting at once, per index instance, for the index"
+                                + " to catch up; more are rejected (TOO_MANY_STRONG_QUERIES) until"
+                                + " some are answered.");
 
     public static final ConfigOption<String> INDEX_TYPE =
             key("vectorstream.index.type")

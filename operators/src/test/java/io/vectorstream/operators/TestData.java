@@ -1,6 +1,6 @@
 package io.vectorstream.operators;
 
-import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.schema.Op;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.VectorRecord;

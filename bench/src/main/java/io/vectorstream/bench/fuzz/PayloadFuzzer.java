@@ -56,7 +56,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class PayloadFuzzer {
     private static final HexFormat HEX = HexFormat.of();
-    private static final String VALIDATOR = "validate";
+    private static final String VALIDATOR = "validate-vectors";
 
     /** Consecutive rounds without all outcomes after which the job counts as stalled. */
     private static final int STALLED_ROUNDS = 3;

@@ -70,7 +70,7 @@ public final class ServingBench {
             List.of(
                     ServingBench.class.getName(),
                     LocalSystem.class.getName(),
-                    "io.vectorstream.operators.merge.Answer",
+                    "io.vectorstream.operators.message.Answer",
                     VectorStreamClient.class.getName(),
                     PayloadCodec.class.getName(),
                     Metric.class.getName());

@@ -200,7 +200,10 @@ class LocalSystemITCase {
                 .allSatisfy(s -> assertThat(s.value()).isBetween(0.0, 60_000.0));
 
         assertThat(m.value("collections", Map.of())).isEqualTo(1);
-        assertThat(m.value("dimension", Map.of())).isEqualTo(DIM);
+        // Each vector validator instance pins the dimension from the first vector it accepted.
+        assertThat(m.series("dimension"))
+                .isNotEmpty()
+                .allSatisfy(sample -> assertThat(sample.value()).isEqualTo(DIM));
     }
 
     // ------------------------------------------------------------------------------ helpers

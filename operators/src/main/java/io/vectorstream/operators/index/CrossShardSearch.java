@@ -1,7 +1,9 @@
 package io.vectorstream.operators.index;
 
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
-import io.vectorstream.operators.validate.Query;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ScoredHit;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.filter.FilterException;
 import io.vectorstream.state.filter.FilterParser;
@@ -58,8 +60,17 @@ final class CrossShardSearch {
         this.maxAnswerBytes = maxAnswerBytes;
     }
 
+    /** A query whose dimension differs from the shards'; its message says by how much. */
+    static final class WrongDimension extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        WrongDimension(String message) {
+            super(message);
+        }
+    }
+
     /** Searches every shard of this instance that {@code q} names; the one partial answer to it. */
-    PartialResult answer(Query q) throws Exception {
+    PartialResult answer(Query q) throws Exception, WrongDimension {
         long start = System.nanoTime();
         List<Integer> shardKeys = shards.keysOf(q);
         int held = shardKeys.size();
@@ -68,7 +79,7 @@ final class CrossShardSearch {
             try {
                 filter = FilterParser.parse(q.filter, Integer.MAX_VALUE);
             } catch (FilterException e) {
-                // The validator rejects bad filters; one here is a bug, not a reason to fail.
+                // The query validator rejects bad filters; one here is a bug, not a reason to fail.
                 LOG.warn(
                         "Query {} has a bad filter; answering no hits: {}",
                         q.queryId,
@@ -82,9 +93,19 @@ final class CrossShardSearch {
         IndexSettings settings = null;
         for (Integer key : shardKeys) {
             LoadedShard shard = shards.select(key);
-            if (shard == null || shard.dimension() != q.vector.length) {
-                // Empty, or a query validated before the first vector fixed the dimension.
+            if (shard == null || shard.dimension() == 0) {
                 continue;
+            }
+            if (shard.dimension() != q.vector.length) {
+                // Only for a collection whose shards take their dimension from their first vector.
+                throw new WrongDimension(
+                        "query vector has dimension "
+                                + q.vector.length
+                                + ", collection '"
+                                + q.collection
+                                + "' holds "
+                                + shard.dimension()
+                                + "-d vectors");
             }
             searched.add(shard.segments);
             sources.add(sourceOf(key));

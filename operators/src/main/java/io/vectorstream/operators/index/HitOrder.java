@@ -1,5 +1,6 @@
 package io.vectorstream.operators.index;
 
+import io.vectorstream.operators.message.ScoredHit;
 import io.vectorstream.state.vector.Metric;
 import java.util.Comparator;
 

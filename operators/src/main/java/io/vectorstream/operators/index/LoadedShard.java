@@ -2,7 +2,7 @@ package io.vectorstream.operators.index;
 
 import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
-import io.vectorstream.operators.validate.VectorOp;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.state.record.StoredVector;
 import io.vectorstream.state.segment.CompactionPolicy;
 import io.vectorstream.state.segment.SealedSegment;
@@ -114,21 +114,28 @@ final class LoadedShard {
         return manifest.dimension();
     }
 
-    void upsert(VectorOp op) throws Exception {
-        SegmentManifest m = manifest;
-        if (op.vector.length != m.dimension()) {
-            // The validator fixes one dimension per collection, so this is a broken invariant.
-            throw new IllegalStateException(
-                    "vector "
-                            + op.id
-                            + " has dimension "
-                            + op.vector.length
-                            + " but shard "
-                            + number
-                            + " holds "
-                            + m.dimension()
-                            + "-d vectors");
+    /**
+     * The reason this shard refuses {@code op}, or null: a vector of another dimension than the
+     * shard's, which only a collection whose dimension comes from its first vector lets through the
+     * decoders (each decoder checks the collections with a fixed one).
+     */
+    String refusal(VectorWrite op) {
+        if (op.vector.length == manifest.dimension()) {
+            return null;
         }
+        return "vector has dimension "
+                + op.vector.length
+                + ", shard "
+                + number
+                + " of collection '"
+                + collection.name()
+                + "' took dimension "
+                + manifest.dimension()
+                + " from its first vector";
+    }
+
+    void upsert(VectorWrite op) throws Exception {
+        SegmentManifest m = manifest;
         ShardStateStore store = ctx.store();
         long seq = m.nextSeq();
         store.putTombstones(segments.upsert(op.id, op.vector, op.metadata, seq));

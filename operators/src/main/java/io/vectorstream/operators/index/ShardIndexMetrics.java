@@ -28,6 +28,7 @@ final class ShardIndexMetrics {
     final Counter graphBuilds;
     final Counter buildFailures;
     final Counter strongQueriesExpired;
+    final Counter writesRefused;
     final Histogram searchLatencyMicros;
     final Histogram sealMillis;
     final Histogram compactionMillis;
@@ -46,6 +47,7 @@ final class ShardIndexMetrics {
         graphBuilds = group.counter("graphBuilds");
         buildFailures = group.counter("buildFailures");
         strongQueriesExpired = group.counter("strongQueriesExpired");
+        writesRefused = group.counter("writesRefused");
         searchLatencyMicros =
                 group.histogram("searchLatencyMicros", new DescriptiveStatisticsHistogram(1000));
         sealMillis = group.histogram("sealMillis", new DescriptiveStatisticsHistogram(100));

@@ -2,9 +2,17 @@ package io.vectorstream.operators.index;
 
 import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.message.CollectionAnnouncement;
+import io.vectorstream.operators.message.DeadLetters;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialError;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.ProgressMarker;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
+import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.state.record.StoredVector;
 import io.vectorstream.state.segment.SealedSegment;
 import io.vectorstream.state.segment.SegmentBuild;
@@ -22,26 +30,28 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.runtime.state.KeyGroupRange;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.TwoInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Holds the shards of one subtask as lists of segments and answers every broadcast query over all
  * of them.
  *
  * <p>This class is the Flink glue: state, inputs, timers, key switching and metrics. A loaded shard
- * and its writes are a {@link LoadedShard}, the strong-query gate is {@link StrongQueryBarriers},
- * and one query's search over the shards is a {@link CrossShardSearch}.
+ * and its writes are a {@link LoadedShard}, the strong-query gate is {@link ProgressGate}, and one
+ * query's search over the shards is a {@link CrossShardSearch}.
  *
- * <p>Input 1 is keyed by shard key: upserts and deletes. Input 2 is the broadcast query stream;
- * each query yields exactly one {@link PartialResult} per instance, even with no data, so the
- * merger can count answers. A query's metadata filter (checked by the validator) is parsed once per
- * query and evaluated by every segment from the metadata it keeps in memory, never by reading
- * candidates from state.
+ * <p>Input 1 is keyed by shard key: writes, the decoders' progress markers and collection
+ * announcements ({@link ShardMessage}). Input 2 is the broadcast query stream; each query yields
+ * exactly one {@link IndexReply} per instance, even with no data, so the merger can count answers.
+ * A query's metadata filter (checked by the query validator) is parsed once per query and evaluated
+ * by every segment from the metadata it keeps in memory, never by reading candidates from state.
  *
  * <p>Keyed state is the source of truth, per shard (see DESIGN.md, "Shard state: segments"):
  *
@@ -56,9 +66,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *       chunks, written once and deleted by compaction, so incremental checkpoints upload a segment
  *       once.
  *   <li>{@link #TOMBSTONES}: per sealed segment, 4 KiB bitsets of its dead ordinals.
- *   <li>{@link #SHARD_COLLECTION}: the settings of a created collection, from the validator's
- *       announcement ({@link VectorOp#announce}), which precedes the shard's first vector. The
- *       shards of the configured collection have none and follow the configuration.
+ *   <li>{@link #SHARD_COLLECTION}: the settings of a created collection, from the decoders' {@link
+ *       CollectionAnnouncement}, which precedes the shard's first vector. The shards of the
+ *       configured collection have none and follow the configuration.
  * </ul>
  *
  * Blob and tombstone chunks are keyed {@code segmentId << 20 | chunkIndex} ({@link
@@ -75,17 +85,23 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * restore simply seals again. Flink state is only ever touched on the task thread.
  *
  * <p>A query carries its collection's shard keys; an instance searches those in its key-group
- * range. A strong query (read-your-writes) is answered only once the barrier the validator sent
- * ahead of it has arrived on input 1 for every one of those shards: each shard's channel is FIFO,
- * so the shard has then applied every vector published before the query was read. Barriers and
- * query meet in either order; whichever comes first waits in memory ({@link StrongQueryBarriers})
- * until the rest arrive or the query's deadline passes (then the merger answers without this
- * instance). Like queries in flight elsewhere, they are not checkpointed: a restart loses them and
- * the client times out.
+ * range. A strong query (read-your-writes) carries where the vectors topic ended when it was read,
+ * and is answered only once the decoders' progress markers have covered that on every one of those
+ * shards ({@link ProgressGate}): each shard's channel is FIFO, so the shard has then applied every
+ * vector published before the query was read. Waiting queries are not checkpointed: a restart loses
+ * them and the client times out, as with queries in flight elsewhere.
+ *
+ * <p>A collection whose dimension comes from its first vector is checked here, per shard: a write
+ * of another dimension goes to {@link #DEAD_LETTERS}, a query of another dimension is answered with
+ * a {@link PartialError}.
  */
-public final class ShardIndexOperator extends AbstractStreamOperator<PartialResult>
-        implements TwoInputStreamOperator<VectorOp, Query, PartialResult> {
+public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
+        implements TwoInputStreamOperator<ShardMessage, Query, IndexReply> {
     private static final long serialVersionUID = 2L;
+
+    /** Writes a shard refused: see the class comment. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("index-dead-letters", new AvroTypeInfo<>(DeadLetter.class));
 
     /** {@link SegmentManifest#toBytes()}; its presence marks the shard as existing here. */
     public static final ValueStateDescriptor<byte[]> SHARD_MANIFEST =
@@ -145,7 +161,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
 
     private transient boolean restCheckScheduled;
 
-    private transient StrongQueryBarriers<StreamRecord<Query>> barriers;
+    private transient ProgressGate<StreamRecord<Query>> gate;
 
     public ShardIndexOperator(VectorStreamConfig cfg) {
         this(cfg, SegmentBuild::run);
@@ -195,7 +211,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
                         task.getIndexOfThisSubtask(),
                         cfg.limits().maxAnswerBytes());
         reportRestoredShards();
-        barriers = new StrongQueryBarriers<>(this::expireAt);
+        gate = new ProgressGate<>(this::expireAt, cfg.limits().maxStrongQueriesHeld());
+        getMetricGroup().addGroup("vectorstream").gauge("strongQueriesWaiting", gate::pending);
     }
 
     /**
@@ -257,19 +274,19 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     }
 
     @Override
-    public void processElement1(StreamRecord<VectorOp> record) throws Exception {
+    public void processElement1(StreamRecord<ShardMessage> record) throws Exception {
         installFinishedBuilds();
-        VectorOp op = record.getValue();
-        if (op.isBarrier()) {
-            barrier(op);
-            return;
+        ShardMessage message = record.getValue();
+        if (message instanceof VectorWrite write) {
+            write(write);
+        } else if (message instanceof ProgressMarker marker) {
+            progress(marker);
+        } else if (collectionState.value() == null) {
+            collectionState.update(((CollectionAnnouncement) message).collection);
         }
-        if (op.isAnnouncement()) {
-            if (collectionState.value() == null) {
-                collectionState.update(op.collection);
-            }
-            return;
-        }
+    }
+
+    private void write(VectorWrite op) throws Exception {
         LoadedShard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
         if (shard == null) {
             return; // a delete in a shard that never held a vector
@@ -277,6 +294,15 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         if (op.delete) {
             shard.delete(op.id);
         } else {
+            String refusal = shard.refusal(op);
+            if (refusal != null) {
+                metrics.writesRefused.inc();
+                output.collect(
+                        DEAD_LETTERS,
+                        new StreamRecord<>(
+                                DeadLetters.of(op, "WRONG_DIMENSION", refusal, cfg.limits())));
+                return;
+            }
             shard.upsert(op);
         }
         if (op.publishedAtMs > 0) {
@@ -294,46 +320,71 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     public void processElement2(StreamRecord<Query> record) throws Exception {
         installFinishedBuilds();
         Query q = record.getValue();
-        if (q.strong
-                && !barriers.queryArrived(q.requestKey, heldKeys(q).size(), q.deadlineMs, record)) {
-            return; // answered with its last barrier, or expired
+        if (q.strong) {
+            try {
+                if (!gate.queryArrived(
+                        q.requestKey,
+                        heldKeys(q).stream().mapToInt(Integer::intValue).toArray(),
+                        q.endPartitions,
+                        q.endOffsets,
+                        q.deadlineMs,
+                        record)) {
+                    return; // answered by the marker that covers it, or expired
+                }
+            } catch (ProgressGate.Full e) {
+                refuse(record, "TOO_MANY_STRONG_QUERIES", e.getMessage());
+                return;
+            }
         }
         answer(record);
     }
 
-    /** Notes a strong query's barrier for one shard; answers the query if it was the last one. */
-    private void barrier(VectorOp op) throws Exception {
-        StreamRecord<Query> query =
-                barriers.barrierArrived(op.barrierKey, op.shardKey, op.eventTimeMs);
-        if (query == null) {
+    /** Notes a decoder's progress on one shard; answers the strong queries it completes. */
+    private void progress(ProgressMarker marker) throws Exception {
+        List<StreamRecord<Query>> released =
+                gate.markerArrived(marker.shardKey, marker.partitions, marker.offsets);
+        if (released.isEmpty()) {
             return;
         }
         Object key = getCurrentKey();
         try {
-            answer(query);
+            for (StreamRecord<Query> query : released) {
+                answer(query);
+            }
         } finally {
             setCurrentKey(key);
         }
     }
 
-    /**
-     * Forgets a strong query's barriers and its wait at its deadline, so neither can leak; by then
-     * the merger has answered without this instance.
-     */
+    /** Forgets a strong query's wait at its deadline; by then the merger answered without us. */
     private void expireAt(String requestKey, long deadlineMs) {
         getProcessingTimeService()
                 .registerTimer(
                         deadlineMs,
                         time -> {
-                            if (barriers.expire(requestKey)) {
+                            if (gate.expire(requestKey)) {
                                 metrics.strongQueriesExpired.inc();
                             }
                         });
     }
 
+    private void refuse(StreamRecord<Query> record, String code, String message) {
+        Query q = record.getValue();
+        output.collect(
+                new StreamRecord<>(
+                        new PartialError(q.queryId, q.requestKey, code, message),
+                        record.getTimestamp()));
+    }
+
     /** Searches every shard of this instance and emits the one partial answer to the query. */
     private void answer(StreamRecord<Query> record) throws Exception {
-        PartialResult p = search.answer(record.getValue());
+        PartialResult p;
+        try {
+            p = search.answer(record.getValue());
+        } catch (CrossShardSearch.WrongDimension e) {
+            refuse(record, "WRONG_DIMENSION", e.getMessage());
+            return;
+        }
         metrics.searchLatencyMicros.update(p.searchMicros);
         output.collect(new StreamRecord<>(p, record.getTimestamp()));
     }
@@ -461,7 +512,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
     }
 
     /** The shard of an upsert's key (the current key), created if it holds no vector yet. */
-    private LoadedShard shardForWrite(int key, VectorOp op) throws Exception {
+    private LoadedShard shardForWrite(int key, VectorWrite op) throws Exception {
         LoadedShard shard = shard(key);
         if (shard != null) {
             return shard;
@@ -550,9 +601,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         return builds.inFlight();
     }
 
-    /** Strong queries with a barrier or the query itself still waiting here. */
+    /** Strong queries waiting here for progress markers. */
     int strongQueriesPending() {
-        return barriers.pending();
+        return gate.pending();
     }
 
     /** Computed now, unlike the gauge, which refreshes on writes at most every few seconds. */

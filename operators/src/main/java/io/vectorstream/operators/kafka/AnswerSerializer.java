@@ -1,6 +1,6 @@
 package io.vectorstream.operators.kafka;
 
-import io.vectorstream.operators.merge.Answer;
+import io.vectorstream.operators.message.Answer;
 import io.vectorstream.schema.KafkaContract;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.producer.ProducerRecord;

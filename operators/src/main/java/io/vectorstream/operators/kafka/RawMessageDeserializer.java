@@ -1,5 +1,6 @@
 package io.vectorstream.operators.kafka;
 
+import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.schema.KafkaContract;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeinfo.TypeInformation;

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.HashSet;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
@@ -14,8 +15,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
  * not exist would fail the Kafka sink, and the replayed query would fail it again after every
  * restart; so such queries are answered with an error on the results topic instead.
  *
- * <p>Implementations are created on the client side of the job, opened on the task and used from
- * the task thread only.
+ * <p>Implementations are created on the client side of the job and opened on the task; {@link
+ * #exists} never blocks and may be called from any thread.
  */
 public interface ReplyTopics extends Serializable {
 
@@ -24,7 +25,8 @@ public interface ReplyTopics extends Serializable {
 
     void open();
 
-    boolean exists(String topic);
+    /** Completes with whether {@code topic} exists; at once when the answer is known. */
+    CompletableFuture<Boolean> exists(String topic);
 
     void close();
 
@@ -37,8 +39,8 @@ public interface ReplyTopics extends Serializable {
             public void open() {}
 
             @Override
-            public boolean exists(String topic) {
-                return LEGAL_NAME.matcher(topic).matches();
+            public CompletableFuture<Boolean> exists(String topic) {
+                return CompletableFuture.completedFuture(LEGAL_NAME.matcher(topic).matches());
             }
 
             @Override
@@ -47,9 +49,9 @@ public interface ReplyTopics extends Serializable {
     }
 
     /**
-     * Checks against the topics of a Kafka cluster. Known topics are cached; an unknown name
-     * triggers a fresh listing at most once a second, so a flood of bad names cannot stall the task
-     * on admin calls.
+     * Checks against the topics of a Kafka cluster, asynchronously. Known topics are cached; an
+     * unknown name waits for the listing in flight, or starts one if none ran in the last second
+     * (else it is unknown at once), so a flood of bad names costs at most one listing a second.
      */
     static ReplyTopics inKafka(Properties adminProperties) {
         return new ReplyTopics() {
@@ -58,7 +60,8 @@ public interface ReplyTopics extends Serializable {
 
             private transient Admin admin;
             private transient Set<String> known;
-            private transient long lastRefresh;
+            private transient long lastListingNanos;
+            private transient CompletableFuture<Set<String>> listing;
 
             @Override
             public void open() {
@@ -67,27 +70,44 @@ public interface ReplyTopics extends Serializable {
                 p.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "vectorstream-reply-topics");
                 admin = Admin.create(p);
                 known = new HashSet<>();
-                lastRefresh = System.nanoTime() - REFRESH_NANOS;
+                lastListingNanos = System.nanoTime() - REFRESH_NANOS;
             }
 
             @Override
-            public boolean exists(String topic) {
+            public synchronized CompletableFuture<Boolean> exists(String topic) {
                 if (!LEGAL_NAME.matcher(topic).matches()) {
-                    return false;
+                    return CompletableFuture.completedFuture(false);
                 }
                 if (known.contains(topic)) {
-                    return true;
+                    return CompletableFuture.completedFuture(true);
                 }
-                long now = System.nanoTime();
-                if (now - lastRefresh >= REFRESH_NANOS) {
-                    lastRefresh = now;
-                    try {
-                        known = new HashSet<>(admin.listTopics().names().get(5, TimeUnit.SECONDS));
-                    } catch (Exception e) {
-                        // Kafka unreachable for now: keep the last listing; the name stays unknown.
+                if (listing == null) {
+                    long now = System.nanoTime();
+                    if (now - lastListingNanos < REFRESH_NANOS) {
+                        return CompletableFuture.completedFuture(false);
                     }
+                    lastListingNanos = now;
+                    listing = list();
                 }
-                return known.contains(topic);
+                return listing.handle((names, failure) -> names != null && names.contains(topic));
+            }
+
+            private CompletableFuture<Set<String>> list() {
+                return admin.listTopics()
+                        .names()
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .orTimeout(5, TimeUnit.SECONDS)
+                        .whenComplete(
+                                (names, failure) -> {
+                                    synchronized (this) {
+                                        // Kafka unreachable for now: keep the last listing.
+                                        if (names != null) {
+                                            known = new HashSet<>(names);
+                                        }
+                                        listing = null;
+                                    }
+                                });
             }
 
             @Override

@@ -1,7 +1,7 @@
 package io.vectorstream.operators.merge;
 
-import io.vectorstream.operators.index.ScoredHit;
-import io.vectorstream.operators.validate.Query;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ScoredHit;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,6 +16,14 @@ public class PendingMerge {
 
     /** Whether an instance's share of the answer was over the answer limit already. */
     public boolean tooLarge;
+
+    /**
+     * The first error an index instance answered with ({@code PartialError}), or null: the answer
+     * is then that error.
+     */
+    public String errorCode;
+
+    public String errorMessage;
 
     /** Best first, at most k once the query is known. */
     public List<ScoredHit> hits = new ArrayList<>();

@@ -2,10 +2,14 @@ package io.vectorstream.operators.merge;
 
 import io.vectorstream.operators.VectorStreamConfig.Limits;
 import io.vectorstream.operators.index.HitOrder;
-import io.vectorstream.operators.index.PartialResult;
-import io.vectorstream.operators.index.ScoredHit;
-import io.vectorstream.operators.validate.Query;
+import io.vectorstream.operators.message.Answer;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialError;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ScoredHit;
 import io.vectorstream.schema.Hit;
+import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
 import java.util.ArrayList;
@@ -29,9 +33,10 @@ import org.apache.flink.util.Collector;
  * at the deadline with {@code complete=false} and the shards counted so far. State is cleared once
  * answered; a partial whose query never registers is dropped after {@code orphanTimeoutMs}.
  * Partials are ranked by the metric of the query's collection, so until the query registers they
- * are only collected (at most k hits from each instance).
+ * are only collected (at most k hits from each instance). An instance that answers with an error
+ * ({@link PartialError}) makes the answer that error.
  */
-public final class TopKMerger extends KeyedCoProcessFunction<String, Query, PartialResult, Answer> {
+public final class TopKMerger extends KeyedCoProcessFunction<String, Query, IndexReply, Answer> {
     private static final long serialVersionUID = 1L;
 
     public static final ValueStateDescriptor<PendingMerge> PENDING =
@@ -78,7 +83,7 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
     }
 
     @Override
-    public void processElement2(PartialResult r, Context ctx, Collector<Answer> out)
+    public void processElement2(IndexReply reply, Context ctx, Collector<Answer> out)
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         PendingMerge p = pending.value();
@@ -88,10 +93,16 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
             ctx.timerService().registerProcessingTimeTimer(p.orphanDeadlineMs);
         }
         p.partials++;
-        p.shards += r.shards;
-        p.maxSearchMicros = Math.max(p.maxSearchMicros, r.searchMicros);
-        p.tooLarge |= r.tooLarge;
-        p.hits.addAll(r.hits);
+        if (reply instanceof PartialResult r) {
+            p.shards += r.shards;
+            p.maxSearchMicros = Math.max(p.maxSearchMicros, r.searchMicros);
+            p.tooLarge |= r.tooLarge;
+            p.hits.addAll(r.hits);
+        } else if (p.errorCode == null) {
+            PartialError e = (PartialError) reply;
+            p.errorCode = e.code;
+            p.errorMessage = e.message;
+        }
         truncate(p);
         if (p.query != null && p.partials >= expectedPartials) {
             answer(p, true, now, out);
@@ -127,14 +138,18 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Part
                                     ? FloatVectors.toBytes(h.vector)
                                     : null));
         }
+        boolean failed = p.errorCode != null || p.tooLarge;
         QueryResponse response =
                 QueryResponse.newBuilder()
                         .setQueryId(q.queryId)
-                        .setHits(p.tooLarge ? List.of() : hits)
+                        .setHits(failed ? List.of() : hits)
                         .setShardsAnswered(p.shards)
                         .setShardsExpected(q.shardKeys.length)
-                        .setComplete(complete && !p.tooLarge)
-                        .setError(p.tooLarge ? Answer.tooLargeError(q.k, limits) : null)
+                        .setComplete(complete && !failed)
+                        .setError(
+                                p.errorCode != null
+                                        ? new QueryError(p.errorCode, p.errorMessage)
+                                        : p.tooLarge ? Answer.tooLargeError(q.k, limits) : null)
                         .setTookMs(now - q.receivedAtMs)
                         .build();
         out.collect(

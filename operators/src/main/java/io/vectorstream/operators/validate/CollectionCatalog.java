@@ -15,8 +15,9 @@ import org.apache.flink.runtime.execution.SuppressRestartsException;
 
 /**
  * The collections the job serves, by name, with their shard routers: the configured one and those
- * created by control records. Lives in the validator, whose task thread is the only writer; the
- * metric gauges read it from another thread, hence a concurrent (and sorted) map.
+ * created by control records. The control operator owns the authoritative one; each decoder keeps a
+ * copy fed by its broadcast ({@link CatalogView}). The task thread is the only writer; the metric
+ * gauges read it from another thread, hence a concurrent (and sorted) map.
  */
 final class CollectionCatalog {
 
@@ -64,10 +65,16 @@ final class CollectionCatalog {
         return byName.size();
     }
 
-    /** Records the dimension the configured collection's first vector fixed. */
-    void fixDimension(String name, int dimension) {
-        Served s = byName.get(name);
-        add(s.collection().withDimension(dimension));
+    /**
+     * Takes a collection the control operator created, as is; returns it served if it was not here
+     * with these settings, else null.
+     */
+    Served adopt(Collection c) {
+        Served existing = byName.get(c.name());
+        if (existing != null && existing.collection().toInfo().equals(c.toInfo())) {
+            return null;
+        }
+        return add(c);
     }
 
     /**

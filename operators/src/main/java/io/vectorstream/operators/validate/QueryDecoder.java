@@ -2,7 +2,8 @@ package io.vectorstream.operators.validate;
 
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamOptions;
-import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.codec.CodecException;
 import io.vectorstream.schema.codec.PayloadCodec;
@@ -26,8 +27,7 @@ final class QueryDecoder implements Serializable {
      * @param json whether the answer is written as JSON
      * @throws Rejection with the reason when the query cannot be accepted
      */
-    Query decode(
-            RawMessage m, CollectionCatalog collections, long now, String replyTo, boolean json)
+    Query decode(RawMessage m, CatalogView collections, long now, String replyTo, boolean json)
             throws Rejection {
         VectorChecks.checkSize(m.value, cfg);
         QueryRequest r;

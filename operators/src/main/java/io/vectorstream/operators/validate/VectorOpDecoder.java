@@ -2,7 +2,8 @@ package io.vectorstream.operators.validate;
 
 import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
-import io.vectorstream.operators.kafka.RawMessage;
+import io.vectorstream.operators.message.RawMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.Op;
 import io.vectorstream.schema.VectorRecord;
@@ -13,7 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Decodes and checks one record of the vectors topic into a {@link VectorOp} routed to its shard.
+ * Decodes and checks one record of the vectors topic into a {@link VectorWrite} routed to its
+ * shard.
  */
 final class VectorOpDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -25,13 +27,13 @@ final class VectorOpDecoder implements Serializable {
     }
 
     /** An accepted write and the collection it goes to. */
-    record Decoded(VectorOp op, Collection collection) {}
+    record Decoded(VectorWrite write, Collection collection) {}
 
     /**
      * @param collections the collections a record may name
      * @throws Rejection with the reason when the record cannot be accepted
      */
-    Decoded decode(RawMessage m, CollectionCatalog collections) throws Rejection {
+    Decoded decode(RawMessage m, CatalogView collections) throws Rejection {
         VectorChecks.checkSize(m.value, cfg);
         VectorRecord r;
         try {
@@ -49,8 +51,11 @@ final class VectorOpDecoder implements Serializable {
         CollectionCatalog.Served served = collections.get(r.getCollection());
         ShardRouter router = served.router();
 
-        VectorOp op = new VectorOp();
+        VectorWrite op = new VectorWrite();
         op.id = r.getId();
+        op.sourceTopic = m.topic;
+        op.sourcePartition = m.partition;
+        op.sourceOffset = m.offset;
         op.shard = router.shardOf(op.id);
         op.shardKey = router.keyOf(op.shard);
         op.eventTimeMs = r.getEventTimeMs() != null ? r.getEventTimeMs() : m.timestampMs;

@@ -9,9 +9,13 @@ import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.VectorStreamOptions;
+import io.vectorstream.operators.message.CollectionAnnouncement;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.state.segment.SegmentManifest;
 import io.vectorstream.state.segment.SegmentType;
 import io.vectorstream.state.vector.Metric;
@@ -73,7 +77,8 @@ class ShardIndexCollectionsTest {
             for (int s = 0; s < 4; s++) {
                 h.processElement1(
                         new StreamRecord<>(
-                                VectorOp.announce(s, DOCS_ROUTER.keyOf(s), DOCS.toBytes())));
+                                new CollectionAnnouncement(
+                                        s, DOCS_ROUTER.keyOf(s), DOCS.toBytes())));
             }
             for (int i = 0; i < 160; i++) {
                 float[] d = TestData.randomVector(rnd, 5);
@@ -110,7 +115,7 @@ class ShardIndexCollectionsTest {
     }
 
     private static void assertAnswers(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> docs,
             Map<String, float[]> plain,
             Random rnd)
@@ -132,11 +137,11 @@ class ShardIndexCollectionsTest {
     }
 
     private static PartialResult search(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Query q)
             throws Exception {
         h.processElement2(new StreamRecord<>(q));
-        List<PartialResult> out = h.extractOutputValues();
+        List<PartialResult> out = ShardIndexHarness.partials(h);
         return out.get(out.size() - 1);
     }
 
@@ -152,8 +157,8 @@ class ShardIndexCollectionsTest {
         return q;
     }
 
-    private static VectorOp write(ShardRouter router, String id, float[] v) {
-        VectorOp op = new VectorOp();
+    private static VectorWrite write(ShardRouter router, String id, float[] v) {
+        VectorWrite op = new VectorWrite();
         op.id = id;
         op.shard = router.shardOf(id);
         op.shardKey = router.keyOf(op.shard);

@@ -8,9 +8,12 @@ import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.VectorStreamOptions;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.vector.Metric;
@@ -83,7 +86,7 @@ class ShardIndexFilterTest {
 
     /** Upserts, deletes some, and re-upserts some with new metadata (which must win). */
     private static void write(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Random rnd,
             Map<String, float[]> live,
             Map<String, Map<String, String>> metadata)
@@ -110,14 +113,14 @@ class ShardIndexFilterTest {
     }
 
     private static void upsert(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             String id,
             float[] v,
             Map<String, String> attributes,
             Map<String, float[]> live,
             Map<String, Map<String, String>> metadata)
             throws Exception {
-        VectorOp op = new VectorOp();
+        VectorWrite op = new VectorWrite();
         op.id = id;
         op.shard = ROUTER.shardOf(id);
         op.shardKey = ROUTER.keyOf(op.shard);
@@ -128,8 +131,8 @@ class ShardIndexFilterTest {
         metadata.put(id, attributes);
     }
 
-    private static VectorOp delete(String id) {
-        VectorOp op = new VectorOp();
+    private static VectorWrite delete(String id) {
+        VectorWrite op = new VectorWrite();
         op.id = id;
         op.shard = ROUTER.shardOf(id);
         op.shardKey = ROUTER.keyOf(op.shard);
@@ -145,7 +148,7 @@ class ShardIndexFilterTest {
     }
 
     private static void assertFilteredAnswersExact(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> live,
             Map<String, Map<String, String>> metadata,
             Random rnd,
@@ -158,7 +161,7 @@ class ShardIndexFilterTest {
                 Query q = ShardIndexOperatorTest.query(phase + "-" + json + "-" + k, qv, k, true);
                 q.filter = json;
                 h.processElement2(new StreamRecord<>(q));
-                List<PartialResult> out = h.extractOutputValues();
+                List<PartialResult> out = ShardIndexHarness.partials(h);
                 PartialResult p = out.get(out.size() - 1);
                 assertThat(p.queryId).isEqualTo(q.queryId);
                 assertThat(p.hits)
@@ -199,8 +202,8 @@ class ShardIndexFilterTest {
         return TestData.config(DIM, Metric.COSINE, IndexSettings.from(conf));
     }
 
-    private KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> harness(
-            VectorStreamConfig cfg) throws Exception {
+    private KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
+            harness(VectorStreamConfig cfg) throws Exception {
         return ShardIndexHarness.of(
                 new ShardIndexOperator(cfg), cfg.shards(), cfg.maxParallelism(), 1, 0);
     }

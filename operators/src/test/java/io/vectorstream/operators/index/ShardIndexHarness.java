@@ -2,9 +2,12 @@ package io.vectorstream.operators.index;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ShardMessage;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -21,7 +24,7 @@ final class ShardIndexHarness {
      * A harness of subtask {@code subtask} of {@code parallelism} running {@code operator} on the
      * RocksDB backend (not opened).
      */
-    static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> of(
+    static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> of(
             ShardIndexOperator operator,
             int shards,
             int maxParallelism,
@@ -32,7 +35,7 @@ final class ShardIndexHarness {
         var h =
                 new KeyedTwoInputStreamOperatorTestHarness<>(
                         operator,
-                        (VectorOp op) -> op.shardKey,
+                        (ShardMessage m) -> m.shardKey(),
                         // In the job queries are broadcast, not keyed; the harness needs some key
                         // of this subtask.
                         (Query q) -> router.keyOf(subtask * shards / parallelism),
@@ -44,8 +47,14 @@ final class ShardIndexHarness {
         return h;
     }
 
+    /** What the operator answered, all of it hits (no {@code PartialError}). */
+    static List<PartialResult> partials(
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h) {
+        return h.extractOutputValues().stream().map(r -> (PartialResult) r).toList();
+    }
+
     static ShardIndexOperator operator(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h) {
         return (ShardIndexOperator) h.getOperator();
     }
 
@@ -53,7 +62,7 @@ final class ShardIndexHarness {
      * Advances processing time, so the operator's drain timer fires, until no build is in flight.
      */
     static void awaitBuilds(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         ShardIndexOperator op = operator(h);
         long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;

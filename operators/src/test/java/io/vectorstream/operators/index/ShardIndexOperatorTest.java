@@ -8,9 +8,13 @@ import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.VectorStreamOptions;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ScoredHit;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.state.segment.SegmentManifest;
 import io.vectorstream.state.vector.Metric;
 import io.vectorstream.state.vector.VectorMath;
@@ -94,7 +98,7 @@ class ShardIndexOperatorTest {
         try (var h = harness(small, 1, 0)) {
             h.open();
             for (int i = 0; i < 40; i++) {
-                VectorOp op = upsert("v" + i, unit(TestData.randomVector(rnd, DIM)), i);
+                VectorWrite op = upsert("v" + i, unit(TestData.randomVector(rnd, DIM)), i);
                 op.metadata = Map.of("text", "m".repeat(200));
                 h.processElement1(new StreamRecord<>(op));
             }
@@ -103,7 +107,7 @@ class ShardIndexOperatorTest {
             h.processElement2(new StreamRecord<>(query("many", qv, 40, true)));
             h.processElement2(new StreamRecord<>(query("many-ids", qv, 40, false)));
 
-            List<PartialResult> out = h.extractOutputValues();
+            List<PartialResult> out = ShardIndexHarness.partials(h);
             assertThat(out.get(0).tooLarge).isFalse();
             assertThat(out.get(0).hits).hasSize(5);
             assertThat(out.get(1).tooLarge).as("40 x 200 bytes of metadata").isTrue();
@@ -720,19 +724,19 @@ class ShardIndexOperatorTest {
         return TestData.config(dim, Metric.COSINE, IndexSettings.from(conf));
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
+    private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             harness(VectorStreamConfig cfg, int parallelism, int subtask) throws Exception {
         return harness(new ShardIndexOperator(cfg), parallelism, subtask);
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
+    private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             harness(ShardIndexOperator operator, int parallelism, int subtask) throws Exception {
         return ShardIndexHarness.of(
                 operator, CFG.shards(), CFG.maxParallelism(), parallelism, subtask);
     }
 
     private static void assertExactAnswers(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> live,
             Random rnd,
             int queries,
@@ -749,7 +753,7 @@ class ShardIndexOperatorTest {
 
     /** A query for more than everything returns every live id exactly once, in exact order. */
     private static void assertEverythingReturnedOnce(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> live,
             Random rnd)
             throws Exception {
@@ -771,7 +775,7 @@ class ShardIndexOperatorTest {
 
     /** The manifest of every shard in state, by shard key. */
     static Map<Integer, SegmentManifest> manifestsByKey(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
         Map<Integer, SegmentManifest> out = new HashMap<>();
@@ -788,14 +792,14 @@ class ShardIndexOperatorTest {
     }
 
     private static List<SegmentManifest> manifests(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         return List.copyOf(manifestsByKey(h).values());
     }
 
     /** Every (shard key, segment id) named by a manifest. */
     private static Set<String> manifestSegmentIds(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         Set<String> ids = new HashSet<>();
         manifestsByKey(h)
@@ -804,7 +808,7 @@ class ShardIndexOperatorTest {
     }
 
     private static Map<Long, Integer> segmentSizes(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         Map<Long, Integer> sizes = new HashMap<>();
         manifestsByKey(h)
@@ -821,19 +825,19 @@ class ShardIndexOperatorTest {
 
     /** (shard key, segment id) of every blob chunk in state. */
     private static Set<String> blobSegmentIds(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         return chunkOwners(h, true);
     }
 
     private static Set<String> tombstoneSegmentIds(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         return chunkOwners(h, false);
     }
 
     private static Set<String> chunkOwners(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             boolean blobs)
             throws Exception {
         KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
@@ -856,7 +860,7 @@ class ShardIndexOperatorTest {
 
     /** Dead ordinals per segment ((shard key << 32 | segment id) → count) from tombstone state. */
     private static Map<Long, Long> deadPerSegment(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
         Map<Long, Long> dead = new HashMap<>();
@@ -879,7 +883,7 @@ class ShardIndexOperatorTest {
     }
 
     private static long count(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             org.apache.flink.api.common.state.MapStateDescriptor<String, ?> desc)
             throws Exception {
         KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
@@ -897,13 +901,13 @@ class ShardIndexOperatorTest {
     }
 
     private static PartialResult lastPartial(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
-        List<PartialResult> out = h.extractOutputValues();
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h) {
+        List<PartialResult> out = ShardIndexHarness.partials(h);
         return out.get(out.size() - 1);
     }
 
-    static VectorOp upsert(String id, float[] v, int n) {
-        VectorOp op = new VectorOp();
+    static VectorWrite upsert(String id, float[] v, int n) {
+        VectorWrite op = new VectorWrite();
         op.id = id;
         op.shard = ROUTER.shardOf(id);
         op.shardKey = ROUTER.keyOf(op.shard);
@@ -912,8 +916,8 @@ class ShardIndexOperatorTest {
         return op;
     }
 
-    static VectorOp delete(String id) {
-        VectorOp op = new VectorOp();
+    static VectorWrite delete(String id) {
+        VectorWrite op = new VectorWrite();
         op.id = id;
         op.shard = ROUTER.shardOf(id);
         op.shardKey = ROUTER.keyOf(op.shard);

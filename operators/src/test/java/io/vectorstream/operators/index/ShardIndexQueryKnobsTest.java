@@ -7,8 +7,12 @@ import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.VectorStreamOptions;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ScoredHit;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.state.vector.Metric;
 import io.vectorstream.state.vector.VectorMath;
 import java.util.ArrayList;
@@ -158,7 +162,7 @@ class ShardIndexQueryKnobsTest {
         return TestData.config(DIM, Metric.COSINE, IndexSettings.from(conf));
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
+    private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             harness(VectorStreamConfig cfg) throws Exception {
         return ShardIndexHarness.of(
                 new ShardIndexOperator(cfg), cfg.shards(), cfg.maxParallelism(), 1, 0);
@@ -173,13 +177,13 @@ class ShardIndexQueryKnobsTest {
         return out;
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
+    private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             loaded(VectorStreamConfig cfg) throws Exception {
         return loaded(cfg, LIVE);
     }
 
     /** A harness with every vector of {@code live} written and every seal installed. */
-    private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
+    private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             loaded(VectorStreamConfig cfg, Map<String, float[]> live) throws Exception {
         var h = harness(cfg);
         h.open();
@@ -195,7 +199,7 @@ class ShardIndexQueryKnobsTest {
 
     /** Recall@K of {@value #QUERIES} seeded queries, each adjusted by {@code knobs}. */
     private static double recall(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Consumer<Query> knobs)
             throws Exception {
         Random rnd = new Random(13);
@@ -212,11 +216,11 @@ class ShardIndexQueryKnobsTest {
     }
 
     private static PartialResult search(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Query q)
             throws Exception {
         h.processElement2(new StreamRecord<>(q));
-        List<PartialResult> out = h.extractOutputValues();
+        List<PartialResult> out = ShardIndexHarness.partials(h);
         PartialResult last = out.get(out.size() - 1);
         assertThat(last.queryId).isEqualTo(q.queryId);
         return last;
@@ -228,7 +232,7 @@ class ShardIndexQueryKnobsTest {
         return q;
     }
 
-    private static VectorOp upsert(String id, float[] v, int n) {
+    private static VectorWrite upsert(String id, float[] v, int n) {
         return ShardIndexOperatorTest.upsert(id, v, n);
     }
 

@@ -1,13 +1,19 @@
 package io.vectorstream.operators.index;
 
 import static io.vectorstream.operators.index.ShardIndexHarness.operator;
+import static io.vectorstream.operators.index.ShardIndexHarness.partials;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialError;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.ProgressMarker;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.state.vector.Metric;
 import java.util.List;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -15,8 +21,9 @@ import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
 /**
- * A strong query is answered by an index instance only after the barriers of all the shards it
- * holds, whichever comes first; an eventual query never waits.
+ * A strong query is answered by an index instance only once the decoders' progress markers cover,
+ * on every shard it holds, where the vectors topic ended when the query was read; an eventual query
+ * never waits.
  */
 class ShardIndexStrongQueryTest {
 
@@ -33,22 +40,23 @@ class ShardIndexStrongQueryTest {
     private static final float[] Y = {0, 1, 0, 0};
 
     @Test
-    void aStrongQueryThatArrivesFirstWaitsForTheLastBarrierAndSeesTheWritesBeforeIt()
-            throws Exception {
+    void aStrongQueryWaitsForMarkersOnEveryShardAndSeesTheWritesBeforeThem() throws Exception {
         try (var h = harness()) {
             h.processElement1(new StreamRecord<>(upsertIn(0, "old", Y)));
-            h.processElement2(new StreamRecord<>(strong("q", X, 1_000)));
+            // The topic ends at offset 7 of partition 0 and 3 of partition 1.
+            h.processElement2(new StreamRecord<>(strong("q", X, 1_000, 0, 7, 1, 3)));
             for (int shard : HELD.subList(0, 3)) {
-                h.processElement1(new StreamRecord<>(barrier(shard, "q", 1_000)));
+                h.processElement1(new StreamRecord<>(marker(shard, 0, 7, 1, 3)));
             }
-            assertThat(h.extractOutputValues()).as("three of four barriers").isEmpty();
+            h.processElement1(new StreamRecord<>(marker(3, 0, 7, 1, 2)));
+            assertThat(h.extractOutputValues()).as("shard 3 is behind on partition 1").isEmpty();
 
-            // Published before the query: it reaches its shard ahead of that shard's barrier.
-            VectorOp fresh = upsertIn(3, "fresh", X);
+            // Read before the marker that vouches for it: it reaches its shard ahead of it.
+            VectorWrite fresh = upsertIn(3, "fresh", X);
             h.processElement1(new StreamRecord<>(fresh));
-            h.processElement1(new StreamRecord<>(barrier(3, "q", 1_000)));
+            h.processElement1(new StreamRecord<>(marker(3, 1, 3)));
 
-            List<PartialResult> out = h.extractOutputValues();
+            List<PartialResult> out = partials(h);
             assertThat(out).singleElement().satisfies(p -> assertThat(p.queryId).isEqualTo("q"));
             assertThat(out.get(0).shards).isEqualTo(4);
             assertThat(out.get(0).hits).extracting(hit -> hit.id).containsExactly(fresh.id);
@@ -57,19 +65,22 @@ class ShardIndexStrongQueryTest {
     }
 
     @Test
-    void aStrongQueryWhoseBarriersArrivedFirstIsAnsweredAtOnce() throws Exception {
+    void markersFromSeveralDecodersAddUpAndAQueryAlreadyCoveredIsAnsweredAtOnce() throws Exception {
         try (var h = harness()) {
-            VectorOp a = upsertIn(2, "a", X);
+            VectorWrite a = upsertIn(2, "a", X);
             h.processElement1(new StreamRecord<>(a));
             for (int shard : HELD) {
-                h.processElement1(new StreamRecord<>(barrier(shard, "q", 1_000)));
+                // One decoder reads partition 0, another partition 1; an older marker of the
+                // first arrives late and takes nothing back.
+                h.processElement1(new StreamRecord<>(marker(shard, 0, 9)));
+                h.processElement1(new StreamRecord<>(marker(shard, 1, 4)));
+                h.processElement1(new StreamRecord<>(marker(shard, 0, 2)));
             }
             assertThat(h.extractOutputValues()).isEmpty();
-            assertThat(operator(h).strongQueriesPending()).isOne();
 
-            h.processElement2(new StreamRecord<>(strong("q", X, 1_000)));
+            h.processElement2(new StreamRecord<>(strong("q", X, 1_000, 0, 9, 1, 4)));
 
-            assertThat(h.extractOutputValues())
+            assertThat(partials(h))
                     .singleElement()
                     .satisfies(
                             p ->
@@ -81,24 +92,10 @@ class ShardIndexStrongQueryTest {
     }
 
     @Test
-    void twoStrongQueriesWithOneIdKeepTheirBarriersApart() throws Exception {
+    void aStrongQueryOnAnEmptyTopicWaitsForNothing() throws Exception {
         try (var h = harness()) {
-            Query first = strong("same", X, 1_000);
-            first.requestKey = "k1";
-            Query second = strong("same", X, 1_000);
-            second.requestKey = "k2";
-            h.processElement2(new StreamRecord<>(first));
-            h.processElement2(new StreamRecord<>(second));
-            for (int shard : HELD) {
-                h.processElement1(
-                        new StreamRecord<>(
-                                VectorOp.barrier(shard, ROUTER.keyOf(shard), "same", "k1", 1_000)));
-            }
-            assertThat(h.extractOutputValues())
-                    .as("only the first query's barriers all arrived")
-                    .singleElement()
-                    .satisfies(p -> assertThat(p.requestKey).isEqualTo("k1"));
-            assertThat(operator(h).strongQueriesPending()).isOne();
+            h.processElement2(new StreamRecord<>(strong("q", X, 1_000)));
+            assertThat(partials(h)).singleElement();
         }
     }
 
@@ -106,14 +103,12 @@ class ShardIndexStrongQueryTest {
     void anEventualQueryIsAnsweredAtOnceWhileAStrongOneWaits() throws Exception {
         try (var h = harness()) {
             h.processElement1(new StreamRecord<>(upsertIn(1, "a", X)));
-            h.processElement2(new StreamRecord<>(strong("strong", X, 1_000)));
+            h.processElement2(new StreamRecord<>(strong("strong", X, 1_000, 0, 1)));
             Query eventual = strong("eventual", X, 1_000);
             eventual.strong = false;
             h.processElement2(new StreamRecord<>(eventual));
 
-            assertThat(h.extractOutputValues())
-                    .extracting(p -> p.queryId)
-                    .containsExactly("eventual");
+            assertThat(partials(h)).extracting(p -> p.queryId).containsExactly("eventual");
         }
     }
 
@@ -121,27 +116,41 @@ class ShardIndexStrongQueryTest {
     void aStrongQueryStillWaitingAtItsDeadlineIsForgotten() throws Exception {
         try (var h = harness()) {
             h.setProcessingTime(0);
-            h.processElement2(new StreamRecord<>(strong("query-first", X, 100)));
-            h.processElement1(new StreamRecord<>(barrier(0, "barriers-first", 200)));
-            assertThat(operator(h).strongQueriesPending()).isEqualTo(2);
+            h.processElement2(new StreamRecord<>(strong("late", X, 100, 0, 5)));
+            assertThat(operator(h).strongQueriesPending()).isOne();
 
             h.setProcessingTime(100);
-            assertThat(operator(h).strongQueriesPending()).isOne();
-            h.setProcessingTime(200);
             assertThat(operator(h).strongQueriesPending()).isZero();
 
-            // The merger answered the expired query without this instance; late barriers for it
-            // start over and expire again, and never answer it.
+            // The merger answered it without this instance; markers that come later never do.
             for (int shard : HELD) {
-                h.processElement1(new StreamRecord<>(barrier(shard, "query-first", 100)));
+                h.processElement1(new StreamRecord<>(marker(shard, 0, 5)));
             }
-            h.setProcessingTime(300);
             assertThat(h.extractOutputValues()).isEmpty();
-            assertThat(operator(h).strongQueriesPending()).isZero();
         }
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
+    @Test
+    void strongQueriesOverTheLimitAreRefusedWithAnError() throws Exception {
+        int max = CFG.limits().maxStrongQueriesHeld();
+        try (var h = harness()) {
+            for (int i = 0; i <= max; i++) {
+                h.processElement2(new StreamRecord<>(strong("q" + i, X, 1_000, 0, 5)));
+            }
+            List<IndexReply> out = h.extractOutputValues();
+            assertThat(out)
+                    .singleElement()
+                    .isInstanceOfSatisfying(
+                            PartialError.class,
+                            e -> {
+                                assertThat(e.queryId).isEqualTo("q" + max);
+                                assertThat(e.code).isEqualTo("TOO_MANY_STRONG_QUERIES");
+                            });
+            assertThat(operator(h).strongQueriesPending()).isEqualTo(max);
+        }
+    }
+
+    private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             harness() throws Exception {
         var h =
                 ShardIndexHarness.of(
@@ -155,7 +164,7 @@ class ShardIndexStrongQueryTest {
     }
 
     /** An upsert of the first id {@code name-<i>} that falls into {@code shard}. */
-    private static VectorOp upsertIn(int shard, String name, float[] v) {
+    private static VectorWrite upsertIn(int shard, String name, float[] v) {
         for (int i = 0; ; i++) {
             String id = name + "-" + i;
             if (ROUTER.shardOf(id) == shard) {
@@ -164,14 +173,27 @@ class ShardIndexStrongQueryTest {
         }
     }
 
-    private static VectorOp barrier(int shard, String queryId, long deadlineMs) {
-        return VectorOp.barrier(shard, ROUTER.keyOf(shard), queryId, queryId, deadlineMs);
+    /** A marker for {@code shard}: partition, offset, partition, offset, ... */
+    private static ProgressMarker marker(int shard, long... partitionOffsets) {
+        int n = partitionOffsets.length / 2;
+        int[] partitions = new int[n];
+        long[] offsets = new long[n];
+        for (int i = 0; i < n; i++) {
+            partitions[i] = (int) partitionOffsets[2 * i];
+            offsets[i] = partitionOffsets[2 * i + 1];
+        }
+        return new ProgressMarker(ROUTER.keyOf(shard), partitions, offsets);
     }
 
-    private static Query strong(String id, float[] v, long deadlineMs) {
+    /** A strong query; the topic's end as partition, last offset, partition, last offset, ... */
+    private static Query strong(String id, float[] v, long deadlineMs, long... ends) {
         Query q = ShardIndexOperatorTest.query(id, v, 1, false);
+        q.requestKey = id;
         q.strong = true;
         q.deadlineMs = deadlineMs;
+        ProgressMarker m = marker(0, ends);
+        q.endPartitions = m.partitions;
+        q.endOffsets = m.offsets;
         return q;
     }
 }

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
-import io.vectorstream.operators.index.PartialResult;
-import io.vectorstream.operators.index.ScoredHit;
+import io.vectorstream.operators.message.Answer;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialError;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ScoredHit;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
@@ -36,6 +39,23 @@ class TopKMergerTest {
             assertThat(r.getComplete()).isTrue();
             assertThat(r.getShardsAnswered()).isEqualTo(8);
             assertThat(r.getShardsExpected()).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void anInstancesErrorIsTheAnswer() throws Exception {
+        try (var h = harness()) {
+            h.processElement1(query(Metric.DOT, "q", 3, 1_000), 1L);
+            h.processElement2(partial("q", 4, hit("a", 0.9f)), 1L);
+            h.processElement2(
+                    new PartialError("q", null, "WRONG_DIMENSION", "query vector has dimension 2"),
+                    1L);
+
+            QueryResponse r = only(h);
+            assertThat(r.getError().getCode()).isEqualTo("WRONG_DIMENSION");
+            assertThat(r.getError().getMessage()).isEqualTo("query vector has dimension 2");
+            assertThat(r.getHits()).isEmpty();
+            assertThat(r.getComplete()).isFalse();
         }
     }
 
@@ -146,23 +166,24 @@ class TopKMergerTest {
         }
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Query, IndexReply, Answer>
             harness() throws Exception {
         return harness(1_000_000);
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer>
+    private static KeyedTwoInputStreamOperatorTestHarness<String, Query, IndexReply, Answer>
             harness(int maxAnswerBytes) throws Exception {
         VectorStreamConfig.Limits limits = TestData.limits(4096, 64, maxAnswerBytes, 1024);
         return ProcessFunctionTestHarnesses.forKeyedCoProcessFunction(
                 new TopKMerger(2, 10_000, limits),
                 (Query q) -> q.queryId,
-                (PartialResult p) -> p.queryId,
+                (IndexReply p) ->
+                        p instanceof PartialResult r ? r.queryId : ((PartialError) p).queryId,
                 Types.STRING);
     }
 
     private static QueryResponse only(
-            KeyedTwoInputStreamOperatorTestHarness<String, Query, PartialResult, Answer> h) {
+            KeyedTwoInputStreamOperatorTestHarness<String, Query, IndexReply, Answer> h) {
         List<Answer> out = h.extractOutputValues();
         assertThat(out).hasSize(1);
         assertThat(out.get(0).topic).isEqualTo("results");

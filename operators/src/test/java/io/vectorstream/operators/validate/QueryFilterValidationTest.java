@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamOptions;
-import io.vectorstream.operators.kafka.RawMessage;
-import io.vectorstream.operators.kafka.ReplyTopics;
-import io.vectorstream.operators.kafka.TopicEndOffsets;
-import io.vectorstream.operators.merge.Answer;
+import io.vectorstream.operators.message.Answer;
+import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
@@ -16,14 +14,7 @@ import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.schema.codec.WireFormat;
 import io.vectorstream.state.vector.Metric;
 import java.util.List;
-import java.util.Queue;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
-import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.api.Test;
 
 /** The gatekeeper answers a bad or oversized filter with an error; a good one passes through. */
@@ -37,29 +28,26 @@ class QueryFilterValidationTest {
                 "{\"and\": [{\"eq\": {\"lang\": \"en\"}}, {\"range\": {\"year\": {\"gte\":"
                         + " 2020}}}]}";
         try (var h = harness()) {
-            h.processElement2(query("q", filter), 1L);
-            h.processElement2(query("none", null), 1L);
+            h.request(query("q", filter));
+            h.request(query("none", null));
 
-            assertThat(side(h, RequestValidator.REJECTED)).isEmpty();
-            assertThat(side(h, RequestValidator.QUERIES))
-                    .extracting(q -> q.filter)
-                    .containsExactly(filter, null);
+            assertThat(h.rejected()).isEmpty();
+            assertThat(h.queries()).extracting(q -> q.filter).containsExactly(filter, null);
         }
     }
 
     @Test
     void badFiltersAreAnsweredWithBadFilterSayingWhatAndWhere() throws Exception {
         try (var h = harness()) {
-            h.processElement2(query("syntax", "{\"eq\": {\"lang\": \"en\"}"), 1L);
-            h.processElement2(query("operator", "{\"like\": {\"lang\": \"en\"}}"), 1L);
-            h.processElement2(
+            h.request(query("syntax", "{\"eq\": {\"lang\": \"en\"}"));
+            h.request(query("operator", "{\"like\": {\"lang\": \"en\"}}"));
+            h.request(
                     query(
                             "nested",
                             "{\"or\": [{\"exists\": \"a\"}, {\"range\": {\"y\": {\"gt\":"
-                                    + " \"x\"}}}]}"),
-                    1L);
+                                    + " \"x\"}}}]}"));
 
-            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
+            assertThat(h.queries()).isEmpty();
             List<QueryResponse> errors = errors(h);
             assertThat(errors).extracting(r -> r.getError().getCode()).containsOnly("BAD_FILTER");
             assertThat(errors)
@@ -87,8 +75,8 @@ class QueryFilterValidationTest {
         conf.set(VectorStreamOptions.DIMENSION, 3);
         conf.set(VectorStreamOptions.MAX_FILTER_BYTES, 3000);
         try (var h = harness(VectorStreamConfig.from(conf))) {
-            h.processElement2(query("terms", tooManyTerms), 1L);
-            h.processElement2(query("bytes", tooManyBytes), 1L);
+            h.request(query("terms", tooManyTerms));
+            h.request(query("bytes", tooManyBytes));
 
             List<QueryResponse> errors = errors(h);
             assertThat(errors)
@@ -114,40 +102,17 @@ class QueryFilterValidationTest {
                 "queries", TestData.bytes(id), PayloadCodec.encode(q, WireFormat.AVRO));
     }
 
-    private static List<QueryResponse> errors(
-            TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> h) {
-        return side(h, RequestValidator.REJECTED).stream()
+    private static List<QueryResponse> errors(Gatekeeper h) {
+        return h.rejected().stream()
                 .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
                 .toList();
     }
 
-    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness()
-            throws Exception {
+    private static Gatekeeper harness() throws Exception {
         return harness(DIM3);
     }
 
-    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
-            VectorStreamConfig cfg) throws Exception {
-        var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new KeyedCoProcessOperator<>(
-                                new RequestValidator(
-                                        cfg,
-                                        "results",
-                                        ReplyTopics.anyLegalName(),
-                                        TopicEndOffsets.none(),
-                                        CollectionTopics.of("collections", "collections.results"))),
-                        RequestValidator.KEY,
-                        RequestValidator.KEY,
-                        Types.INT);
-        h.open();
-        return h;
-    }
-
-    private static <T> List<T> side(
-            TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> h,
-            OutputTag<T> tag) {
-        Queue<StreamRecord<T>> records = h.getSideOutput(tag);
-        return records == null ? List.of() : records.stream().map(StreamRecord::getValue).toList();
+    private static Gatekeeper harness(VectorStreamConfig cfg) throws Exception {
+        return new Gatekeeper(cfg);
     }
 }

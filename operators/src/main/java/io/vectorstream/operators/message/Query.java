@@ -1,11 +1,11 @@
-package io.vectorstream.operators.validate;
+package io.vectorstream.operators.message;
 
 import io.vectorstream.state.vector.Metric;
 
 /**
  * A validated query, broadcast to every index instance and registered at the merger. Flink POJO.
  */
-public class Query {
+public final class Query implements QueryOutcome {
     public String queryId;
 
     /**
@@ -42,7 +42,7 @@ public class Query {
     /** IVF-PQ candidates rescored exactly (0 = none); -1 = the job's default. */
     public int rerank = -1;
 
-    /** The request's metadata filter (JSON text), checked by the validator; null for none. */
+    /** The request's metadata filter (JSON text), checked by the query decoder; null for none. */
     public String filter;
 
     /** Processing time at which the job read the query. */
@@ -58,10 +58,18 @@ public class Query {
     public boolean jsonReply;
 
     /**
-     * Read-your-writes: an index instance answers only after the validator's barriers for this
-     * query reached every shard it holds (see {@link VectorOp#barrierQueryId}).
+     * Read-your-writes: an index instance answers only once progress markers ({@link
+     * ProgressMarker}) have covered {@link #endOffsets} on every shard of the query it holds.
      */
     public boolean strong;
+
+    /**
+     * For a strong query, where the vectors topic ended when the query was read: the last offset of
+     * each partition that had records, index by index with {@link #endPartitions}. Null otherwise.
+     */
+    public int[] endPartitions;
+
+    public long[] endOffsets;
 
     public Query() {}
 }

@@ -1,9 +1,9 @@
-package io.vectorstream.operators.index;
+package io.vectorstream.operators.message;
 
 import java.util.List;
 
 /** The top-k of one index instance over all the shards it holds. Flink POJO. */
-public class PartialResult {
+public final class PartialResult implements IndexReply {
     public String queryId;
 
     /** {@code Query#requestKey} of the query answered: what the merger keys by. */
@@ -28,4 +28,9 @@ public class PartialResult {
     public long searchMicros;
 
     public PartialResult() {}
+
+    @Override
+    public String requestKey() {
+        return requestKey;
+    }
 }

@@ -7,10 +7,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vectorstream.operators.Messages;
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
-import io.vectorstream.operators.kafka.RawMessage;
-import io.vectorstream.operators.kafka.ReplyTopics;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
-import io.vectorstream.operators.merge.Answer;
+import io.vectorstream.operators.message.Answer;
+import io.vectorstream.operators.message.ProgressMarker;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.RawMessage;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.schema.QueryResponse;
@@ -20,28 +23,19 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.TimeoutException;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
-import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
-import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.streaming.util.KeyedTwoInputStreamOperatorTestHarness;
-import org.apache.flink.streaming.util.TwoInputStreamOperatorTestHarness;
-import org.apache.flink.util.OutputTag;
 import org.junit.jupiter.api.Test;
 
-class RequestValidatorTest {
+class ValidationTest {
 
     private static final VectorStreamConfig DIM3 = TestData.config(3, Metric.COSINE);
 
     @Test
     void goodAvroRecordIsNormalisedAndRoutedToItsShard() throws Exception {
         try (var h = harness(DIM3)) {
-            h.processElement1(
-                    TestData.upsert("doc-1", new float[] {3, 0, 4}, Map.of("lang", "en")), 10L);
-            VectorOp op = h.extractOutputValues().get(0);
+            h.vector(TestData.upsert("doc-1", new float[] {3, 0, 4}, Map.of("lang", "en")));
+            VectorWrite op = h.writes().get(0);
             ShardRouter router = new ShardRouter(8, 128);
             assertThat(op.id).isEqualTo("doc-1");
             assertThat(op.shard).isEqualTo(router.shardOf("doc-1"));
@@ -49,21 +43,20 @@ class RequestValidatorTest {
             assertThat(op.vector).containsExactly(0.6f, 0f, 0.8f);
             assertThat(op.metadata).containsEntry("lang", "en");
             assertThat(op.delete).isFalse();
-            assertThat(side(h, RequestValidator.DEAD_LETTERS)).isEmpty();
+            assertThat(h.deadLetters()).isEmpty();
         }
     }
 
     @Test
     void jsonRecordsAndDeletesAreAccepted() throws Exception {
         try (var h = harness(DIM3)) {
-            h.processElement1(
+            h.vector(
                     json(
                             "vectors",
                             "a",
-                            "{\"id\":\"a\",\"vector\":[1,2,2],\"metadata\":{\"n\":1}}"),
-                    1L);
-            h.processElement1(json("vectors", null, "{\"id\":\"b\",\"op\":\"delete\"}"), 2L);
-            List<VectorOp> ops = h.extractOutputValues();
+                            "{\"id\":\"a\",\"vector\":[1,2,2],\"metadata\":{\"n\":1}}"));
+            h.vector(json("vectors", null, "{\"id\":\"b\",\"op\":\"delete\"}"));
+            List<VectorWrite> ops = h.writes();
             assertThat(ops).hasSize(2);
             assertThat(ops.get(0).metadata).containsEntry("n", "1");
             assertThat(ops.get(1).delete).isTrue();
@@ -90,11 +83,11 @@ class RequestValidatorTest {
                 json("vectors", null, "{\"id\":\"" + "i".repeat(65) + "\",\"vector\":[1,2,3]}"));
         try (var h = harness(DIM3)) {
             for (RawMessage m : bad.values()) {
-                h.processElement1(m, 1L);
+                h.vector(m);
             }
-            h.processElement1(TestData.upsert("good", new float[] {1, 1, 1}, Map.of()), 2L);
+            h.vector(TestData.upsert("good", new float[] {1, 1, 1}, Map.of()));
 
-            List<DeadLetter> dead = side(h, RequestValidator.DEAD_LETTERS);
+            List<DeadLetter> dead = h.deadLetters();
             assertThat(dead)
                     .extracting(DeadLetter::getCode)
                     .containsExactlyElementsOf(bad.keySet());
@@ -104,7 +97,7 @@ class RequestValidatorTest {
                 assertThat(d.getValue()).isEqualTo(ByteBuffer.wrap(m.value));
                 assertThat(d.getReason()).isNotBlank();
             }
-            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("good");
+            assertThat(h.writes()).extracting(op -> op.id).containsExactly("good");
         }
     }
 
@@ -119,10 +112,10 @@ class RequestValidatorTest {
                             "{\"queryId\":\"q1\",\"vector\":[1,2,2],\"k\":4,\"timeoutMs\":250}");
             m.replyTo = "my-replies";
             m.correlationId = new byte[] {7};
-            h.processElement2(m, 1L);
-            h.processElement2(TestData.query("q2", new float[] {1, 2, 3}, 10), 2L);
+            h.request(m);
+            h.request(TestData.query("q2", new float[] {1, 2, 3}, 10));
 
-            List<Query> queries = side(h, RequestValidator.QUERIES);
+            List<Query> queries = h.queries();
             Query q = queries.get(0);
             assertThat(q.queryId).isEqualTo("q1");
             assertThat(q.vector).containsExactly(1f / 3, 2f / 3, 2f / 3);
@@ -135,34 +128,31 @@ class RequestValidatorTest {
             assertThat(avro.jsonReply).isFalse();
             assertThat(avro.replyTo).isEqualTo("results");
             assertThat(avro.deadlineMs).isEqualTo(1_000 + 5_000);
-            assertThat(h.extractOutputValues()).isEmpty();
+            assertThat(h.writes()).isEmpty();
         }
     }
 
     @Test
     void badQueriesAreAnsweredWithAnErrorNamingTheProblem() throws Exception {
         try (var h = harness(DIM3)) {
-            h.processElement2(TestData.query("dim", new float[] {1, 2}, 10), 1L);
-            h.processElement2(TestData.query("big-k", new float[] {1, 2, 3}, 101), 1L);
-            h.processElement2(
-                    TestData.query("nan", new float[] {1, Float.POSITIVE_INFINITY, 3}, 10), 1L);
-            h.processElement2(json("queries", "junk", "{not json"), 1L);
-            h.processElement2(
+            h.request(TestData.query("dim", new float[] {1, 2}, 10));
+            h.request(TestData.query("big-k", new float[] {1, 2, 3}, 101));
+            h.request(TestData.query("nan", new float[] {1, Float.POSITIVE_INFINITY, 3}, 10));
+            h.request(json("queries", "junk", "{not json"));
+            h.request(
                     json(
                             "queries",
                             "slow",
-                            "{\"queryId\":\"slow\",\"vector\":[1,2,3],\"timeoutMs\":600000}"),
-                    1L);
-            h.processElement2(
+                            "{\"queryId\":\"slow\",\"vector\":[1,2,3],\"timeoutMs\":600000}"));
+            h.request(
                     json(
                             "queries",
                             "zero-k",
-                            "{\"queryId\":\"zero-k\",\"vector\":[1,2,3],\"k\":0}"),
-                    1L);
+                            "{\"queryId\":\"zero-k\",\"vector\":[1,2,3],\"k\":0}"));
 
-            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
+            assertThat(h.queries()).isEmpty();
             List<QueryResponse> errors =
-                    side(h, RequestValidator.REJECTED).stream()
+                    h.rejected().stream()
                             .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
                             .toList();
             assertThat(errors)
@@ -191,17 +181,16 @@ class RequestValidatorTest {
     @Test
     void searchKnobsAndIncludeVectorsAreCarriedToTheQuery() throws Exception {
         try (var h = harness(DIM3)) {
-            h.processElement2(
+            h.request(
                     json(
                             "queries",
                             "tuned",
                             "{\"queryId\":\"tuned\",\"vector\":[1,2,2],\"ef\":512,"
-                                    + "\"nprobe\":64,\"rerank\":0,\"includeVectors\":true}"),
-                    1L);
-            h.processElement2(TestData.query("plain", new float[] {1, 2, 3}, 10), 2L);
+                                    + "\"nprobe\":64,\"rerank\":0,\"includeVectors\":true}"));
+            h.request(TestData.query("plain", new float[] {1, 2, 3}, 10));
 
-            List<Query> queries = side(h, RequestValidator.QUERIES);
-            assertThat(side(h, RequestValidator.REJECTED)).isEmpty();
+            List<Query> queries = h.queries();
+            assertThat(h.rejected()).isEmpty();
             Query tuned = queries.get(0);
             assertThat(tuned.ef).isEqualTo(512);
             assertThat(tuned.nprobe).isEqualTo(64);
@@ -228,7 +217,7 @@ class RequestValidatorTest {
         try (var h = harness(DIM3)) {
             for (Map.Entry<String, String> e : knobs.entrySet()) {
                 String id = e.getKey();
-                h.processElement2(
+                h.request(
                         json(
                                 "queries",
                                 id,
@@ -236,13 +225,12 @@ class RequestValidatorTest {
                                         + id
                                         + "\",\"vector\":[1,2,3],"
                                         + e.getValue()
-                                        + "}"),
-                        1L);
+                                        + "}"));
             }
 
-            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
+            assertThat(h.queries()).isEmpty();
             List<QueryResponse> errors =
-                    side(h, RequestValidator.REJECTED).stream()
+                    h.rejected().stream()
                             .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
                             .toList();
             assertThat(errors)
@@ -270,9 +258,9 @@ class RequestValidatorTest {
             RawMessage m = TestData.query("q", new float[] {1, 2, 3}, 3);
             m.replyTo = "bad topic name!";
             m.correlationId = new byte[] {9};
-            h.processElement2(m, 1L);
-            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
-            Answer a = side(h, RequestValidator.REJECTED).get(0);
+            h.request(m);
+            assertThat(h.queries()).isEmpty();
+            Answer a = h.rejected().get(0);
             assertThat(a.topic).isEqualTo("results");
             assertThat(a.correlationId).containsExactly(9);
             assertThat(PayloadCodec.decodeQueryResponse(a.payload).getError().getCode())
@@ -281,105 +269,84 @@ class RequestValidatorTest {
     }
 
     @Test
-    void aStrongQueryIsHeldUntilTheTopicsEndIsProcessedThenFollowsOneBarrierPerShard()
-            throws Exception {
+    void aStrongQueryCarriesWhereTheVectorsTopicEndsAndAnEventualOneDoesNot() throws Exception {
         // Partition 0 ends after offset 2, partition 1 after offset 0; partition 2 is empty.
         TopicEndOffsets end = timeout -> Map.of(0, 2L, 1, 0L);
         try (var h = harness(DIM3, null, end)) {
-            h.processElement1(at(0, 0, TestData.upsert("a", new float[] {1, 0, 0}, Map.of())), 1L);
-            h.processElement1(at(0, 1, TestData.upsert("b", new float[] {0, 1, 0}, Map.of())), 1L);
-            h.processElement2(strongQuery("strong", 5_000), 1L);
-            h.processElement2(TestData.query("eventual", new float[] {1, 2, 3}, 1), 1L);
-            h.processElement1(at(1, 0, TestData.upsert("c", new float[] {0, 0, 1}, Map.of())), 1L);
+            h.request(strongQuery("strong", 5_000));
+            h.request(TestData.query("eventual", new float[] {1, 2, 3}, 1));
 
-            assertThat(side(h, RequestValidator.QUERIES))
-                    .as("an eventual query is never held")
-                    .extracting(q -> q.queryId)
-                    .containsExactly("eventual");
-            assertThat(h.extractOutputValues()).noneMatch(VectorOp::isBarrier);
+            List<Query> admitted = h.queries();
+            assertThat(admitted).extracting(q -> q.queryId).containsExactly("strong", "eventual");
+            Query strong = admitted.get(0);
+            assertThat(strong.strong).isTrue();
+            Map<Integer, Long> ends = new java.util.HashMap<>();
+            for (int i = 0; i < strong.endPartitions.length; i++) {
+                ends.put(strong.endPartitions[i], strong.endOffsets[i]);
+            }
+            assertThat(ends).isEqualTo(Map.of(0, 2L, 1, 0L));
+            assertThat(admitted.get(1).strong).isFalse();
+            assertThat(admitted.get(1).endPartitions).isNull();
+        }
+    }
 
-            // The last record of partition 0 is rejected, and still counts as processed.
-            h.processElement1(at(0, 2, TestData.upsert("bad", new float[] {1, 2}, Map.of())), 1L);
+    @Test
+    void markersTellEveryShardHowFarTheDecoderReadOncePerIntervalAndOnlyWhenItMoved()
+            throws Exception {
+        try (var h = harness(DIM3)) {
+            h.setProcessingTime(0);
+            h.vector(at(0, 0, TestData.upsert("a", new float[] {1, 0, 0}, Map.of())));
+            h.vector(at(0, 1, TestData.upsert("b", new float[] {0, 1, 0}, Map.of())));
+            // The last record of partition 1 is rejected, and still counts as read.
+            h.vector(at(1, 4, TestData.upsert("bad", new float[] {1, 2}, Map.of())));
+            assertThat(h.markers()).as("not before the interval").isEmpty();
 
-            List<Query> released = side(h, RequestValidator.QUERIES);
-            assertThat(released).extracting(q -> q.queryId).containsExactly("eventual", "strong");
-            assertThat(released.get(0).strong).isFalse();
-            assertThat(released.get(1).strong).isTrue();
-            List<VectorOp> ops = h.extractOutputValues();
-            assertThat(ops.subList(0, 3)).extracting(op -> op.id).containsExactly("a", "b", "c");
-            List<VectorOp> barriers = ops.subList(3, ops.size());
+            h.setProcessingTime(VectorValidator.MARKER_INTERVAL_MS);
             ShardRouter router = new ShardRouter(8, 128);
-            assertThat(barriers).hasSize(8).allMatch(op -> "strong".equals(op.barrierQueryId));
-            assertThat(barriers)
-                    .extracting(op -> op.shardKey)
-                    .containsExactly(
-                            router.keyOf(0),
-                            router.keyOf(1),
-                            router.keyOf(2),
-                            router.keyOf(3),
-                            router.keyOf(4),
-                            router.keyOf(5),
-                            router.keyOf(6),
-                            router.keyOf(7));
-            assertThat(barriers)
-                    .allSatisfy(
-                            b -> {
-                                assertThat(b.vector).isNull();
-                                assertThat(b.delete).isFalse();
-                                assertThat(b.eventTimeMs).isEqualTo(released.get(1).deadlineMs);
-                            });
+            List<ProgressMarker> markers = h.markers();
+            assertThat(markers)
+                    .extracting(m -> m.shardKey)
+                    .containsExactlyInAnyOrderElementsOf(
+                            java.util.stream.IntStream.of(router.keys()).boxed().toList());
+            assertThat(markers)
+                    .allSatisfy(m -> assertThat(offsets(m)).isEqualTo(Map.of(0, 1L, 1, 4L)));
+            // Markers come after the writes they vouch for, on the same output.
+            List<ShardMessage> all = h.vectors.extractOutputValues();
+            assertThat(all.subList(0, 2)).allMatch(VectorWrite.class::isInstance);
 
-            // Caught up now: the next strong query passes at once, after its own barriers.
-            h.processElement2(strongQuery("again", 5_000), 1L);
-            assertThat(side(h, RequestValidator.QUERIES)).hasSize(3);
-            assertThat(h.extractOutputValues()).hasSize(3 + 16);
+            h.setProcessingTime(100);
+            assertThat(h.markers()).as("nothing moved, nothing sent").hasSize(8);
+            h.vector(at(0, 2, TestData.upsert("c", new float[] {0, 0, 1}, Map.of())));
+            h.setProcessingTime(100 + VectorValidator.MARKER_INTERVAL_MS);
+            assertThat(h.markers()).hasSize(16);
+            assertThat(offsets(h.markers().get(15))).isEqualTo(Map.of(0, 2L, 1, 4L));
         }
     }
 
     @Test
-    void aStrongQueryStillHeldAtItsDeadlineIsAnsweredIncomplete() throws Exception {
-        try (var h = harness(DIM3, null, timeout -> Map.of(0, 5L))) {
-            h.setProcessingTime(1_000);
-            h.processElement2(strongQuery("late", 200), 1L);
-            h.setProcessingTime(1_199);
-            assertThat(side(h, RequestValidator.REJECTED)).isEmpty();
-
-            h.setProcessingTime(1_200);
-            List<Answer> answers = side(h, RequestValidator.REJECTED);
-            assertThat(answers).hasSize(1);
-            QueryResponse r = PayloadCodec.decodeQueryResponse(answers.get(0).payload);
-            assertThat(r.getQueryId()).isEqualTo("late");
-            assertThat(r.getComplete()).isFalse();
-            assertThat(r.getError()).isNull();
-            assertThat(r.getHits()).isEmpty();
-            assertThat(r.getShardsAnswered()).isZero();
-            assertThat(r.getShardsExpected()).isEqualTo(8);
-            assertThat(r.getTookMs()).isEqualTo(200);
-
-            // Catching up later releases nothing: the query was answered.
-            h.processElement1(at(0, 5, TestData.upsert("a", new float[] {1, 0, 0}, Map.of())), 1L);
-            assertThat(side(h, RequestValidator.QUERIES)).isEmpty();
-            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("a");
-        }
-    }
-
-    @Test
-    void processedOffsetsSurviveARestore() throws Exception {
-        OperatorSubtaskState snapshot;
+    void offsetsReadSurviveARestoreAndAreVouchedForAgain() throws Exception {
+        Gatekeeper.Snapshot snapshot;
         try (var h = harness(DIM3)) {
             for (int i = 0; i <= 3; i++) {
-                h.processElement1(
-                        at(1, i, TestData.upsert("v" + i, new float[] {1, 2, i}, Map.of())), 1L);
+                h.vector(at(1, i, TestData.upsert("v" + i, new float[] {1, 2, i}, Map.of())));
             }
-            snapshot = h.snapshot(1L, 1L);
+            snapshot = h.snapshot();
         }
-        try (var restored = harness(DIM3, snapshot, timeout -> Map.of(1, 3L))) {
-            restored.processElement2(strongQuery("after-restore", 5_000), 1L);
-            assertThat(side(restored, RequestValidator.QUERIES))
-                    .extracting(q -> q.queryId)
-                    .containsExactly("after-restore");
-            assertThat(restored.extractOutputValues()).hasSize(8).allMatch(VectorOp::isBarrier);
+        try (var restored = harness(DIM3, snapshot)) {
+            restored.setProcessingTime(VectorValidator.MARKER_INTERVAL_MS);
+            assertThat(restored.markers())
+                    .hasSize(8)
+                    .allSatisfy(m -> assertThat(offsets(m)).isEqualTo(Map.of(1, 3L)));
+            assertThat(restored.writes()).isEmpty();
         }
+    }
+
+    private static Map<Integer, Long> offsets(ProgressMarker m) {
+        Map<Integer, Long> out = new java.util.HashMap<>();
+        for (int i = 0; i < m.partitions.length; i++) {
+            out.put(m.partitions[i], m.offsets[i]);
+        }
+        return out;
     }
 
     @Test
@@ -390,7 +357,7 @@ class RequestValidatorTest {
                 };
         try (var h = harness(DIM3, null, unreachable)) {
             for (String c : List.of("EVENTUAL", "sometimes", "strong")) {
-                h.processElement2(
+                h.request(
                         json(
                                 "queries",
                                 c,
@@ -398,10 +365,9 @@ class RequestValidatorTest {
                                         + c
                                         + "\",\"vector\":[1,2,3],\"consistency\":\""
                                         + c
-                                        + "\"}"),
-                        1L);
+                                        + "\"}"));
             }
-            assertThat(side(h, RequestValidator.QUERIES))
+            assertThat(h.queries())
                     .singleElement()
                     .satisfies(
                             q -> {
@@ -409,7 +375,7 @@ class RequestValidatorTest {
                                 assertThat(q.strong).isFalse();
                             });
             List<QueryResponse> errors =
-                    side(h, RequestValidator.REJECTED).stream()
+                    h.rejected().stream()
                             .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
                             .toList();
             assertThat(errors)
@@ -422,27 +388,45 @@ class RequestValidatorTest {
     }
 
     @Test
-    void firstVectorFixesAnUnsetDimensionAndItSurvivesARestore() throws Exception {
+    void theFirstVectorAnInstanceAcceptsPinsAnUnsetDimensionThereAndItSurvivesARestore()
+            throws Exception {
         VectorStreamConfig auto = TestData.config(0, Metric.DOT);
-        OperatorSubtaskState snapshot;
+        Gatekeeper.Snapshot snapshot;
         try (var h = harness(auto)) {
-            h.processElement2(TestData.query("early", new float[] {1, 2}, 5), 1L);
-            h.processElement1(TestData.upsert("a", new float[] {1, 2, 3, 4}, Map.of()), 1L);
-            h.processElement1(TestData.upsert("b", new float[] {1, 2}, Map.of()), 1L);
-            h.processElement2(TestData.query("late", new float[] {1, 2}, 5), 1L);
-            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("a");
-            assertThat(side(h, RequestValidator.DEAD_LETTERS))
-                    .extracting(DeadLetter::getCode)
-                    .containsExactly("WRONG_DIMENSION");
-            assertThat(side(h, RequestValidator.QUERIES))
-                    .extracting(q -> q.queryId)
-                    .containsExactly("early");
-            snapshot = h.snapshot(1L, 1L);
+            h.request(TestData.query("early", new float[] {1, 2}, 5));
+            h.vector(TestData.upsert("a", new float[] {1, 2, 3, 4}, Map.of()));
+            h.vector(TestData.upsert("b", new float[] {1, 2}, Map.of()));
+            h.request(TestData.query("late", new float[] {1, 2}, 5));
+            assertThat(h.writes()).extracting(op -> op.id).containsExactly("a");
+            assertThat(h.deadLetters())
+                    .singleElement()
+                    .satisfies(
+                            d -> {
+                                assertThat(d.getCode()).isEqualTo("WRONG_DIMENSION");
+                                assertThat(d.getReason()).contains("has 4");
+                            });
+            // Query validators see no vectors: the shards answer a query of another dimension
+            // with WRONG_DIMENSION (see ShardIndexDimensionTest).
+            assertThat(h.queries()).extracting(q -> q.queryId).containsExactly("early", "late");
+            snapshot = h.snapshot();
         }
         try (var restored = harness(auto, snapshot)) {
-            restored.processElement1(TestData.upsert("c", new float[] {1, 2}, Map.of()), 1L);
-            restored.processElement1(TestData.upsert("d", new float[] {4, 3, 2, 1}, Map.of()), 1L);
-            assertThat(restored.extractOutputValues()).extracting(op -> op.id).containsExactly("d");
+            restored.vector(TestData.upsert("c", new float[] {1, 2}, Map.of()));
+            restored.vector(TestData.upsert("d", new float[] {4, 3, 2, 1}, Map.of()));
+            assertThat(restored.writes()).extracting(op -> op.id).containsExactly("d");
+        }
+    }
+
+    @Test
+    void anUnsetDimensionStillHasItsUpperBound() throws Exception {
+        VectorStreamConfig auto =
+                TestData.config(0, Metric.DOT, TestData.limits(1 << 20, 64, 1_000_000, 1000));
+        try (var h = harness(auto)) {
+            h.vector(TestData.upsert("huge", new float[70_000], Map.of()));
+            assertThat(h.deadLetters())
+                    .extracting(DeadLetter::getCode)
+                    .containsExactly("WRONG_DIMENSION");
+            assertThat(h.writes()).isEmpty();
         }
     }
 
@@ -454,10 +438,10 @@ class RequestValidatorTest {
         RawMessage huge = RawMessage.of("vectors", key, new byte[1_500_000]);
         huge.value[0] = '{';
         try (var h = harness(small)) {
-            h.processElement1(huge, 1L);
-            h.processElement1(TestData.upsert("good", new float[] {1, 1, 1}, Map.of()), 2L);
+            h.vector(huge);
+            h.vector(TestData.upsert("good", new float[] {1, 1, 1}, Map.of()));
 
-            DeadLetter d = side(h, RequestValidator.DEAD_LETTERS).get(0);
+            DeadLetter d = h.deadLetters().get(0);
             assertThat(d.getCode()).isEqualTo("TOO_LARGE");
             assertThat(d.getValue().remaining()).isEqualTo(1000);
             assertThat(d.getValueSize()).isEqualTo(1_500_000);
@@ -465,7 +449,7 @@ class RequestValidatorTest {
             assertThat(d.getKey().remaining()).isEqualTo(64);
             assertThat(d.getKeySize()).isEqualTo(200);
             assertThat(PayloadCodec.encode(d).length).isLessThan(1000 + 64 + 4 * 1000 + 200);
-            assertThat(h.extractOutputValues()).extracting(op -> op.id).containsExactly("good");
+            assertThat(h.writes()).extracting(op -> op.id).containsExactly("good");
         }
     }
 
@@ -487,11 +471,11 @@ class RequestValidatorTest {
         VectorStreamConfig roomy =
                 TestData.config(3, Metric.COSINE, TestData.limits(1 << 20, 64, 1_000_000, 1000));
         try (var h = harness(roomy)) {
-            h.processElement2(badConsistency, 1L);
-            h.processElement2(longId, 1L);
-            h.processElement2(longCorrelation, 1L);
+            h.request(badConsistency);
+            h.request(longId);
+            h.request(longCorrelation);
 
-            List<Answer> answers = side(h, RequestValidator.REJECTED);
+            List<Answer> answers = h.rejected();
             assertThat(answers).hasSize(3);
             assertThat(answers).allSatisfy(a -> assertThat(a.payload.length).isLessThan(2_000));
             List<QueryResponse> responses =
@@ -511,9 +495,9 @@ class RequestValidatorTest {
     @Test
     void aReusedQueryIdGetsADistinctRequestKeyPerQuery() throws Exception {
         try (var h = harness(DIM3)) {
-            h.processElement2(TestData.query("same", new float[] {1, 2, 3}, 1), 1L);
-            h.processElement2(TestData.query("same", new float[] {3, 2, 1}, 1), 1L);
-            List<Query> queries = side(h, RequestValidator.QUERIES);
+            h.request(TestData.query("same", new float[] {1, 2, 3}, 1));
+            h.request(TestData.query("same", new float[] {3, 2, 1}, 1));
+            List<Query> queries = h.queries();
             assertThat(queries).extracting(q -> q.queryId).containsExactly("same", "same");
             assertThat(queries.get(0).requestKey)
                     .isNotNull()
@@ -524,10 +508,10 @@ class RequestValidatorTest {
     @Test
     void aRestoreWhoseConfigurationChangedTheDataLayoutRefusesToStartWithoutRestarts()
             throws Exception {
-        OperatorSubtaskState snapshot;
+        Gatekeeper.Snapshot snapshot;
         try (var h = harness(DIM3)) {
-            h.processElement1(TestData.upsert("a", new float[] {1, 2, 3}, Map.of()), 1L);
-            snapshot = h.snapshot(1L, 1L);
+            h.vector(TestData.upsert("a", new float[] {1, 2, 3}, Map.of()));
+            snapshot = h.snapshot();
         }
         VectorStreamConfig otherMetric = TestData.config(3, Metric.EUCLIDEAN);
         assertThatThrownBy(() -> harness(otherMetric, snapshot))
@@ -537,8 +521,8 @@ class RequestValidatorTest {
                                 + " COSINE")
                 .hasStackTraceContaining("--fresh");
         try (var same = harness(DIM3, snapshot)) {
-            same.processElement1(TestData.upsert("b", new float[] {1, 2, 3}, Map.of()), 1L);
-            assertThat(same.extractOutputValues()).extracting(op -> op.id).containsExactly("b");
+            same.vector(TestData.upsert("b", new float[] {1, 2, 3}, Map.of()));
+            assertThat(same.writes()).extracting(op -> op.id).containsExactly("b");
         }
     }
 
@@ -560,42 +544,18 @@ class RequestValidatorTest {
                         + ",\"consistency\":\"strong\"}");
     }
 
-    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
-            VectorStreamConfig cfg) throws Exception {
-        return harness(cfg, null, TopicEndOffsets.none());
+    private static Gatekeeper harness(VectorStreamConfig cfg) throws Exception {
+        return new Gatekeeper(cfg);
     }
 
-    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
-            VectorStreamConfig cfg, OperatorSubtaskState restore) throws Exception {
-        return harness(cfg, restore, TopicEndOffsets.none());
-    }
-
-    private static TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> harness(
-            VectorStreamConfig cfg, OperatorSubtaskState restore, TopicEndOffsets vectorsEnd)
+    private static Gatekeeper harness(VectorStreamConfig cfg, Gatekeeper.Snapshot restore)
             throws Exception {
-        var h =
-                new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new KeyedCoProcessOperator<>(
-                                new RequestValidator(
-                                        cfg,
-                                        "results",
-                                        ReplyTopics.anyLegalName(),
-                                        vectorsEnd,
-                                        CollectionTopics.of("collections", "collections.results"))),
-                        RequestValidator.KEY,
-                        RequestValidator.KEY,
-                        Types.INT);
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
-        return h;
+        return new Gatekeeper(cfg, restore, TopicEndOffsets.none(), List.of());
     }
 
-    private static <T> List<T> side(
-            TwoInputStreamOperatorTestHarness<RawMessage, RawMessage, VectorOp> h,
-            OutputTag<T> tag) {
-        Queue<StreamRecord<T>> records = h.getSideOutput(tag);
-        return records == null ? List.of() : records.stream().map(StreamRecord::getValue).toList();
+    private static Gatekeeper harness(
+            VectorStreamConfig cfg, Gatekeeper.Snapshot restore, TopicEndOffsets vectorsEnd)
+            throws Exception {
+        return new Gatekeeper(cfg, restore, vectorsEnd, List.of());
     }
 }

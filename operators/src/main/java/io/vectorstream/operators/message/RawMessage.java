@@ -1,4 +1,4 @@
-package io.vectorstream.operators.kafka;
+package io.vectorstream.operators.message;
 
 /**
  * A Kafka record as read, before any decoding: validation happens in an operator so that a bad
@@ -17,6 +17,12 @@ public class RawMessage {
 
     /** Value of the 'correlation-id' header, or null. */
     public byte[] correlationId;
+
+    /**
+     * Set by the reply-topic check when {@link #replyTo} names a topic that does not exist; {@link
+     * #replyTo} is then cleared, so the answer goes to the default topic, with an error saying so.
+     */
+    public String unknownReplyTo;
 
     public RawMessage() {}
 

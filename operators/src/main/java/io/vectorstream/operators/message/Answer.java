@@ -1,4 +1,4 @@
-package io.vectorstream.operators.merge;
+package io.vectorstream.operators.message;
 
 import io.vectorstream.operators.Messages;
 import io.vectorstream.operators.VectorStreamConfig.Limits;
@@ -12,7 +12,7 @@ import java.util.List;
  * A query answer ready for Kafka: the encoded {@code QueryResponse} in the request's wire form and
  * where it goes. Flink POJO.
  */
-public class Answer {
+public final class Answer implements QueryOutcome {
     public String queryId;
 
     /** Topic to write to: the request's 'reply-to' header, or the results topic. */
@@ -32,9 +32,10 @@ public class Answer {
 
     /**
      * {@code response} encoded for {@code topic}, within {@code limits}: the query id (also the
-     * Kafka key) is cut to {@code maxIdBytes}, a longer correlation id is left out (the validator
-     * rejects those), and a response whose encoding exceeds {@code maxAnswerBytes} is replaced by
-     * an {@code ANSWER_TOO_LARGE} error that says what to lower. So every answer fits the sink.
+     * Kafka key) is cut to {@code maxIdBytes}, a longer correlation id is left out (the query
+     * decoder rejects those), and a response whose encoding exceeds {@code maxAnswerBytes} is
+     * replaced by an {@code ANSWER_TOO_LARGE} error that says what to lower. So every answer fits
+     * the sink.
      */
     public static Answer of(
             String queryId,
@@ -57,7 +58,7 @@ public class Answer {
 
     /**
      * The correlation id an answer may echo: {@code correlationId}, or null when it is over {@code
-     * maxIdBytes} (the validator rejects those with BAD_CORRELATION_ID).
+     * maxIdBytes} (the query decoder rejects those with BAD_CORRELATION_ID).
      */
     public static byte[] echoedCorrelationId(byte[] correlationId, Limits limits) {
         return correlationId != null && correlationId.length <= limits.maxIdBytes()

@@ -1,4 +1,4 @@
-package io.vectorstream.operators.index;
+package io.vectorstream.operators.message;
 
 import java.util.Map;
 

@@ -1,0 +1,103 @@
+package io.vectorstream.operators.validate;
+
+import io.vectorstream.operators.Collection;
+import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.message.CatalogUpdate;
+import io.vectorstream.schema.CollectionOp;
+import io.vectorstream.schema.CollectionRequest;
+import io.vectorstream.schema.codec.CodecException;
+import io.vectorstream.schema.codec.PayloadCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * A decoder's copy of the collection catalog: the configured collection, the collections of the
+ * control topic's history (replayed, as the control operator does, so a fresh start knows them
+ * before its first record), and those the control operator broadcast ({@link CatalogUpdate}), which
+ * live in broadcast state and so come back with every restore and rescale.
+ *
+ * <p>Every decoder instance ends up with the same catalog: the history is the same list everywhere,
+ * and the control operator is one instance broadcasting to all, in order. Task thread only.
+ */
+public final class CatalogView {
+
+    /** Collection name → {@link Collection#toBytes()}, of the collections created by control. */
+    public static final MapStateDescriptor<String, byte[]> CATALOG =
+            new MapStateDescriptor<>(
+                    "catalog", Types.STRING, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+
+    private final VectorStreamConfig cfg;
+    private final CollectionCatalog catalog;
+
+    /**
+     * @param restored the decoder's broadcast state
+     * @param history payloads of the control topic read when the job was submitted
+     */
+    CatalogView(
+            VectorStreamConfig cfg, BroadcastState<String, byte[]> restored, List<byte[]> history)
+            throws Exception {
+        this.cfg = cfg;
+        this.catalog = new CollectionCatalog(cfg);
+        for (Map.Entry<String, byte[]> e : restored.entries()) {
+            catalog.adopt(Collection.fromBytes(e.getValue(), cfg.index().buildThreads()));
+        }
+        for (byte[] payload : history) {
+            try {
+                CollectionRequest r = PayloadCodec.decodeCollectionRequest(payload);
+                if (r.getOp() == CollectionOp.CREATE) {
+                    catalog.create(r);
+                }
+            } catch (CodecException | Rejection e) {
+                // The control operator answered it with this error when it first arrived.
+            }
+        }
+    }
+
+    CollectionCatalog.Served get(String name) throws Rejection {
+        return catalog.get(name);
+    }
+
+    /** Every collection served, the configured one first. */
+    List<CollectionCatalog.Served> all() {
+        List<CollectionCatalog.Served> out = new ArrayList<>();
+        for (Collection c : catalog.all()) {
+            try {
+                out.add(catalog.get(c.name()));
+            } catch (Rejection e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+
+    int size() {
+        return catalog.size();
+    }
+
+    /**
+     * Records the dimension a collection created without one (the configured collection with {@code
+     * dimension: 0}) takes here, from the first vector this decoder accepted for it.
+     */
+    void pinDimension(String name, int dimension) {
+        try {
+            catalog.adopt(catalog.get(name).collection().withDimension(dimension));
+        } catch (Rejection e) {
+            throw new IllegalStateException("only known collections get vectors", e);
+        }
+    }
+
+    /**
+     * Keeps a collection the control operator created, in memory and in {@code state}; returns it
+     * if it is new here, else null.
+     */
+    CollectionCatalog.Served apply(CatalogUpdate u, BroadcastState<String, byte[]> state)
+            throws Exception {
+        state.put(u.name, u.collection);
+        return catalog.adopt(Collection.fromBytes(u.collection, cfg.index().buildThreads()));
+    }
+}
