@@ -140,7 +140,8 @@ final class LoadedShard {
                         m.segments(),
                         m.nextSegmentId(),
                         seq + 1,
-                        segments.liveCount()));
+                        segments.liveCount(),
+                        m.growingFromSeq()));
         ctx.metrics().vectorsIndexed.inc();
     }
 
@@ -163,7 +164,8 @@ final class LoadedShard {
                         m.segments(),
                         m.nextSegmentId(),
                         m.nextSeq(),
-                        segments.liveCount()));
+                        segments.liveCount(),
+                        m.growingFromSeq()));
         ctx.metrics().vectorsDeleted.inc();
     }
 
@@ -221,7 +223,8 @@ final class LoadedShard {
                         m.segments(),
                         m.nextSegmentId() + 1,
                         m.nextSeq(),
-                        m.liveCount()));
+                        m.liveCount(),
+                        m.growingFromSeq()));
         building = build;
         ctx.builds().submit(this, build);
         return true;
@@ -292,7 +295,8 @@ final class LoadedShard {
                         entries,
                         m.nextSegmentId(),
                         m.nextSeq(),
-                        segments.liveCount()));
+                        segments.liveCount(),
+                        m.growingFromSeq()));
         failedBuilds = 0;
         // The task thread's share of a build: the pause records and queries see.
         metrics.installMillis.update((System.nanoTime() - installStart) / 1_000_000);

@@ -471,7 +471,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<PartialResu
         ShardSegments segments =
                 new ShardSegments(LoadedShard.spec(c, op.shard, dimension), c.index().memoryTier());
         return register(
-                key, c, op.shard, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0));
+                key, c, op.shard, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0, 0));
     }
 
     private LoadedShard register(
