@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs segment builds (seals and compactions) on a fixed pool of daemon threads and queues the
- * results for the task thread, which {@link #poll}s them and installs them.
+ * results for the task thread, which {@link #poll}s them and installs them. Everything that does
+ * not need the task thread happens here: the build, its serialisation, and the split of the blob
+ * into the chunks the task thread then writes to state one at a time ({@link LoadedShard#step}).
  *
  * <p>A pool thread touches only the build's private copies of ids and vectors and the segment it
  * builds; it never touches Flink state or a shard. Hand-over is through a {@link
@@ -29,7 +31,10 @@ final class SegmentBuildPool implements AutoCloseable {
      * @param shardKey key of the shard it belongs to
      * @param build what was built
      * @param segment the built segment in the shard's memory tier, or null if it failed
-     * @param blob {@link SealedSegment#write} bytes of the segment, or null if it failed
+     * @param blobChunks {@link SealedSegment#write} bytes of the segment split into {@link
+     *     ShardStateStore#BLOB_CHUNK_BYTES} chunks (none for an empty segment, which is not
+     *     stored), or null if it failed
+     * @param blobBytes the length of the blob
      * @param millis time spent building and serialising
      * @param failure why it failed, or null
      */
@@ -37,7 +42,8 @@ final class SegmentBuildPool implements AutoCloseable {
             int shardKey,
             SegmentBuild build,
             SealedSegment segment,
-            byte[] blob,
+            byte[][] blobChunks,
+            long blobBytes,
             long millis,
             Throwable failure) {}
 
@@ -102,18 +108,31 @@ final class SegmentBuildPool implements AutoCloseable {
             SealedSegment segment = builder.build(build, spec);
             // The blob keeps whatever the segment format stores; the tier only decides what
             // stays on the heap once installed.
+            if (segment.size() == 0) {
+                // A compaction of dead vectors: installing it only drops its sources.
+                return new Finished(
+                        shardKey,
+                        build,
+                        segment,
+                        new byte[0][],
+                        0,
+                        (System.nanoTime() - start) / 1_000_000,
+                        null);
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             segment.write(out);
+            byte[] blob = out.toByteArray();
             return new Finished(
                     shardKey,
                     build,
-                    segment.size() > 0 ? segment.withTier(tier) : segment,
-                    out.toByteArray(),
+                    segment.withTier(tier),
+                    ShardStateStore.splitBlob(blob),
+                    blob.length,
                     (System.nanoTime() - start) / 1_000_000,
                     null);
         } catch (Throwable t) {
             return new Finished(
-                    shardKey, build, null, null, (System.nanoTime() - start) / 1_000_000, t);
+                    shardKey, build, null, null, 0, (System.nanoTime() - start) / 1_000_000, t);
         }
     }
 }

@@ -20,6 +20,8 @@ import io.vectorstream.state.segment.SegmentManifest;
 import io.vectorstream.state.segment.ShardSegments;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,9 +82,12 @@ import org.apache.flink.util.OutputTag;
  * {@code index.seal-after-idle} (then its growing segment is sealed and its small segments merged:
  * see {@link #scheduleRestCheck}), the index is built on a {@link SegmentBuildPool} thread; the
  * finished segment comes back through a queue that the task thread drains before every record and
- * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there.
- * Until then the growing vectors stay in state, so a checkpoint taken meanwhile is consistent and a
- * restore simply seals again. Flink state is only ever touched on the task thread.
+ * from a processing-time timer (whose callbacks run in the task's mailbox), and is installed there
+ * in bounded steps, one before each record and one per timer tick ({@link LoadedShard#step}): its
+ * blob chunks first, then the atomic swap and the manifest, then a lazy sweep of the sealed
+ * vectors' growing entries. Until the swap the growing vectors stay in state, so a checkpoint taken
+ * meanwhile is consistent and a restore simply seals again. Flink state is only ever touched on the
+ * task thread.
  *
  * <p>A query carries its collection's shard keys; an instance searches those in its key-group
  * range. A strong query (read-your-writes) carries where the vectors topic ended when it was read,
@@ -139,6 +144,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
     /** How often the task thread looks for finished builds while some are in flight. */
     private static final long DRAIN_INTERVAL_MS = 10;
 
+    /**
+     * How soon the next step of an install or sweep comes when no record brings it: the timer's
+     * callback waits in the mailbox behind the records and queries that arrived meanwhile.
+     */
+    private static final long STEP_INTERVAL_MS = 1;
+
     private final VectorStreamConfig cfg;
     private final Collection configured;
     private final SegmentBuildPool.Builder builder;
@@ -157,7 +168,14 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
     /** Keys of the shards this subtask holds: see {@link #reportRestoredShards}. */
     private transient Set<Integer> heldShards;
 
-    private transient boolean drainScheduled;
+    /** Shards whose install or sweep has work left ({@link LoadedShard#hasWork}), in order. */
+    private transient Set<LoadedShard> busy;
+
+    /** Shards installing a finished build; read by the metrics thread. */
+    private transient volatile int installsInProgress;
+
+    /** When the next drain timer fires; {@link Long#MAX_VALUE} for none. */
+    private transient long drainAt;
 
     private transient boolean restCheckScheduled;
 
@@ -200,7 +218,14 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
                         cfg.index().buildThreads(),
                         "vectorstream-build-" + task.getIndexOfThisSubtask() + "-");
         heldShards = ConcurrentHashMap.newKeySet();
-        metrics = new ShardIndexMetrics(getMetricGroup(), heldShards::size, builds::inFlight);
+        busy = new LinkedHashSet<>();
+        drainAt = Long.MAX_VALUE;
+        // A build counts as in flight until it is installed.
+        metrics =
+                new ShardIndexMetrics(
+                        getMetricGroup(),
+                        heldShards::size,
+                        () -> builds.inFlight() + installsInProgress);
         shardContext =
                 new LoadedShard.Context(
                         store, metrics, this::submitBuild, cfg.limits().maxSegmentBytes());
@@ -396,31 +421,50 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         scheduleDrain();
     }
 
-    /** Installs every build that finished since the last call; keeps the current key. */
+    /**
+     * Takes the builds that finished since the last call and does one step of the installs and
+     * sweeps in progress: at most {@link LoadedShard#CHUNKS_PER_STEP} blob chunks and {@link
+     * LoadedShard#SWEEPS_PER_STEP} growing entries over all shards, so the records and queries
+     * behind it wait about a millisecond at most (see {@link LoadedShard#step}). Keeps the current
+     * key.
+     */
     private void installFinishedBuilds() throws Exception {
         SegmentBuildPool.Finished f = builds.poll();
-        if (f == null) {
+        if (f == null && busy.isEmpty()) {
             return;
         }
         Object key = getCurrentKey();
         try {
             for (; f != null; f = builds.poll()) {
-                install(f);
+                LoadedShard shard = shards.get(f.shardKey());
+                if (shard == null || !shard.awaits(f.build())) {
+                    continue; // cannot happen within one operator instance; ignore, not corrupt
+                }
+                shard.finished(f);
+                if (shard.hasWork()) {
+                    busy.add(shard);
+                }
             }
+            LoadedShard.StepBudget budget = new LoadedShard.StepBudget();
+            for (Iterator<LoadedShard> it = busy.iterator(); it.hasNext() && !budget.spent(); ) {
+                LoadedShard shard = it.next();
+                setCurrentKey(shard.key);
+                shard.step(budget);
+                if (!shard.hasWork()) {
+                    it.remove();
+                }
+            }
+            int installing = 0;
+            for (LoadedShard shard : busy) {
+                installing += shard.installing() ? 1 : 0;
+            }
+            installsInProgress = installing;
         } finally {
             if (key != null) {
                 setCurrentKey(key);
             }
         }
-    }
-
-    private void install(SegmentBuildPool.Finished f) throws Exception {
-        LoadedShard shard = shards.get(f.shardKey());
-        if (shard == null || !shard.awaits(f.build())) {
-            return; // cannot happen within one operator instance; ignore rather than corrupt
-        }
-        setCurrentKey(shard.key);
-        shard.install(f);
+        scheduleDrain();
     }
 
     /**
@@ -476,18 +520,32 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         }
     }
 
-    /** Registers one drain timer while builds are in flight; it re-registers itself. */
+    /**
+     * Registers a drain timer while builds are in flight (in {@link #DRAIN_INTERVAL_MS}) or
+     * installs and sweeps have work left (in {@link #STEP_INTERVAL_MS}), unless one comes sooner;
+     * it re-registers itself.
+     */
     private void scheduleDrain() {
-        if (drainScheduled || builds.inFlight() == 0) {
+        long delay;
+        if (!busy.isEmpty()) {
+            delay = STEP_INTERVAL_MS;
+        } else if (builds.inFlight() > 0) {
+            delay = DRAIN_INTERVAL_MS;
+        } else {
             return;
         }
-        drainScheduled = true;
-        long now = getProcessingTimeService().getCurrentProcessingTime();
+        long at = getProcessingTimeService().getCurrentProcessingTime() + delay;
+        if (at >= drainAt) {
+            return;
+        }
+        drainAt = at;
         getProcessingTimeService()
                 .registerTimer(
-                        now + DRAIN_INTERVAL_MS,
+                        at,
                         time -> {
-                            drainScheduled = false;
+                            if (drainAt == at) {
+                                drainAt = Long.MAX_VALUE;
+                            }
                             installFinishedBuilds();
                             scheduleDrain();
                         });
@@ -505,10 +563,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         }
         Collection c = collectionOfCurrentKey();
         int number = shardNumber(c, key);
-        ShardSegments segments =
+        ShardStateStore.Loaded loaded =
                 store.load(m, LoadedShard.spec(c, number, m.dimension()), c.index().memoryTier());
         metrics.segmentLoads.inc(m.segments().size());
-        return register(key, c, number, segments, m);
+        return register(key, c, number, loaded.segments(), m, loaded.sealedGrowing());
     }
 
     /** The shard of an upsert's key (the current key), created if it holds no vector yet. */
@@ -522,7 +580,12 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         ShardSegments segments =
                 new ShardSegments(LoadedShard.spec(c, op.shard, dimension), c.index().memoryTier());
         return register(
-                key, c, op.shard, segments, new SegmentManifest(dimension, List.of(), 0, 0, 0));
+                key,
+                c,
+                op.shard,
+                segments,
+                new SegmentManifest(dimension, List.of(), 0, 0, 0, 0),
+                List.of());
     }
 
     private LoadedShard register(
@@ -530,7 +593,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
             Collection collection,
             int number,
             ShardSegments segments,
-            SegmentManifest manifest) {
+            SegmentManifest manifest,
+            List<String> sealedGrowing) {
         LoadedShard shard =
                 new LoadedShard(
                         key,
@@ -538,6 +602,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
                         collection,
                         segments,
                         manifest,
+                        sealedGrowing,
                         metrics.shard(collection.name(), number),
                         shardContext);
         shard.refreshStats();
@@ -549,6 +614,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         shard.lastWriteMs = getProcessingTimeService().getCurrentProcessingTime();
         if (segments.growingCount() > 0 || segments.sealed().size() > 1) {
             scheduleRestCheck();
+        }
+        if (shard.hasWork()) {
+            busy.add(shard); // sealed growing entries a checkpoint held: swept from the next step
+            scheduleDrain();
         }
         return shard;
     }
@@ -597,8 +666,19 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         return metrics.buildFailures.getCount();
     }
 
+    /** Builds running or being installed, as the gauge counts them. */
     int buildsInFlight() {
-        return builds.inFlight();
+        return builds.inFlight() + installsInProgress;
+    }
+
+    /** Shards installing a finished build. */
+    int installsInProgress() {
+        return installsInProgress;
+    }
+
+    /** Growing entries of sealed vectors still to be deleted from state. */
+    long sweepsLeft() {
+        return shards.values().stream().mapToLong(LoadedShard::sweepsLeft).sum();
     }
 
     /** Strong queries waiting here for progress markers. */

@@ -10,6 +10,7 @@ import io.vectorstream.state.segment.Tombstone;
 import io.vectorstream.state.segment.VectorSource;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -108,15 +109,27 @@ final class ShardStateStore {
         growing.remove(id);
     }
 
-    /** Splits a segment blob into chunks under its id; returns the number of chunks. */
-    int putBlob(long segmentId, byte[] blob) throws Exception {
+    /**
+     * A segment blob as the chunks {@link #putBlobChunk} stores, in order: done on the build thread
+     * (pure), so the task thread only writes them.
+     */
+    static byte[][] splitBlob(byte[] blob) {
         int chunks = Math.max(1, (blob.length + BLOB_CHUNK_BYTES - 1) / BLOB_CHUNK_BYTES);
+        byte[][] out = new byte[chunks][];
         for (int c = 0; c < chunks; c++) {
             int from = c * BLOB_CHUNK_BYTES;
-            int to = Math.min(blob.length, from + BLOB_CHUNK_BYTES);
-            blobs.put(chunkKey(segmentId, c), Arrays.copyOfRange(blob, from, to));
+            out[c] = Arrays.copyOfRange(blob, from, Math.min(blob.length, from + BLOB_CHUNK_BYTES));
         }
-        return chunks;
+        return out;
+    }
+
+    /**
+     * Stores chunk {@code chunk} of the blob of segment {@code segmentId}. Chunks are written in
+     * order, and the segment is named by the manifest only once all are in: until then they are
+     * invisible to a restore (see {@link #load}).
+     */
+    void putBlobChunk(long segmentId, int chunk, byte[] bytes) throws Exception {
+        blobs.put(chunkKey(segmentId, chunk), bytes);
     }
 
     /** Deletes a segment's blob chunks and tombstone chunks. */
@@ -160,15 +173,36 @@ final class ShardStateStore {
     }
 
     /**
+     * A shard read back from state.
+     *
+     * @param segments its in-memory view
+     * @param sealedGrowing ids of growing entries below the manifest's {@link
+     *     SegmentManifest#growingFromSeq}: copies a seal took, left for the shard's sweep
+     */
+    record Loaded(ShardSegments segments, List<String> sealedGrowing) {}
+
+    /**
      * Loads the shard described by {@code m}: reads every segment blob (a load, never a rebuild),
      * kills its persisted tombstones, and puts the growing vectors back.
+     *
+     * <p>What an install in progress leaves in a checkpoint is repaired here (see {@link
+     * LoadedShard#step}): growing entries a seal already took (below {@link
+     * SegmentManifest#growingFromSeq}) are not put back but handed to the sweep, and the chunks of
+     * a blob that was being written, which the manifest does not name, are deleted. Only the
+     * shard's latest segment id can have such chunks: ids are spent in order, one build at a time,
+     * and the restored shard builds the segment again under a new id.
      */
-    ShardSegments load(SegmentManifest m, SegmentSpec spec, MemoryTier tier) throws Exception {
+    Loaded load(SegmentManifest m, SegmentSpec spec, MemoryTier tier) throws Exception {
         ShardSegments shard = new ShardSegments(spec, tier);
         for (SegmentManifest.Entry entry : m.segments()) {
             shard.restoreSealed(readSegment(entry, tier));
         }
+        List<String> sealedGrowing = new ArrayList<>();
         for (Map.Entry<String, Long> e : growing.entries()) {
+            if (e.getValue() < m.growingFromSeq()) {
+                sealedGrowing.add(e.getKey());
+                continue;
+            }
             StoredVector v = vector(e.getKey());
             if (v == null) {
                 throw new IllegalStateException(
@@ -176,7 +210,13 @@ final class ShardStateStore {
             }
             shard.restoreGrowing(e.getKey(), v.vector(), v.metadata(), e.getValue());
         }
-        return shard;
+        long latest = m.nextSegmentId() - 1;
+        if (latest >= 0 && m.segments().stream().noneMatch(e -> e.id() == latest)) {
+            for (int c = 0; blobs.contains(chunkKey(latest, c)); c++) {
+                blobs.remove(chunkKey(latest, c));
+            }
+        }
+        return new Loaded(shard, sealedGrowing);
     }
 
     private SealedSegment readSegment(SegmentManifest.Entry entry, MemoryTier tier)

@@ -59,14 +59,15 @@ final class ShardIndexHarness {
     }
 
     /**
-     * Advances processing time, so the operator's drain timer fires, until no build is in flight.
+     * Advances processing time, so the operator's drain timer fires, until no build is in flight or
+     * being installed and the sealed vectors' growing entries are swept.
      */
     static void awaitBuilds(
             KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         ShardIndexOperator op = operator(h);
         long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;
-        while (op.buildsInFlight() > 0) {
+        while (op.buildsInFlight() > 0 || op.sweepsLeft() > 0) {
             if (System.nanoTime() > deadline) {
                 fail("segment builds still in flight after 60 s");
             }

@@ -16,33 +16,43 @@ import java.util.zip.CRC32C;
  * The persisted table of contents of one shard: its sealed segments and counters. Small (one entry
  * per segment), so it is also the per-shard marker that queries iterate to find shards.
  *
- * <p>Binary form, version 1, little-endian:
+ * <p>Binary form, version 2, little-endian:
  *
  * <pre>
  *   int    magic 0x464D5356 (the bytes "VSMF")
- *   byte   version 1
+ *   byte   version 2
  *   int    dimension
  *   long   next segment id
  *   long   next seq
  *   long   live count
+ *   long   growing from seq (not in version 1, which reads as 0)
  *   int    entries
  *   entries times: long id, byte type (0 hnsw, 1 ivf-flat, 2 ivf-pq), int size, int blob chunks,
  *                  long blob bytes
  *   int    CRC32C of every byte above
  * </pre>
  *
- * {@link #fromBytes} rejects bad input (bad magic or version, a count that does not match the
- * length, negative fields, repeated segment ids, a checksum mismatch) with an {@link
- * UncheckedIOException} wrapping a {@link CorruptIndexException}.
+ * {@link #fromBytes} reads versions 1 and 2 and rejects bad input (bad magic or version, a count
+ * that does not match the length, negative fields, a growing-from seq past the next seq, repeated
+ * segment ids, a checksum mismatch) with an {@link UncheckedIOException} wrapping a {@link
+ * CorruptIndexException}.
  *
  * @param dimension vector dimension of the shard, or 0 before its first vector
  * @param segments the sealed segments, oldest first
  * @param nextSegmentId id for the next segment built in this shard
  * @param nextSeq sequence number for the next growing write
  * @param liveCount live vectors in the shard
+ * @param growingFromSeq the growing segment holds only writes from this sequence number on: every
+ *     write below it that is still live is in a sealed segment. The shard's growing entries in
+ *     state below it are copies a seal already took, left for a lazy sweep; a restore skips them.
  */
 public record SegmentManifest(
-        int dimension, List<Entry> segments, long nextSegmentId, long nextSeq, long liveCount) {
+        int dimension,
+        List<Entry> segments,
+        long nextSegmentId,
+        long nextSeq,
+        long liveCount,
+        long growingFromSeq) {
 
     public SegmentManifest {
         segments = List.copyOf(segments);
@@ -50,13 +60,13 @@ public record SegmentManifest(
 
     /** The manifest of a shard that has seen no vector yet. */
     public static SegmentManifest empty() {
-        return new SegmentManifest(0, List.of(), 0, 0, 0);
+        return new SegmentManifest(0, List.of(), 0, 0, 0, 0);
     }
 
     static final int MAGIC = 0x464D5356;
-    static final byte VERSION = 1;
+    static final byte VERSION = 2;
 
-    private static final int HEADER_BYTES = 4 + 1 + 4 + 8 + 8 + 8 + 4;
+    private static final int HEADER_BYTES = 4 + 1 + 4 + 8 + 8 + 8 + 8 + 4;
     private static final int ENTRY_BYTES = 8 + 1 + 4 + 4 + 8;
 
     /** The binary form described above. */
@@ -65,7 +75,8 @@ public record SegmentManifest(
                 ByteBuffer.allocate(HEADER_BYTES + segments.size() * ENTRY_BYTES + 4)
                         .order(ByteOrder.LITTLE_ENDIAN);
         buf.putInt(MAGIC).put(VERSION).putInt(dimension);
-        buf.putLong(nextSegmentId).putLong(nextSeq).putLong(liveCount).putInt(segments.size());
+        buf.putLong(nextSegmentId).putLong(nextSeq).putLong(liveCount).putLong(growingFromSeq);
+        buf.putInt(segments.size());
         for (Entry e : segments) {
             buf.putLong(e.id())
                     .put((byte) SegmentFormat.typeCode(e.type()))
@@ -104,21 +115,34 @@ public record SegmentManifest(
                                 magic, MAGIC));
             }
             byte version = buf.get();
-            if (version != VERSION) {
+            if (version != 1 && version != VERSION) {
                 throw new CorruptIndexException(
                         "unsupported segment manifest version "
                                 + version
-                                + "; this reader knows "
+                                + "; this reader knows 1 to "
                                 + VERSION);
             }
             int dimension = buf.getInt();
             long nextSegmentId = buf.getLong();
             long nextSeq = buf.getLong();
             long liveCount = buf.getLong();
+            // Version 1 deleted a seal's growing entries at once: nothing below any seq is left.
+            long growingFromSeq = version == 1 ? 0 : buf.getLong();
             int count = buf.getInt();
-            if (dimension < 0 || nextSegmentId < 0 || nextSeq < 0 || liveCount < 0) {
+            if (dimension < 0
+                    || nextSegmentId < 0
+                    || nextSeq < 0
+                    || liveCount < 0
+                    || growingFromSeq < 0) {
                 throw new CorruptIndexException(
                         "corrupt segment manifest: negative dimension, counter or live count");
+            }
+            if (growingFromSeq > nextSeq) {
+                throw new CorruptIndexException(
+                        "corrupt segment manifest: growing from seq "
+                                + growingFromSeq
+                                + " is past the next seq "
+                                + nextSeq);
             }
             if (count < 0 || (long) count * ENTRY_BYTES + 4 != buf.remaining()) {
                 throw new CorruptIndexException(
@@ -155,7 +179,8 @@ public record SegmentManifest(
                 }
                 entries.add(new Entry(id, type, size, blobChunks, blobBytes));
             }
-            return new SegmentManifest(dimension, entries, nextSegmentId, nextSeq, liveCount);
+            return new SegmentManifest(
+                    dimension, entries, nextSegmentId, nextSeq, liveCount, growingFromSeq);
         } catch (BufferUnderflowException e) {
             throw new CorruptIndexException("truncated segment manifest", e);
         }

@@ -326,16 +326,18 @@ public final class ShardSegments {
                 built.size() > 0 && tier != built.tier() && built.type() == SegmentType.IVF_PQ
                         ? built.withTier(tier)
                         : built;
-        List<String> moved = new ArrayList<>();
-        List<Tombstone> tombstones = new ArrayList<>();
         String[] ids = build.ids();
+        List<String> moved = new ArrayList<>(build.isSeal() ? ids.length : 0);
+        List<Tombstone> tombstones = new ArrayList<>();
+        // A seal's current copies leave the growing segment in one pass (see removeSealed).
+        boolean[] takenFromGrowing =
+                build.isSeal() ? growing.removeSealed(ids, build.seqs()) : null;
         for (int ordinal = 0; ordinal < ids.length; ordinal++) {
             String id = ids[ordinal];
             boolean current;
             if (build.isSeal()) {
-                current = growing.seqOf(id) == build.seqs()[ordinal];
+                current = takenFromGrowing[ordinal];
                 if (current) {
-                    growing.remove(id);
                     moved.add(id);
                 }
             } else {

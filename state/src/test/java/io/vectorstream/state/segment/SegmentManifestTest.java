@@ -22,7 +22,18 @@ class SegmentManifestTest {
                             new SegmentManifest.Entry(8, SegmentType.IVF_FLAT, 0, 1, 45L)),
                     9,
                     123_456_789_012L,
-                    5012);
+                    5012,
+                    123_456_700_000L);
+
+    /** {@link #MANIFEST} as version 1 stored it: without growingFromSeq, which reads as 0. */
+    private static final SegmentManifest MANIFEST_V1 =
+            new SegmentManifest(
+                    MANIFEST.dimension(),
+                    MANIFEST.segments(),
+                    MANIFEST.nextSegmentId(),
+                    MANIFEST.nextSeq(),
+                    MANIFEST.liveCount(),
+                    0);
 
     @Test
     void roundTripsToAnEqualManifest() {
@@ -31,12 +42,19 @@ class SegmentManifestTest {
         assertThat(SegmentManifest.fromBytes(empty.toBytes())).isEqualTo(empty);
     }
 
-    /** The stored snapshot pins format version 1: a change that breaks old manifests fails here. */
+    /** The stored snapshot pins format version 2: a change that breaks old manifests fails here. */
     @Test
-    void readsTheStoredVersion1Snapshot() throws IOException {
-        byte[] stored = snapshot();
+    void readsTheStoredVersion2Snapshot() throws IOException {
+        byte[] stored = snapshot("/formats/segment-manifest-v2.bin");
         assertThat(SegmentManifest.fromBytes(stored)).isEqualTo(MANIFEST);
         assertThat(MANIFEST.toBytes()).isEqualTo(stored);
+    }
+
+    /** Manifests in checkpoints taken before version 2 still restore. */
+    @Test
+    void readsTheStoredVersion1Snapshot() throws IOException {
+        byte[] stored = snapshot("/formats/segment-manifest-v1.bin");
+        assertThat(SegmentManifest.fromBytes(stored)).isEqualTo(MANIFEST_V1);
     }
 
     @Test
@@ -56,14 +74,17 @@ class SegmentManifestTest {
         magic[0] ^= 1;
         assertCorrupt(magic, "magic");
         byte[] version = good.clone();
-        version[4] = 2;
-        assertCorrupt(version, "version 2");
+        version[4] = 3;
+        assertCorrupt(version, "version 3");
         byte[] count = good.clone();
-        count[33] = 100; // entries, low byte
+        count[41] = 100; // entries, low byte
         assertCorrupt(count, "entries do not fit");
         byte[] hugeCount = good.clone();
-        hugeCount[36] = (byte) 0x7f; // entries, high byte
+        hugeCount[44] = (byte) 0x7f; // entries, high byte
         assertCorrupt(hugeCount, "entries do not fit");
+        SegmentManifest ahead =
+                new SegmentManifest(8, List.of(), 0, 10, 0, 11); // growing from a seq not given yet
+        assertCorrupt(ahead.toBytes(), "past the next seq");
         for (int at = 5; at < good.length; at += 3) {
             byte[] flipped = good.clone();
             flipped[at] ^= 0x04;
@@ -81,9 +102,8 @@ class SegmentManifestTest {
                 .hasMessageContaining(message);
     }
 
-    private static byte[] snapshot() throws IOException {
-        try (InputStream in =
-                SegmentManifestTest.class.getResourceAsStream("/formats/segment-manifest-v1.bin")) {
+    private static byte[] snapshot(String resource) throws IOException {
+        try (InputStream in = SegmentManifestTest.class.getResourceAsStream(resource)) {
             return in.readAllBytes();
         }
     }

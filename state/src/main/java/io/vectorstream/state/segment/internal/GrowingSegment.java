@@ -104,6 +104,57 @@ public final class GrowingSegment {
         return true;
     }
 
+    /**
+     * Removes every {@code ids[i]} that is still here under sequence number {@code seqs[i]}: the
+     * copies a seal took of this segment, at its install. An id written again or removed since is
+     * left as it is. The vectors left keep their order.
+     *
+     * <p>One pass over the slots: removing the ids one by one would move the last vector into every
+     * hole, copying a vector per sealed id, and a seal takes nearly all of them. This runs on the
+     * task thread inside the atomic install of a seal, so it must stay cheap.
+     *
+     * @return per index of {@code ids}, whether it was removed
+     */
+    public boolean[] removeSealed(String[] ids, long[] seqs) {
+        assert ids.length == seqs.length : ids.length + " ids, " + seqs.length + " seqs";
+        boolean[] removed = new boolean[ids.length];
+        boolean[] freed = new boolean[size];
+        int count = 0;
+        for (int i = 0; i < ids.length; i++) {
+            Integer slot = slotOf.get(ids[i]);
+            if (slot != null && this.seqs[slot] == seqs[i]) {
+                removed[i] = true;
+                freed[slot] = true;
+                count++;
+            }
+        }
+        if (count == 0) {
+            return removed;
+        }
+        int kept = 0;
+        for (int slot = 0; slot < size; slot++) {
+            String id = this.ids[slot];
+            if (freed[slot]) {
+                slotOf.remove(id);
+                contentBytes -= MemoryEstimates.stringBytes(id) + metadataBytes(metadata[slot]);
+                continue;
+            }
+            if (kept != slot) {
+                System.arraycopy(vectors, slot * dim, vectors, kept * dim, dim);
+                this.ids[kept] = id;
+                this.seqs[kept] = this.seqs[slot];
+                metadata[kept] = metadata[slot];
+                slotOf.put(id, kept);
+            }
+            kept++;
+        }
+        Arrays.fill(this.ids, kept, size, null);
+        Arrays.fill(metadata, kept, size, null);
+        size = kept;
+        shrinkIfSparse();
+        return removed;
+    }
+
     /** The id in {@code slot}; slots change on every {@link #remove}. */
     public String idAt(int slot) {
         assert slot >= 0 && slot < size : "slot " + slot + " out of [0, " + size + ")";
@@ -188,13 +239,17 @@ public final class GrowingSegment {
     }
 
     /**
-     * Halves the arrays when they are less than a quarter full: a seal empties the growing segment
-     * in one go, and its arrays would otherwise keep the size of the largest batch ever sealed.
+     * Halves the arrays, as often as needed, while they are less than a quarter full: a seal
+     * empties the growing segment in one go, and its arrays would otherwise keep the size of the
+     * largest batch ever sealed.
      */
     private void shrinkIfSparse() {
         int cap = ids.length;
-        if (cap > INITIAL_CAPACITY && size < cap / 4) {
-            int smaller = Math.max(INITIAL_CAPACITY, cap / 2);
+        int smaller = cap;
+        while (smaller > INITIAL_CAPACITY && size < smaller / 4) {
+            smaller = Math.max(INITIAL_CAPACITY, smaller / 2);
+        }
+        if (smaller < cap) {
             ids = Arrays.copyOf(ids, smaller);
             seqs = Arrays.copyOf(seqs, smaller);
             metadata = Arrays.copyOf(metadata, smaller);

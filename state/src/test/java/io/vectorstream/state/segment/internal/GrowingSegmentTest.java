@@ -1,0 +1,82 @@
+package io.vectorstream.state.segment.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vectorstream.state.search.ScoredNodes;
+import io.vectorstream.state.vector.Metric;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class GrowingSegmentTest {
+
+    private static final int DIM = 4;
+
+    @Test
+    void removeSealedTakesOnlyTheCopiesStillCurrentAndKeepsTheRestInOrder() {
+        GrowingSegment g = new GrowingSegment(DIM, Metric.EUCLIDEAN);
+        for (int i = 0; i < 1000; i++) {
+            g.upsert("v" + i, vector(i), Map.of("n", "" + i), i);
+        }
+        long emptyBytes = new GrowingSegment(DIM, Metric.EUCLIDEAN).contentBytes();
+        String[] ids = g.copyIds();
+        long[] seqs = g.copySeqs();
+        // Writes after the copy: v3 written again, v5 removed (v999 moves into its slot), v1000
+        // new.
+        g.upsert("v3", vector(3000), Map.of(), 3000);
+        g.remove("v5");
+        g.upsert("v1000", vector(1000), Map.of("n", "1000"), 1000);
+
+        boolean[] removed = g.removeSealed(ids, seqs);
+
+        Set<String> expectedRemoved = new HashSet<>();
+        for (int i = 0; i < ids.length; i++) {
+            if (!ids[i].equals("v3") && !ids[i].equals("v5")) {
+                expectedRemoved.add(ids[i]);
+            }
+            assertThat(removed[i]).as(ids[i]).isEqualTo(expectedRemoved.contains(ids[i]));
+        }
+        assertThat(g.size()).isEqualTo(2);
+        assertThat(List.of(g.copyIds())).containsExactly("v3", "v1000");
+        assertThat(g.seqOf("v3")).isEqualTo(3000);
+        assertThat(g.seqOf("v1000")).isEqualTo(1000);
+        assertThat(g.seqOf("v7")).isEqualTo(-1);
+        assertThat(g.vectorAt(1)).containsExactly(vector(1000));
+        assertThat(g.metadataAt(1)).isEqualTo(Map.of("n", "1000"));
+        ScoredNodes top = g.search(vector(1000), 1, null);
+        assertThat(g.idAt(top.nodes()[0])).isEqualTo("v1000");
+        // The arrays shrink with it, and the estimate of what it holds is what it holds.
+        GrowingSegment same = new GrowingSegment(DIM, Metric.EUCLIDEAN);
+        same.upsert("v3", vector(3000), Map.of(), 3000);
+        same.upsert("v1000", vector(1000), Map.of("n", "1000"), 1000);
+        assertThat(g.contentBytes()).isEqualTo(same.contentBytes()).isGreaterThan(emptyBytes);
+        assertThat(g.memoryBytes()).isEqualTo(same.memoryBytes());
+        // And it keeps working: a removal and a write after it.
+        assertThat(g.remove("v3")).isTrue();
+        g.upsert("v2000", vector(2000), Map.of(), 2000);
+        assertThat(List.of(g.copyIds())).containsExactly("v1000", "v2000");
+    }
+
+    @Test
+    void removeSealedOfNothingCurrentChangesNothing() {
+        GrowingSegment g = new GrowingSegment(DIM, Metric.EUCLIDEAN);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            g.upsert("v" + i, vector(i), Map.of(), i);
+            ids.add("v" + i);
+        }
+        long[] stale = new long[10];
+        Arrays.fill(stale, 99);
+        boolean[] removed = g.removeSealed(ids.toArray(String[]::new), stale);
+        assertThat(removed).containsOnly(false);
+        assertThat(List.of(g.copyIds())).containsExactlyElementsOf(ids);
+    }
+
+    private static float[] vector(int seed) {
+        return new float[] {seed, seed % 7, -seed, 1};
+    }
+}
