@@ -104,6 +104,14 @@ public final class JobMetrics {
         return max(name);
     }
 
+    /** {@link #sum} of {@code name} as of now, read as {@link #freshMax} reads. */
+    public long freshSum(String name, Duration fetchInterval)
+            throws IOException, InterruptedException {
+        sum(name);
+        Thread.sleep(3 * fetchInterval.toMillis());
+        return sum(name);
+    }
+
     /**
      * Waits until {@link #sum} of {@code name} reaches {@code count}, polling every 50 ms. It
      * returns up to one metric fetch interval (plus the fetch) after the count was reached, as the
