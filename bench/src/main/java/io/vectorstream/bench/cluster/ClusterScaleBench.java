@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
-import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
 
 /**
@@ -71,6 +70,7 @@ public final class ClusterScaleBench {
     private final ClusterScript cluster;
     private final JobManagerControl jobManager;
 
+    private final String loadAtStart = loadAverage();
     private ScaleDataSet data;
     private Configuration jobConf;
     private List<String> jobArgs;
@@ -362,19 +362,20 @@ public final class ClusterScaleBench {
         report.describe(
                 String.format(
                         Locale.ROOT,
-                        "Cluster: jobs/cluster.sh on one machine (%d cores, shared by the broker,"
-                                + " the JobManager, the TaskManagers and this client); TaskManagers"
-                                + " of %s process memory, %d slot each; the job with %d shards and"
-                                + " %s.",
+                        "Cluster: jobs/cluster.sh on one machine of %d cores, shared by the broker,"
+                                + " the JobManager, the TaskManagers and this client (which"
+                                + " publishes and queries through Kafka); TaskManagers of %s"
+                                + " process memory, %s slot each; the job with %d shards; settings"
+                                + " not at their defaults: %s.",
                         Runtime.getRuntime().availableProcessors(),
-                        jobConf.get(TaskManagerOptions.TOTAL_PROCESS_MEMORY, MemorySize.ZERO)
-                                .toHumanReadableString(),
+                        jobConf.toMap().get(TaskManagerOptions.TOTAL_PROCESS_MEMORY.key()),
                         jobConf.get(TaskManagerOptions.NUM_TASK_SLOTS),
                         o.shards(),
                         String.join(
                                 ", ",
                                 JobSettings.nonDefault(jobConf, o.overrides()).stream()
                                         .filter(s -> !s.startsWith("parallelism.default="))
+                                        .filter(s -> !s.startsWith("vectorstream.kafka."))
                                         .toList())));
         report.describe(
                 String.format(
@@ -389,23 +390,42 @@ public final class ClusterScaleBench {
                         after,
                         data.base().length));
         report.describe(
-                "Rates are least-squares slopes of Flink's task counters (numRecordsIn,"
-                        + " numRecordsOut, accumulateBusyTimeMs) and of each process's CPU time,"
-                        + " sampled every "
-                        + SAMPLE_INTERVAL.toMillis()
-                        + " ms over the step; busy time is the task threads' only: background"
-                        + " segment builds, Kafka client I/O and RocksDB work show in the"
-                        + " processes' CPU. Query steps count from after the warm-up.");
+                "Ingest: vectors/s from the first publish until the job's vectorsIndexed counts"
+                        + " them all (the client publishes as fast as it can, acks=all); then"
+                        + " the index comes to rest (builds settle). Phase a's ingest is the first"
+                        + " work of fresh JVMs (JIT compilation included); phase b's runs on"
+                        + " TaskManager 1's warm JVM and a new TaskManager 2.");
         report.describe(
                 String.format(
                         Locale.ROOT,
-                        "Query levels: %s closed-loop clients, %d s each after %d s warm-up, k=%d,"
-                                + " eventual consistency. Load average at the end: %s.",
+                        "Queries: %s closed-loop clients, %d s each after %d s warm-up, k=%d,"
+                                + " eventual consistency, cycling over the queries. Load average"
+                                + " (1, 5, 15 min) at the start %s, at the end %s.",
                         Arrays.toString(o.clients()),
                         o.window().toSeconds(),
                         o.warmup().toSeconds(),
                         K,
+                        loadAtStart,
                         loadAverage()));
+        report.describe(
+                "Per vertex: least-squares slopes over the step of Flink's task counters"
+                        + " numRecordsIn, numRecordsOut and accumulateBusyTimeMs, summed over"
+                        + " subtasks and sampled every "
+                        + SAMPLE_INTERVAL.toMillis()
+                        + " ms; records/s per busy core = records in (out, for a source) per"
+                        + " second ÷ (busy ms/s ÷ 1000). Busy time is the wall-clock time a task"
+                        + " thread was neither idle nor back-pressured: it includes waiting for a"
+                        + " core when the machine is oversubscribed (see the processes' CPU), and"
+                        + " leaves out work on other threads (the index's background segment"
+                        + " builds, Kafka client I/O, RocksDB, asynchronous checkpointing), which"
+                        + " the processes' CPU holds. Every query reaches every index subtask, so"
+                        + " shard-index counts one record per query and subtask. Vertices that"
+                        + " moved no records in a step are left out (the TSV has them, and"
+                        + " Flink's busyTimeMsPerSecond, a view over the last 60 s updated every"
+                        + " 5 s, which lags steps this short). † marks steps under "
+                        + (int) ScaleReport.STEADY_SECONDS
+                        + " s: Flink brings an idle task's busy time up to date only every 5 s,"
+                        + " which such a step cannot average out.");
     }
 
     private String metricName() {

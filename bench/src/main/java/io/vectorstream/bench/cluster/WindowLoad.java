@@ -33,6 +33,11 @@ record WindowLoad(double seconds, List<VertexLoad> vertices, Map<String, Double>
             double busiestSubtaskShare,
             double flinkBusyMsPerSecond) {
 
+        /** Whether records went in or out of the vertex in the window. */
+        boolean movedRecords() {
+            return recordsInPerSecond >= 0.5 || recordsOutPerSecond >= 0.5;
+        }
+
         /** Busy cores: {@link #busyMsPerSecond} / 1000. */
         double busyCores() {
             return busyMsPerSecond / 1000;
