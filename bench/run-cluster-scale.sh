@@ -72,7 +72,13 @@ export VECTORSTREAM_PROM_PORTS="${VECTORSTREAM_PROM_PORTS:-29250-29260}"
 export VECTORSTREAM_SLOTS=1 VECTORSTREAM_TASKMANAGERS=1 VECTORSTREAM_PARALLELISM=1
 DIR="$VECTORSTREAM_CLUSTER_DIR"
 
+bench_pid=
+# On any exit (an error, Ctrl-C, kill): the bench first, then every cluster process by its pid file.
 cleanup() {
+  if [[ -n "$bench_pid" ]] && kill -0 "$bench_pid" 2>/dev/null; then
+    kill "$bench_pid"
+    wait "$bench_pid" 2>/dev/null || true
+  fi
   jobs/cluster.sh stop || true
   if [[ "${KEEP_CLUSTER_DATA:-}" != 1 ]]; then
     rm -rf "$DIR/kafka" "$DIR/checkpoints" "$DIR/savepoints" "$DIR/tmp"
@@ -89,6 +95,7 @@ jobs/cluster.sh start "taskmanager.memory.process.size=$tm_memory" \
 
 OPENS=$(sed -n 's/.*<flink.jvm.opens>\(.*\)<\/flink.jvm.opens>.*/\1/p' pom.xml)
 # --add-modules jdk.incubator.vector: the SIMD distance kernel for the brute-force ground truth.
+# In the background and waited for, so that a signal to this script reaches the trap at once.
 # shellcheck disable=SC2086
 java -Xmx"${BENCH_HEAP:-2g}" $OPENS --add-modules jdk.incubator.vector \
   -Dvectorstream.log.file="$DIR/log/bench.log" \
@@ -96,5 +103,8 @@ java -Xmx"${BENCH_HEAP:-2g}" $OPENS --add-modules jdk.incubator.vector \
   io.vectorstream.bench.cluster.ClusterScaleBench \
   --rest-port "$VECTORSTREAM_REST_PORT" --bootstrap "127.0.0.1:$VECTORSTREAM_KAFKA_PORT" \
   --cluster-dir "$DIR" --cluster-script "$ROOT/jobs/cluster.sh" --results "$results" \
-  "${args[@]}" 2>&1 | grep --line-buffered -v 'Using incubator modules' | tee -a "$log"
+  "${args[@]}" > >(grep --line-buffered -v 'Using incubator modules' | tee -a "$log") 2>&1 &
+bench_pid=$!
+wait "$bench_pid"
+bench_pid=
 note "end $label: $results/cluster-scale-$label.md"
