@@ -24,13 +24,15 @@
 #   --limit N         use the first N base vectors (default all): N/2 per phase. The exact
 #                     neighbours of the queries over the first half are computed by brute force
 #                     (all cores, before the cluster works; --queries N uses the first N queries)
-#   --tm-memory SIZE  process memory of each TaskManager (1536m). Phase a holds half the vectors
-#                     on one TaskManager: 1536m takes 50,000 x 128 with room to spare; for 500,000
-#                     x 128 (the whole synthetic set) give it 3g
+#   --tm-memory SIZE  process memory of each TaskManager (1536m: about 470 MB of task heap).
+#                     Phase a holds half the vectors on one TaskManager, at about 1.1 KB per
+#                     128-d vector on the heap (28 MB for 25,000), more while shards merge: for
+#                     the whole synthetic set (500,000 x 128 per TaskManager) give it 4g
 #   --set key=value   a vectorstream.* setting of the job (passed on both submissions)
 #
-# Small first, the machine has 2 cores (about 5 minutes):
+# Small first, the machine has 2 cores (about 3 minutes), then the whole set (alone on the machine):
 #   bench/run-cluster-scale.sh --data bench/data/synth-1000000x128 --limit 50000 --label small
+#   bench/run-cluster-scale.sh --data bench/data/synth-1000000x128 --tm-memory 4g --label synth1m
 #
 # Builds this checkout with a reactor `mvn package` of jobs and bench (never install: the cluster's
 # classpath.txt names the modules' target/*.jar). SKIP_BUILD=1 runs what is built. Ports: REST

@@ -166,6 +166,12 @@ public final class ClusterScaleBench {
         System.out.println();
         System.out.print(report.markdown());
         log("wrote %s and %s in %.0f s", md, tsv, secondsSince(start));
+        if (!countKept) {
+            log(
+                    "FAILED: the index held %,d vectors before the stop, %,d after the restore and"
+                            + " %,d after phase b (expected %,d)",
+                    before, restored, after, data.base().length);
+        }
         return countKept;
     }
 
