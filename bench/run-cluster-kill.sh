@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 if [[ "${VECTORSTREAM_NO_BUILD:-}" != 1 ]]; then
-  mvn -q -B -DskipTests install
+  mvn -q -B -o -DskipTests package -pl jobs,bench -am
 fi
 export VECTORSTREAM_CLUSTER_DIR="${VECTORSTREAM_CLUSTER_DIR:-$(mktemp -d /tmp/vectorstream-cluster-kill.XXXXXX)}"
 export VECTORSTREAM_REST_PORT="${VECTORSTREAM_REST_PORT:-18081}"

@@ -3,19 +3,27 @@
 # a Kafka broker, a standalone JobManager and TaskManagers, each a java process of its own with a
 # pid file and a log under the cluster directory.
 #
-#   jobs/cluster.sh start              broker + JobManager + TaskManagers 1 and 2; waits for both.
-#                                      Refused at once if a cluster runs on the directory already
-#   jobs/cluster.sh submit [--resume] [--k v ..]
+#   jobs/cluster.sh start [key=value ..]
+#                                      broker + JobManager + TaskManagers 1 and 2 (or 1 to
+#                                      VECTORSTREAM_TASKMANAGERS); waits for them. key=value: Flink
+#                                      settings laid over the cluster's own (e.g.
+#                                      taskmanager.memory.process.size=2g). Refused at once if a
+#                                      cluster runs on the directory already
+#   jobs/cluster.sh submit [--resume | --from-savepoint PATH] [--parallelism N] [--k v ..]
 #                                      submits the VectorStream job (detached); --resume restores
-#                                      the newest retained checkpoint; --k v override config.yaml
+#                                      the newest retained checkpoint, --from-savepoint PATH that
+#                                      savepoint (or checkpoint) directory; --parallelism N
+#                                      overrides VECTORSTREAM_PARALLELISM (e.g. to rescale from a
+#                                      savepoint); --k v override config.yaml
 #   jobs/cluster.sh add-tm N           starts TaskManager N (e.g. a replacement for a lost one)
 #   jobs/cluster.sh kill-tm N          kill -9 TaskManager N (a crash, for experiments)
 #   jobs/cluster.sh status             the processes and what the REST API says
 #   jobs/cluster.sh stop               stops everything by its pid file (SIGTERM, SIGKILL after 30 s)
 #
 # Needs a build (jobs/target/vectorstream-jobs-*.jar and jobs/target/classpath.txt): run
-# bin/vectorstream once, or mvn -B install -DskipTests. This script builds nothing. Needs curl, jq
-# and flock (util-linux).
+# bin/vectorstream once, or mvn -B -DskipTests package -pl jobs -am (a reactor build: classpath.txt
+# then names the modules' target/*.jar, nothing is installed). This script builds nothing. Needs
+# curl, jq and flock (util-linux).
 #
 # Settings (environment): VECTORSTREAM_CLUSTER_DIR (default <project>/data/cluster),
 # VECTORSTREAM_CONFIG_DIR (<project>/config), VECTORSTREAM_BIND_ADDRESS (127.0.0.1: where the web
@@ -23,7 +31,8 @@
 # authentication: see the README's "Security" first), VECTORSTREAM_REST_PORT (8081),
 # VECTORSTREAM_KAFKA_PORT (9092), VECTORSTREAM_RPC_PORT (6123), VECTORSTREAM_PROM_PORTS
 # (9250-9260: one port per JVM from the range), VECTORSTREAM_SLOTS (2 per TaskManager),
-# VECTORSTREAM_PARALLELISM (2). RPC, blob server and data exchange stay on localhost.
+# VECTORSTREAM_PARALLELISM (2), VECTORSTREAM_TASKMANAGERS (2: how many `start` starts). RPC, blob
+# server and data exchange stay on localhost.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAR="$ROOT/jobs/target/vectorstream-jobs-0.1.0-SNAPSHOT.jar"
@@ -37,6 +46,7 @@ RPC_PORT="${VECTORSTREAM_RPC_PORT:-6123}"
 PROM_PORTS="${VECTORSTREAM_PROM_PORTS:-9250-9260}"
 SLOTS="${VECTORSTREAM_SLOTS:-2}"
 PARALLELISM="${VECTORSTREAM_PARALLELISM:-2}"
+TASKMANAGERS="${VECTORSTREAM_TASKMANAGERS:-2}"
 CONF="$DIR/conf"
 LOGS="$DIR/log"
 LOCK="$DIR/cluster.lock"
@@ -55,7 +65,7 @@ die() { echo "cluster: $*" >&2; exit 1; }
 
 require_build() {
   [[ -f "$JAR" && -f "$CP_FILE" ]] ||
-    die "$JAR or $CP_FILE is missing; build first (bin/vectorstream builds on first use, or mvn -B install -DskipTests)"
+    die "$JAR or $CP_FILE is missing; build first (bin/vectorstream builds on first use, or mvn -B -DskipTests package -pl jobs -am)"
 }
 
 # The cluster processes get Flink and the libraries on their class path (classpath.txt), not the
@@ -92,6 +102,7 @@ lock_holder() {
   fi
 }
 
+# write_conf [key=value ..]: the extra settings go last, so they win over the cluster's own.
 write_conf() {
   mkdir -p "$CONF" "$LOGS" "$DIR/tmp"
   # shellcheck disable=SC2046
@@ -112,7 +123,7 @@ write_conf() {
     "metrics.reporter.prom.factory.class=io.vectorstream.metrics.BoundPrometheusReporterFactory" \
     "metrics.reporter.prom.bind-address=$BIND_ADDRESS" "metrics.reporter.prom.port=$PROM_PORTS" \
     "metrics.fetcher.update-interval=1000" \
-    "web.log.path=$LOGS/jobmanager.log"
+    "web.log.path=$LOGS/jobmanager.log" "$@"
   cat > "$CONF/log4j.properties" <<'EOF'
 # Every cluster process logs to the file named by -Dlog.file (set by jobs/cluster.sh).
 rootLogger.level = INFO
@@ -210,39 +221,61 @@ stop_process() {
 }
 
 cmd_start() {
+  local n started=()
+  [[ "$TASKMANAGERS" =~ ^[1-9][0-9]*$ ]] || die "VECTORSTREAM_TASKMANAGERS must be 1 or more, got '$TASKMANAGERS'"
+  for n in "$@"; do
+    [[ "$n" == ?*=* ]] || die "start takes Flink settings as key=value, got '$n'"
+  done
   require_build
   take_lock
-  write_conf
+  write_conf "$@"
   start_broker
   echo "Kafka broker     $LOCAL_HOST:$KAFKA_PORT (pid $(cat "$DIR/kafka.pid"))"
   start_jobmanager
   echo "JobManager       $REST (pid $(cat "$DIR/jobmanager.pid"))"
-  start_taskmanager 1
-  start_taskmanager 2
-  wait_for "2 TaskManagers registered" 90 '[[ "$(taskmanagers)" -ge 2 ]]' jobmanager
-  echo "TaskManagers     1 (pid $(cat "$DIR/taskmanager-1.pid")), 2 (pid $(cat "$DIR/taskmanager-2.pid")), $SLOTS slots each"
-  echo "Cluster dir      $DIR (conf/, log/, checkpoints/, *.pid)"
+  for ((n = 1; n <= TASKMANAGERS; n++)); do
+    start_taskmanager "$n"
+    started+=("$n (pid $(cat "$DIR/taskmanager-$n.pid"))")
+  done
+  wait_for "$TASKMANAGERS TaskManagers registered" 90 '[[ "$(taskmanagers)" -ge $TASKMANAGERS ]]' jobmanager
+  echo "TaskManagers     $(IFS=,; echo "${started[*]}" | sed 's/,/, /g'), $SLOTS slots each"
+  echo "Cluster dir      $DIR (conf/, log/, checkpoints/, savepoints/, *.pid)"
 }
 
 cmd_submit() {
   require_build
   alive jobmanager || die "no JobManager runs; jobs/cluster.sh start first"
-  local out jid restore=()
-  if [[ "${1:-}" == "--resume" ]]; then
-    shift
-    # The newest completed checkpoint (one with _metadata) of an earlier job on this cluster dir.
-    local chk
-    chk="$(ls -td "$DIR"/checkpoints/*/chk-*/ 2>/dev/null | while read -r d; do
-      [[ -f "$d/_metadata" ]] && { echo "${d%/}"; break; }; done)"
-    [[ -n "$chk" ]] || die "--resume: no completed checkpoint under $DIR/checkpoints"
-    echo "Resuming from $chk"
-    restore=(-s "file://$chk")
-  fi
+  local out jid chk restore=() parallelism=()
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --resume)
+        # The newest completed checkpoint (one with _metadata) of an earlier job on this cluster dir.
+        chk="$(ls -td "$DIR"/checkpoints/*/chk-*/ 2>/dev/null | while read -r d; do
+          [[ -f "$d/_metadata" ]] && { echo "${d%/}"; break; }; done)"
+        [[ -n "$chk" ]] || die "--resume: no completed checkpoint under $DIR/checkpoints"
+        echo "Resuming from $chk"
+        restore=(-s "file://$chk")
+        shift ;;
+      --from-savepoint)
+        chk="${2:-}"
+        chk="${chk#file:}"
+        [[ -f "$chk/_metadata" ]] || die "--from-savepoint: no savepoint at '${2:-}' (a directory with _metadata)"
+        echo "Restoring from $chk"
+        restore=(-s "file://$chk")
+        shift 2 ;;
+      --parallelism)
+        [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--parallelism takes a count, got '${2:-}'"
+        parallelism=(-p "$2")
+        shift 2 ;;
+      *) break ;;
+    esac
+  done
   # The client runs the job's main() here to build the job graph, then hands graph and jar to the
   # JobManager (-d: detached); the tasks run in the TaskManagers.
   # shellcheck disable=SC2046,SC2086
   out="$(FLINK_CONF_DIR="$CONF" java -Xmx256m $OPENS $(log_opts client) -cp "$(cluster_cp)" \
-    org.apache.flink.client.cli.CliFrontend run -d ${restore[@]+"${restore[@]}"} -c io.vectorstream.jobs.VectorStreamJob "$JAR" "$@" 2>&1)" ||
+    org.apache.flink.client.cli.CliFrontend run -d ${restore[@]+"${restore[@]}"} \
+    ${parallelism[@]+"${parallelism[@]}"} -c io.vectorstream.jobs.VectorStreamJob "$JAR" "$@" 2>&1)" ||
     die "submit failed: $out (see $LOGS/client.log)"
   jid="$(sed -n 's/.*JobID \([0-9a-f]\{32\}\).*/\1/p' <<< "$out" | tail -1)"
   [[ -n "$jid" ]] || die "no job id in the client's output: $out"
@@ -271,7 +304,7 @@ cmd_stop() {
 }
 
 case "${1:-}" in
-  start) cmd_start ;;
+  start) shift; cmd_start "$@" ;;
   submit) shift; cmd_submit "$@" ;;
   add-tm)
     [[ "${2:-}" =~ ^[0-9]+$ ]] || die "usage: cluster.sh add-tm N"

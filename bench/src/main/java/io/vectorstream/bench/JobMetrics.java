@@ -1,38 +1,37 @@
 package io.vectorstream.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Reads a job's operator metrics (summed over an operator's subtasks), restarts, state, failures
- * and checkpoint history from Flink's REST API, so a benchmark can watch the job without querying
- * it (a query for a count would itself cost a full scan and disturb what is measured).
+ * Reads a job's operator metrics (summed over an operator's subtasks), its vertices and their task
+ * metrics, restarts, state, failures and checkpoint history from Flink's REST API, so a benchmark
+ * can watch the job without querying it (a query for a count would itself cost a full scan and
+ * disturb what is measured).
  */
 public final class JobMetrics {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-    /** The index operator's vertex, whose metrics {@link #sum(String)} and {@link #max} read. */
-    private static final String INDEX_VERTEX = "shard-index";
+    /**
+     * The metric that tells the index operator's vertex, whose metrics {@link #sum(String)} and
+     * {@link #max} read: the vertex is found by what it reports, not by its name, which changes
+     * with the topology (chaining, renames).
+     */
+    private static final String INDEX_SIGNATURE = "vectorsIndexed";
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
-
+    private final FlinkRest rest;
     private final String base;
     private final Map<String, String> metricIds = new HashMap<>();
     private final Map<String, String> vertexUrls = new HashMap<>();
 
     public JobMetrics(int restPort, String jobId) {
-        this.base = "http://localhost:" + restPort + "/jobs/" + jobId;
+        this.rest = new FlinkRest(restPort);
+        this.base = "/jobs/" + jobId;
     }
 
     /**
@@ -43,7 +42,7 @@ public final class JobMetrics {
      */
     public static JobMetrics ofActiveJob(int restPort) throws IOException, InterruptedException {
         List<String> active = new ArrayList<>();
-        for (JsonNode job : get("http://localhost:" + restPort + "/jobs/overview").path("jobs")) {
+        for (JsonNode job : new FlinkRest(restPort).get("/jobs/overview").path("jobs")) {
             String state = job.path("state").asText();
             if (!List.of("FINISHED", "CANCELED", "FAILED").contains(state)) {
                 active.add(job.path("jid").asText());
@@ -71,7 +70,7 @@ public final class JobMetrics {
      * the task managers; 0 before it is first reported.
      */
     public long sum(String name) throws IOException, InterruptedException {
-        return aggregate(INDEX_VERTEX, name, "sum");
+        return aggregate(null, name, "sum");
     }
 
     /**
@@ -88,7 +87,7 @@ public final class JobMetrics {
      * {@code _p75}, {@code _p95}, {@code _p99}, {@code _max}, ... (there is no {@code _p50}).
      */
     public long max(String name) throws IOException, InterruptedException {
-        return aggregate(INDEX_VERTEX, name, "max");
+        return aggregate(null, name, "max");
     }
 
     /**
@@ -103,6 +102,14 @@ public final class JobMetrics {
         max(name);
         Thread.sleep(3 * fetchInterval.toMillis());
         return max(name);
+    }
+
+    /** {@link #sum} of {@code name} as of now, read as {@link #freshMax} reads. */
+    public long freshSum(String name, Duration fetchInterval)
+            throws IOException, InterruptedException {
+        sum(name);
+        Thread.sleep(3 * fetchInterval.toMillis());
+        return sum(name);
     }
 
     /**
@@ -165,6 +172,32 @@ public final class JobMetrics {
             }
         }
         return quietSince;
+    }
+
+    /**
+     * Waits until the index is at rest: no segment build in flight and no vector growing ({@link
+     * #awaitBuildsSettled(Duration, Duration, boolean)}), then, for at most {@code restWait}, until
+     * its shards hold no more than {@code segments} sealed segments together: a shard at rest folds
+     * small segments into its largest after a quiet time in proportion to their sizes. For a job
+     * that seals after idle ({@code vectorstream.index.seal-after-idle} above 0).
+     *
+     * @return when the last build ended, as {@link #awaitBuildsSettled} tells it
+     * @throws IllegalStateException if builds are still in flight after {@code timeout}
+     */
+    public long awaitAtRest(int segments, Duration quiet, Duration restWait, Duration timeout)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long buildsEnded = awaitBuildsSettled(quiet, timeout, true);
+        long restDeadline = Math.min(deadline, System.nanoTime() + restWait.toNanos());
+        while (sum("sealedSegments") > segments && System.nanoTime() < restDeadline) {
+            Thread.sleep(1000);
+            buildsEnded =
+                    awaitBuildsSettled(
+                            quiet,
+                            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                            true);
+        }
+        return buildsEnded;
     }
 
     /** How often the job restarted since it was submitted (job metric {@code numRestarts}). */
@@ -237,6 +270,7 @@ public final class JobMetrics {
         return sb.toString();
     }
 
+    /** {@code vertex} null: the index operator's vertex. */
     private long aggregate(String vertex, String name, String agg)
             throws IOException, InterruptedException {
         String id = metricId(vertex, name);
@@ -285,34 +319,91 @@ public final class JobMetrics {
         }
         String vertexUrl = vertexUrls.get(vertex);
         if (vertexUrl == null) {
-            for (JsonNode v : get(base).path("vertices")) {
-                if (v.path("name").asText().contains(vertex)) {
-                    vertexUrl = base + "/vertices/" + v.path("id").asText() + "/subtasks/metrics";
-                    vertexUrls.put(vertex, vertexUrl);
-                }
-            }
+            vertexUrl = vertex == null ? indexVertexUrl() : namedVertexUrl(vertex);
             if (vertexUrl == null) {
                 return null;
             }
+            vertexUrls.put(vertex, vertexUrl);
         }
+        id = vectorStreamMetric(vertexUrl, name);
+        if (id != null) {
+            metricIds.put(vertex + "/" + name, id);
+        }
+        return id; // null: not reported yet
+    }
+
+    private String namedVertexUrl(String vertex) throws IOException, InterruptedException {
+        String url = null;
+        for (Vertex v : vertices()) {
+            if (v.name().contains(vertex)) {
+                url = metricsUrl(v);
+            }
+        }
+        return url;
+    }
+
+    /** The vertex whose subtasks report {@link #INDEX_SIGNATURE}; null before any does. */
+    private String indexVertexUrl() throws IOException, InterruptedException {
+        for (Vertex v : vertices()) {
+            if (vectorStreamMetric(metricsUrl(v), INDEX_SIGNATURE) != null) {
+                return metricsUrl(v);
+            }
+        }
+        return null;
+    }
+
+    /** The REST id of metric {@code vectorstream.<name>} of a vertex; null if it has none. */
+    private String vectorStreamMetric(String vertexUrl, String name)
+            throws IOException, InterruptedException {
         for (JsonNode metric : get(vertexUrl)) {
             String candidate = metric.path("id").asText();
             if (candidate.endsWith("vectorstream." + name)) {
-                metricIds.put(vertex + "/" + name, candidate);
                 return candidate;
             }
         }
-        return null; // not reported yet
+        return null;
     }
 
-    private static JsonNode get(String url) throws IOException, InterruptedException {
-        HttpResponse<String> r =
-                HTTP.send(
-                        HttpRequest.newBuilder(URI.create(url)).timeout(TIMEOUT).GET().build(),
-                        HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("GET " + url + ": HTTP " + r.statusCode() + " " + r.body());
+    private String metricsUrl(Vertex v) {
+        return base + "/vertices/" + v.id() + "/subtasks/metrics";
+    }
+
+    /** One vertex of the job graph: a chain of operators that runs as one task per subtask. */
+    public record Vertex(String id, String name, int parallelism) {}
+
+    /** The job's vertices, in the REST API's order (sources first). */
+    public List<Vertex> vertices() throws IOException, InterruptedException {
+        List<Vertex> out = new ArrayList<>();
+        for (JsonNode v : get(base).path("vertices")) {
+            out.add(
+                    new Vertex(
+                            v.path("id").asText(),
+                            v.path("name").asText(),
+                            v.path("parallelism").asInt()));
         }
-        return JSON.readTree(r.body());
+        return out;
+    }
+
+    /** A task metric of a vertex over its subtasks. */
+    public record Aggregate(double sum, double max) {}
+
+    /**
+     * Flink's own task metrics of {@code vertex} (e.g. {@code numRecordsIn}, {@code
+     * accumulateBusyTimeMs}, {@code busyTimeMsPerSecond}), summed and maximised over its subtasks,
+     * by name; a metric not reported (yet) is missing.
+     */
+    public Map<String, Aggregate> taskMetrics(Vertex vertex, List<String> names)
+            throws IOException, InterruptedException {
+        Map<String, Aggregate> out = new LinkedHashMap<>();
+        for (JsonNode m : get(metricsUrl(vertex) + "?agg=sum,max&get=" + String.join(",", names))) {
+            out.put(
+                    m.path("id").asText(),
+                    new Aggregate(m.path("sum").asDouble(), m.path("max").asDouble()));
+        }
+        return out;
+    }
+
+    private JsonNode get(String path) throws IOException, InterruptedException {
+        return rest.get(path);
     }
 }

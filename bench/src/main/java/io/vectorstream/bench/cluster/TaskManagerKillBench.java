@@ -4,17 +4,13 @@ import static io.vectorstream.bench.EndToEndBench.randomUnit;
 import static io.vectorstream.bench.EndToEndBench.secs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vectorstream.bench.FlinkRest;
 import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.schema.Hit;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -55,20 +51,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * replacement TaskManager right after the kill instead. Prints the figures as a Markdown table.
  */
 public final class TaskManagerKillBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /** One query of the continuous load. */
     private record Sent(long sentNanos, long answeredNanos, boolean complete) {}
 
     /** One REST sample of the job: its state and whether every task runs. */
     private record Sample(long nanos, String state, boolean allRunning) {}
 
-    private final HttpClient http = HttpClient.newHttpClient();
-    private final String rest;
+    private final FlinkRest rest;
     private final String jobId;
 
-    private TaskManagerKillBench(String rest, String jobId) {
-        this.rest = rest;
+    private TaskManagerKillBench(int restPort, String jobId) {
+        this.rest = new FlinkRest(restPort);
         this.jobId = jobId;
     }
 
@@ -118,7 +111,7 @@ public final class TaskManagerKillBench {
             }
         }
         String jobId = Files.readString(clusterDir.resolve("job.id")).trim();
-        new TaskManagerKillBench("http://localhost:" + restPort, jobId)
+        new TaskManagerKillBench(restPort, jobId)
                 .measure(
                         bootstrap,
                         clusterDir,
@@ -568,14 +561,7 @@ public final class TaskManagerKillBench {
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> r =
-                http.send(
-                        HttpRequest.newBuilder(URI.create(rest + path))
-                                .timeout(Duration.ofSeconds(5))
-                                .GET()
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        return JSON.readTree(r.body());
+        return rest.get(path);
     }
 
     // ------------------------------------------------------------------------------- timelines

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,7 +25,7 @@ import org.apache.flink.configuration.GlobalConfiguration;
  * value must parse, so a typo fails the run before the job starts instead of measuring the default.
  * Stateless.
  */
-final class JobSettings {
+public final class JobSettings {
 
     /** Keys outside {@link VectorStreamOptions} that the header shows even when not overridden. */
     private static final List<String> SHOWN_FLINK_KEYS = List.of("parallelism.default");
@@ -52,8 +53,39 @@ final class JobSettings {
         if (o.shards() > 0) {
             conf.set(VectorStreamOptions.SHARDS, o.shards());
         }
+        applyOverrides(conf, o.overrides());
+        return conf;
+    }
+
+    /**
+     * {@code key=value} settings (the values of a repeatable {@code --set}), in the order given.
+     *
+     * @throws IllegalArgumentException for one without {@code =} or key
+     */
+    public static Map<String, String> parseOverrides(List<String> keyValues) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String kv : keyValues) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException(
+                        "--set takes key=value, e.g. --set vectorstream.index.seal-size=2000; got '"
+                                + kv
+                                + "'");
+            }
+            out.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        return out;
+    }
+
+    /**
+     * Lays {@code overrides} over {@code conf}. A {@code vectorstream.*} key must name a {@link
+     * VectorStreamOptions} option (or a Kafka property) and its value must parse.
+     *
+     * @throws IllegalArgumentException naming the bad key and the keys of its section
+     */
+    public static void applyOverrides(Configuration conf, Map<String, String> overrides) {
         Map<String, ConfigOption<?>> known = vectorStreamOptions();
-        for (Map.Entry<String, String> e : o.overrides().entrySet()) {
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
             String key = e.getKey();
             if (key.startsWith("vectorstream.")
                     && !key.startsWith(VectorStreamOptions.KAFKA_PROPERTIES_PREFIX)
@@ -80,14 +112,13 @@ final class JobSettings {
                 }
             }
         }
-        return conf;
     }
 
     /**
      * The settings of {@code conf} a reader of the results needs: every VectorStream option not at
      * its default, the job's parallelism, and every {@code --set} key, as {@code key=value}.
      */
-    static List<String> nonDefault(Configuration conf, Map<String, String> overrides) {
+    public static List<String> nonDefault(Configuration conf, Map<String, String> overrides) {
         Map<String, String> raw = conf.toMap();
         List<String> out = new ArrayList<>();
         vectorStreamOptions()

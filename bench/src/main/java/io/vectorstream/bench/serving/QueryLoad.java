@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * those is answered. Recall is scored on every measured answer, so a partial or refused answer
  * counts as misses.
  */
-final class QueryLoad {
+public final class QueryLoad {
 
     /** How long one query may take before it counts as failed. */
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(60);
@@ -37,9 +37,9 @@ final class QueryLoad {
 
     /**
      * @param truth for each query the ordinals of its exact nearest base vectors, best first; base
-     *     vector {@code i} was published as {@link ServingBench#id(int)}
+     *     vector {@code i} was published as {@link BaseVectors#id(int)}
      */
-    QueryLoad(VectorStreamClient client, float[][] queries, int[][] truth, int k) {
+    public QueryLoad(VectorStreamClient client, float[][] queries, int[][] truth, int k) {
         this.client = client;
         this.queries = queries;
         this.truth = truth;
@@ -51,7 +51,8 @@ final class QueryLoad {
      *
      * @param consistency the queries' consistency, null for the default (eventual)
      */
-    Result run(int clients, String consistency, Duration warmup, Duration window) throws Exception {
+    public Result run(int clients, String consistency, Duration warmup, Duration window)
+            throws Exception {
         AtomicInteger cursor = new AtomicInteger();
         long measureFrom = System.nanoTime() + warmup.toNanos();
         long measureTo = measureFrom + window.toNanos();
@@ -110,7 +111,7 @@ final class QueryLoad {
         int found = 0;
         int shown = Math.min(k, answer.getHits().size());
         for (int j = 0; j < shown; j++) {
-            int ordinal = ServingBench.ordinal(answer.getHits().get(j).getId());
+            int ordinal = BaseVectors.ordinal(answer.getHits().get(j).getId());
             for (int i = 0; i < k && i < t.length; i++) {
                 if (t[i] == ordinal) {
                     found++;
@@ -130,7 +131,7 @@ final class QueryLoad {
      * @param incomplete answers without every shard ({@code complete=false}), errors included
      * @param failed queries with no answer in time or not sent
      */
-    record Result(
+    public record Result(
             int clients,
             String consistency,
             double seconds,
@@ -141,16 +142,16 @@ final class QueryLoad {
             long incomplete,
             long failed) {
 
-        double queriesPerSecond() {
+        public double queriesPerSecond() {
             return sortedMicros.length / seconds;
         }
 
         /** The {@code p}-quantile of the round trips in milliseconds (nearest rank). */
-        double roundTripMs(double p) {
+        public double roundTripMs(double p) {
             return nearestRank(sortedMicros, p) / 1000.0;
         }
 
-        long tookMs(double p) {
+        public long tookMs(double p) {
             return nearestRank(sortedTookMs, p);
         }
 

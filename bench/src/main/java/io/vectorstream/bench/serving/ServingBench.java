@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -114,16 +113,6 @@ public final class ServingBench {
             e.printStackTrace();
             System.exit(1); // the embedded broker's threads would keep the JVM alive
         }
-    }
-
-    /** The id base vector {@code ordinal} is published under. */
-    static String id(int ordinal) {
-        return "v" + ordinal;
-    }
-
-    /** The ordinal of a hit's id, as published by {@link #id(int)}. */
-    static int ordinal(String id) {
-        return Integer.parseInt(id.substring(1));
     }
 
     private void run() throws Exception {
@@ -252,37 +241,21 @@ public final class ServingBench {
             throws Exception {
         long start = System.nanoTime();
         long deadline = start + o.ingestTimeout().toNanos();
-        List<CompletableFuture<?>> acks = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            acks.add(client.upsert(id(i), ds.base()[i], Map.of("ordinal", String.valueOf(i))));
-        }
+        CompletableFuture<Void> acks = BaseVectors.publish(client, ds.base(), 0, n);
         try {
-            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new))
-                    .get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+            acks.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
             double acked = secondsSince(start);
             metrics.awaitSum("vectorsIndexed", n, Duration.ofNanos(deadline - System.nanoTime()));
             double indexed = secondsSince(start);
             log(
                     "ingest: acked after %.1f s, indexed after %.1f s; waiting for builds",
                     acked, indexed);
+            Duration remaining = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            // Measure the index at rest, not during the merges that bring it there.
             long buildsEnded =
-                    metrics.awaitBuildsSettled(
-                            BUILDS_QUIET,
-                            Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-                            sealsAfterIdle);
-            // A shard at rest folds a small segment into its largest after a quiet time in
-            // proportion to their sizes: measure the index at rest, not during that merge.
-            long restDeadline = Math.min(deadline, System.nanoTime() + REST_WAIT.toNanos());
-            while (sealsAfterIdle
-                    && metrics.sum("sealedSegments") > shards
-                    && System.nanoTime() < restDeadline) {
-                Thread.sleep(1000);
-                buildsEnded =
-                        metrics.awaitBuildsSettled(
-                                BUILDS_QUIET,
-                                Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-                                true);
-            }
+                    sealsAfterIdle
+                            ? metrics.awaitAtRest(shards, BUILDS_QUIET, REST_WAIT, remaining)
+                            : metrics.awaitBuildsSettled(BUILDS_QUIET, remaining, false);
             double settled = Math.max(indexed, (buildsEnded - start) / 1e9);
             String segments =
                     String.format(

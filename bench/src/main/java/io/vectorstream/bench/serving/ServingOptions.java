@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -82,17 +81,7 @@ record ServingOptions(
         if (data.isEmpty()) {
             throw new IllegalArgumentException("--data DIR is required\n" + USAGE);
         }
-        Map<String, String> overrides = new LinkedHashMap<>();
-        for (String kv : f.all("set")) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException(
-                        "--set takes key=value, e.g. --set vectorstream.index.seal-size=2000; got '"
-                                + kv
-                                + "'");
-            }
-            overrides.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
-        }
+        Map<String, String> overrides = JobSettings.parseOverrides(f.all("set"));
         int[] clients =
                 Arrays.stream(f.string("clients", "1,8,32,64").split(","))
                         .mapToInt(s -> Integer.parseInt(s.trim()))
