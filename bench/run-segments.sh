@@ -26,5 +26,5 @@ for e in "${entries[@]}"; do
 done
 OPENS=$(sed -n 's/.*<flink.jvm.opens>\(.*\)<\/flink.jvm.opens>.*/\1/p' pom.xml)
 # shellcheck disable=SC2086
-java -Xmx14g $OPENS --add-modules jdk.incubator.vector -cp "$CP" \
+java -Xmx14g ${BENCH_JVM_OPTS:-} $OPENS --add-modules jdk.incubator.vector -cp "$CP" \
   io.vectorstream.bench.segments.SegmentBench "$@" 2>&1 | grep --line-buffered -v 'Using incubator modules'

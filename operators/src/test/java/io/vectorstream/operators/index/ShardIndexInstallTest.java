@@ -9,9 +9,12 @@ import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.VectorStreamOptions;
+import io.vectorstream.operators.message.IndexReply;
+import io.vectorstream.operators.message.PartialResult;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.ShardMessage;
+import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
-import io.vectorstream.operators.validate.Query;
-import io.vectorstream.operators.validate.VectorOp;
 import io.vectorstream.state.segment.SegmentManifest;
 import io.vectorstream.state.vector.Metric;
 import io.vectorstream.state.vector.VectorMath;
@@ -222,7 +225,7 @@ class ShardIndexInstallTest {
 
     /** Runs steps (empty queries to another shard) until {@code done}, waiting for the build. */
     private static void stepUntil(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Condition done)
             throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -239,7 +242,7 @@ class ShardIndexInstallTest {
 
     /** One step of the task thread: a query that searches nothing. */
     private static void step(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         Query q = query(new float[DIM], 1);
         q.shardKeys = new int[0];
@@ -247,19 +250,19 @@ class ShardIndexInstallTest {
     }
 
     private static boolean installing(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h) {
         return operator(h).installsInProgress() > 0;
     }
 
     private static void upsert(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> live,
             String id,
             Random rnd)
             throws Exception {
         float[] v = TestData.randomVector(rnd, DIM);
         VectorMath.normalize(v);
-        VectorOp op = new VectorOp();
+        VectorWrite op = new VectorWrite();
         op.id = id;
         op.shard = 0;
         op.shardKey = KEY;
@@ -271,11 +274,11 @@ class ShardIndexInstallTest {
     }
 
     private static void delete(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> live,
             String id)
             throws Exception {
-        VectorOp op = new VectorOp();
+        VectorWrite op = new VectorWrite();
         op.id = id;
         op.shard = 0;
         op.shardKey = KEY;
@@ -303,7 +306,7 @@ class ShardIndexInstallTest {
      * querying single vectors.)
      */
     private static void assertEverythingOnce(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> live,
             Random rnd)
             throws Exception {
@@ -316,20 +319,20 @@ class ShardIndexInstallTest {
     }
 
     private static List<String> lastHits(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h) {
-        List<PartialResult> out = h.extractOutputValues();
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h) {
+        List<PartialResult> out = ShardIndexHarness.partials(h);
         return out.get(out.size() - 1).hits.stream().map(hit -> hit.id).toList();
     }
 
     private static SegmentManifest manifest(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         return ShardIndexOperatorTest.manifestsByKey(h).get(KEY);
     }
 
     /** Live vectors that are not in a sealed segment: those the growing map must hold. */
     private static long growingIn(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             Map<String, float[]> live)
             throws Exception {
         long sealed = 0;
@@ -340,7 +343,7 @@ class ShardIndexInstallTest {
     }
 
     private static long deadInState(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         long dead = 0;
         for (byte[] bits : map(h, ShardIndexOperator.TOMBSTONES).values()) {
@@ -353,7 +356,7 @@ class ShardIndexInstallTest {
 
     /** Segment ids of the blob chunks in state, one per chunk, in key order. */
     private static List<Long> blobSegmentIds(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h)
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
             throws Exception {
         return map(h, ShardIndexOperator.SEGMENT_BLOBS).keySet().stream()
                 .map(k -> k >>> 20)
@@ -363,14 +366,14 @@ class ShardIndexInstallTest {
     }
 
     private static <K> long count(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             MapStateDescriptor<K, ?> desc)
             throws Exception {
         return map(h, desc).size();
     }
 
     private static <K, V> Map<K, V> map(
-            KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult> h,
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h,
             MapStateDescriptor<K, V> desc)
             throws Exception {
         KeyedStateBackend<Integer> backend = h.getOperator().getKeyedStateBackend();
@@ -392,7 +395,7 @@ class ShardIndexInstallTest {
         }
     }
 
-    private static KeyedTwoInputStreamOperatorTestHarness<Integer, VectorOp, Query, PartialResult>
+    private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             harness(ShardIndexOperator operator) throws Exception {
         return ShardIndexHarness.of(operator, CFG.shards(), CFG.maxParallelism(), 1, 0);
     }
