@@ -275,6 +275,19 @@ public final class SegmentBench {
                         "ingest into sealed segments / standalone build (%d builds in the job)",
                         sealedBuilds),
                 f("%.2f", maxRate / (same.sealedVectors() / same.wallSeconds())));
+        // The job merges each shard into one segment at rest: building that is the cost a rebuild
+        // of what the job serves would pay, and what its ingest did, seals and merges included.
+        StandaloneSegments.Built atRest =
+                StandaloneSegments.build(ds.base(), fast, router, 0, spec, threads);
+        row(
+                f(
+                        "build one segment per shard of the first %,d (the job's geometry at rest)"
+                                + " standalone, %d threads",
+                        fast, threads),
+                f("%.1f s (%,.0f vectors/s)", atRest.wallSeconds(), fast / atRest.wallSeconds()));
+        row(
+                "ingest into sealed segments / standalone build of the geometry at rest",
+                f("%.2f", maxRate / (fast / atRest.wallSeconds())));
         Map<SegmentType, StandaloneSegments.Built> builtByType = new EnumMap<>(SegmentType.class);
         builtByType.put(spec.type(), same);
         for (String tierSpec : o.tiers().split(",")) {

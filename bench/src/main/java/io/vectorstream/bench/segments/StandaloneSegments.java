@@ -35,7 +35,11 @@ final class StandaloneSegments {
 
     private StandaloneSegments() {}
 
-    /** Builds the full segments of every shard on {@code threads} threads. */
+    /**
+     * Builds the full segments of every shard on {@code threads} threads; with {@code sealSize} 0,
+     * one segment per shard of all its vectors (the job's geometry once a shard has merged at
+     * rest).
+     */
     static Built build(
             float[][] base, int n, ShardRouter router, int sealSize, SegmentSpec spec, int threads)
             throws Exception {
@@ -50,10 +54,10 @@ final class StandaloneSegments {
         List<String> growingIds = new ArrayList<>();
         List<float[]> growingVectors = new ArrayList<>();
         for (List<Integer> shard : byShard) {
-            int full = shard.size() / sealSize * sealSize;
-            for (int from = 0; from < full; from += sealSize) {
-                blocks.add(
-                        shard.subList(from, from + sealSize).stream().mapToInt(x -> x).toArray());
+            int size = sealSize > 0 ? sealSize : Math.max(1, shard.size());
+            int full = shard.size() / size * size;
+            for (int from = 0; from < full; from += size) {
+                blocks.add(shard.subList(from, from + size).stream().mapToInt(x -> x).toArray());
             }
             for (int i = full; i < shard.size(); i++) {
                 growingIds.add(id(shard.get(i)));
