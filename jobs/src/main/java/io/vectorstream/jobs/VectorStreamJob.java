@@ -127,7 +127,12 @@ public final class VectorStreamJob {
             UnaryOperator<DataStream<IndexReply>> toMerger) {
         // The control: one catalog, so one instance; it sees only the collections topic.
         SingleOutputStreamOperator<CatalogUpdate> created =
-                checkReplyTopics(requests, replyTopics, Set.of(control.results()), "collections")
+                checkReplyTopics(
+                                requests,
+                                replyTopics,
+                                Set.of(control.results()),
+                                "collections",
+                                true)
                         .setParallelism(1)
                         .process(new CollectionControl(cfg, control))
                         .returns(Types.POJO(CatalogUpdate.class))
@@ -147,7 +152,7 @@ public final class VectorStreamJob {
 
         // Queries: single records someone waits for, so no buffering delay on their way.
         SingleOutputStreamOperator<Query> decoded =
-                checkReplyTopics(queries, replyTopics, Set.of(resultsTopic), "queries")
+                checkReplyTopics(queries, replyTopics, Set.of(resultsTopic), "queries", false)
                         .connect(created.broadcast(CatalogView.CATALOG))
                         .process(new QueryValidator(cfg, resultsTopic, control.history()))
                         .returns(Types.POJO(Query.class))
@@ -210,18 +215,23 @@ public final class VectorStreamJob {
      */
     private static final int ASYNC_CAPACITY = 1000;
 
-    /** {@code requests} after the {@link ReplyTopicCheck}, at their own parallelism. */
+    /**
+     * {@code requests} after the {@link ReplyTopicCheck}, at their own parallelism; in their order
+     * when {@code ordered} (control requests: a LIST after a CREATE must see it, and of two CREATEs
+     * of one name the first wins), else as their checks complete.
+     */
     private static SingleOutputStreamOperator<RawMessage> checkReplyTopics(
             DataStream<RawMessage> requests,
             ReplyTopics replyTopics,
             Set<String> defaults,
-            String what) {
-        return AsyncDataStream.unorderedWait(
-                        requests,
-                        new ReplyTopicCheck(replyTopics, defaults),
-                        10,
-                        TimeUnit.SECONDS,
-                        ASYNC_CAPACITY)
+            String what,
+            boolean ordered) {
+        ReplyTopicCheck check = new ReplyTopicCheck(replyTopics, defaults);
+        return (ordered
+                        ? AsyncDataStream.orderedWait(
+                                requests, check, 10, TimeUnit.SECONDS, ASYNC_CAPACITY)
+                        : AsyncDataStream.unorderedWait(
+                                requests, check, 10, TimeUnit.SECONDS, ASYNC_CAPACITY))
                 .returns(Types.POJO(RawMessage.class))
                 .name("reply-topic-check-" + what)
                 .uid("reply-topic-check-" + what)
