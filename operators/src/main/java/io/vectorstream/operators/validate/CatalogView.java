@@ -81,13 +81,17 @@ public final class CatalogView {
 
     /**
      * Records the dimension a collection created without one (the configured collection with {@code
-     * dimension: 0}) takes here, from the first vector this decoder accepted for it.
+     * dimension: 0}) takes here, from the first vector this decoder accepted for it. A pin restored
+     * for a collection that is gone or now has a dimension of its own is ignored.
      */
     void pinDimension(String name, int dimension) {
         try {
-            catalog.adopt(catalog.get(name).collection().withDimension(dimension));
+            Collection c = catalog.get(name).collection();
+            if (c.dimension() == 0) {
+                catalog.adopt(c.withDimension(dimension));
+            }
         } catch (Rejection e) {
-            throw new IllegalStateException("only known collections get vectors", e);
+            // Renamed by the configuration since the pin was checkpointed.
         }
     }
 

@@ -418,6 +418,23 @@ class ValidationTest {
     }
 
     @Test
+    void aPinnedDimensionGivesWayToOneTheConfigurationSetsLater() throws Exception {
+        Gatekeeper.Snapshot snapshot;
+        try (var h = harness(TestData.config(0, Metric.DOT))) {
+            h.vector(TestData.upsert("a", new float[] {1, 2, 3, 4}, Map.of()));
+            snapshot = h.snapshot();
+        }
+        try (var restored = harness(TestData.config(3, Metric.DOT), snapshot)) {
+            restored.vector(TestData.upsert("b", new float[] {1, 2, 3}, Map.of()));
+            restored.vector(TestData.upsert("c", new float[] {1, 2, 3, 4}, Map.of()));
+            assertThat(restored.writes()).extracting(op -> op.id).containsExactly("b");
+            assertThat(restored.deadLetters())
+                    .extracting(DeadLetter::getCode)
+                    .containsExactly("WRONG_DIMENSION");
+        }
+    }
+
+    @Test
     void anUnsetDimensionStillHasItsUpperBound() throws Exception {
         VectorStreamConfig auto =
                 TestData.config(0, Metric.DOT, TestData.limits(1 << 20, 64, 1_000_000, 1000));
