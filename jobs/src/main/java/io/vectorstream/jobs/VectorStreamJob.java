@@ -148,7 +148,10 @@ public final class VectorStreamJob {
                                 "validate-vectors",
                                 MessageTypes.SHARD_MESSAGE,
                                 new VectorValidator(cfg, control.history()))
-                        .uid("validate-vectors");
+                        .uid("validate-vectors")
+                        // One instance per source instance, fed forward: each partition is read
+                        // by one instance, whose markers then vouch for all of it.
+                        .setParallelism(vectors.getParallelism());
 
         // Queries: single records someone waits for, so no buffering delay on their way.
         SingleOutputStreamOperator<Query> decoded =

@@ -81,23 +81,26 @@ public interface ReplyTopics extends Serializable {
                 if (known.contains(topic)) {
                     return CompletableFuture.completedFuture(true);
                 }
-                if (listing == null) {
+                CompletableFuture<Set<String>> inFlight = listing;
+                if (inFlight == null) {
                     long now = System.nanoTime();
                     if (now - lastListingNanos < REFRESH_NANOS) {
                         return CompletableFuture.completedFuture(false);
                     }
                     lastListingNanos = now;
-                    listing = list();
+                    inFlight = new CompletableFuture<>();
+                    listing = inFlight;
+                    list(inFlight);
                 }
-                return listing.handle((names, failure) -> names != null && names.contains(topic));
+                return inFlight.handle((names, failure) -> names != null && names.contains(topic));
             }
 
-            private CompletableFuture<Set<String>> list() {
-                return admin.listTopics()
-                        .names()
-                        .toCompletionStage()
-                        .toCompletableFuture()
-                        .orTimeout(5, TimeUnit.SECONDS)
+            /**
+             * Lists the topics into {@code into}, a plain future (Kafka's own ignore orTimeout),
+             * which stays the listing in flight until it completes, even if that is at once.
+             */
+            private void list(CompletableFuture<Set<String>> into) {
+                into.orTimeout(5, TimeUnit.SECONDS)
                         .whenComplete(
                                 (names, failure) -> {
                                     synchronized (this) {
@@ -105,7 +108,19 @@ public interface ReplyTopics extends Serializable {
                                         if (names != null) {
                                             known = new HashSet<>(names);
                                         }
-                                        listing = null;
+                                        if (listing == into) {
+                                            listing = null;
+                                        }
+                                    }
+                                });
+                admin.listTopics()
+                        .names()
+                        .whenComplete(
+                                (names, failure) -> {
+                                    if (failure != null) {
+                                        into.completeExceptionally(failure);
+                                    } else {
+                                        into.complete(names);
                                     }
                                 });
             }

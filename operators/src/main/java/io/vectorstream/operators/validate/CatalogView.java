@@ -21,8 +21,10 @@ import org.apache.flink.api.common.typeinfo.Types;
  * before its first record), and those the control operator broadcast ({@link CatalogUpdate}), which
  * live in broadcast state and so come back with every restore and rescale.
  *
- * <p>Every decoder instance ends up with the same catalog: the history is the same list everywhere,
- * and the control operator is one instance broadcasting to all, in order. Task thread only.
+ * <p>Every decoder instance ends up with the same catalog as the control operator: on a fresh start
+ * all replay the same history the same way (the control operator in {@code CollectionControl}),
+ * after a restore all hold what they checkpointed, and the control operator is one instance
+ * broadcasting to all, in order. Task thread only.
  */
 public final class CatalogView {
 
@@ -35,22 +37,35 @@ public final class CatalogView {
     private final CollectionCatalog catalog;
 
     /**
-     * @param restored the decoder's broadcast state
+     * @param state the decoder's broadcast state
      * @param history payloads of the control topic read when the job was submitted
+     * @param restored whether the job restored state: then {@code state} holds every collection and
+     *     the history is not replayed, exactly as the control operator does, so the two agree on
+     *     every collection and its ordinal (its shard keys)
      */
     CatalogView(
-            VectorStreamConfig cfg, BroadcastState<String, byte[]> restored, List<byte[]> history)
+            VectorStreamConfig cfg,
+            BroadcastState<String, byte[]> state,
+            List<byte[]> history,
+            boolean restored)
             throws Exception {
         this.cfg = cfg;
         this.catalog = new CollectionCatalog(cfg);
-        for (Map.Entry<String, byte[]> e : restored.entries()) {
+        for (Map.Entry<String, byte[]> e : state.entries()) {
             catalog.adopt(Collection.fromBytes(e.getValue(), cfg.index().buildThreads()));
+        }
+        if (restored) {
+            return;
         }
         for (byte[] payload : history) {
             try {
                 CollectionRequest r = PayloadCodec.decodeCollectionRequest(payload);
                 if (r.getOp() == CollectionOp.CREATE) {
-                    catalog.create(r);
+                    CollectionCatalog.Created created = catalog.create(r);
+                    if (created.isNew()) {
+                        Collection c = created.served().collection();
+                        state.put(c.name(), c.toBytes());
+                    }
                 }
             } catch (CodecException | Rejection e) {
                 // The control operator answered it with this error when it first arrived.
@@ -84,15 +99,17 @@ public final class CatalogView {
      * dimension: 0}) takes here, from the first vector this decoder accepted for it. A pin restored
      * for a collection that is gone or now has a dimension of its own is ignored.
      */
-    void pinDimension(String name, int dimension) {
+    boolean pinDimension(String name, int dimension) {
         try {
             Collection c = catalog.get(name).collection();
             if (c.dimension() == 0) {
                 catalog.adopt(c.withDimension(dimension));
+                return true;
             }
         } catch (Rejection e) {
             // Renamed by the configuration since the pin was checkpointed.
         }
+        return false;
     }
 
     /**

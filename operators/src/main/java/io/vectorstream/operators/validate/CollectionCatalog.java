@@ -71,7 +71,9 @@ final class CollectionCatalog {
      */
     Served adopt(Collection c) {
         Served existing = byName.get(c.name());
-        if (existing != null && existing.collection().toInfo().equals(c.toInfo())) {
+        if (existing != null
+                && existing.collection().ordinal() == c.ordinal()
+                && existing.collection().toInfo().equals(c.toInfo())) {
             return null;
         }
         return add(c);

@@ -103,11 +103,17 @@ public final class EndOffsetLookup extends RichAsyncFunction<Query, QueryOutcome
     /** The shared lookups of one instance; see the class comment. Thread-safe. */
     static final class Lookups {
         private final TopicEndOffsets vectorsEnd;
+        private final long timeoutMs;
         private CompletableFuture<Map<Integer, Long>> running;
         private CompletableFuture<Map<Integer, Long>> next;
 
         Lookups(TopicEndOffsets vectorsEnd) {
+            this(vectorsEnd, MAX_LOOKUP_MS);
+        }
+
+        Lookups(TopicEndOffsets vectorsEnd, long timeoutMs) {
             this.vectorsEnd = vectorsEnd;
+            this.timeoutMs = timeoutMs;
         }
 
         /** The end offsets as read by a lookup that starts after this call. */
@@ -132,7 +138,18 @@ public final class EndOffsetLookup extends RichAsyncFunction<Query, QueryOutcome
             } catch (RuntimeException e) {
                 lookup = CompletableFuture.failedFuture(e);
             }
-            lookup.orTimeout(MAX_LOOKUP_MS, TimeUnit.MILLISECONDS)
+            // On a plain future: Kafka's own futures ignore orTimeout (their completeExceptionally
+            // throws), so a lookup would hang for the admin client's 60 s.
+            CompletableFuture<Map<Integer, Long>> timed = new CompletableFuture<>();
+            lookup.whenComplete(
+                    (ends, failure) -> {
+                        if (failure != null) {
+                            timed.completeExceptionally(failure);
+                        } else {
+                            timed.complete(ends);
+                        }
+                    });
+            timed.orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
                     .whenComplete(
                             (ends, failure) -> {
                                 if (failure != null) {

@@ -25,6 +25,13 @@ final class PartitionProgress {
         }
     }
 
+    /**
+     * Makes the next marker go out even if no offset moved (a new collection's shards need one).
+     */
+    void markUnsent() {
+        unsent = true;
+    }
+
     /** Whether some offset moved since the last {@link #take}. */
     boolean unsent() {
         return unsent;

@@ -63,7 +63,8 @@ public final class QueryValidator extends BroadcastProcessFunction<RawMessage, C
                 new CatalogView(
                         cfg,
                         ctx.getOperatorStateStore().getBroadcastState(CatalogView.CATALOG),
-                        history);
+                        history,
+                        ctx.isRestored());
         // Request keys must not repeat across instances and restarts: a random base per instance.
         requestKeyBase = new SplittableRandom().nextLong();
     }

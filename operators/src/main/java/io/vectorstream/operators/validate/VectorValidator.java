@@ -104,7 +104,7 @@ public final class VectorValidator extends AbstractStreamOperator<ShardMessage>
     public void initializeState(StateInitializationContext ctx) throws Exception {
         super.initializeState(ctx);
         catalogState = ctx.getOperatorStateStore().getBroadcastState(CatalogView.CATALOG);
-        catalog = new CatalogView(cfg, catalogState, history);
+        catalog = new CatalogView(cfg, catalogState, history, ctx.isRestored());
         offsetsState = ctx.getOperatorStateStore().getUnionListState(VECTOR_OFFSETS);
         pinnedState = ctx.getOperatorStateStore().getUnionListState(PINNED_DIMENSIONS);
         pinned = new HashMap<>();
@@ -115,9 +115,10 @@ public final class VectorValidator extends AbstractStreamOperator<ShardMessage>
                 disagreeing.put(p.f0, p.f1);
             }
         }
-        // Instances that pinned different dimensions (racing first vectors) leave it to the shards.
+        // Instances that pinned different dimensions (racing first vectors) leave it to the shards;
+        // a pin the configuration overrides now is dropped, so it cannot come back later.
         disagreeing.keySet().forEach(pinned::remove);
-        pinned.forEach(catalog::pinDimension);
+        pinned.entrySet().removeIf(p -> !catalog.pinDimension(p.getKey(), p.getValue()));
         progress = new PartitionProgress();
         for (Tuple2<Integer, Long> e : offsetsState.get()) {
             progress.processed(e.f0, e.f1);
@@ -185,6 +186,10 @@ public final class VectorValidator extends AbstractStreamOperator<ShardMessage>
         CollectionCatalog.Served added = catalog.apply(record.getValue(), catalogState);
         if (added != null) {
             toAnnounce.add(added);
+            // Its shards have heard nothing from this instance yet, and may never if its
+            // partitions stay idle: a strong query on them would wait for its deadline.
+            progress.markUnsent();
+            scheduleMarkers();
         }
         announce();
     }

@@ -109,6 +109,57 @@ class CollectionControlTest {
     }
 
     @Test
+    void aNewCollectionHearsFromEveryValidatorEvenWhenNoRecordMoves() throws Exception {
+        try (var h = harness(List.of())) {
+            h.setProcessingTime(0);
+            RawMessage first = vector("default", "a", 1f, 2f, 3f);
+            first.partition = 0;
+            first.offset = 3;
+            h.vector(first);
+            h.setProcessingTime(VectorValidator.MARKER_INTERVAL_MS);
+            assertThat(h.markers()).hasSize(8);
+
+            h.request(json("collections", "r1", CREATE_DOCS));
+            h.setProcessingTime(2 * VectorValidator.MARKER_INTERVAL_MS);
+            ShardRouter docs = new ShardRouter(4, 128, 1);
+            assertThat(h.markers().subList(8, h.markers().size()))
+                    .extracting(m -> m.shardKey)
+                    .contains(docs.keyOf(0), docs.keyOf(1), docs.keyOf(2), docs.keyOf(3));
+        }
+    }
+
+    @Test
+    void aRestoreKeepsTheCatalogItSavedAndReplaysNoHistory() throws Exception {
+        byte[] create = CREATE_DOCS.getBytes(StandardCharsets.UTF_8);
+        byte[] createOther =
+                CREATE_DOCS
+                        .replace("docs", "other")
+                        .replace("r1", "r2")
+                        .getBytes(StandardCharsets.UTF_8);
+        Gatekeeper.Snapshot snapshot;
+        try (var h = harness(List.of(create))) {
+            h.vector(vector("docs", "x", 1f, 1f));
+            snapshot = h.snapshot();
+        }
+        // The history read at resubmission holds a request the running job had refused (here:
+        // one it never saw); a restore takes the checkpointed catalog, as the control does.
+        try (var h =
+                new Gatekeeper(
+                        CFG, snapshot, TopicEndOffsets.none(), List.of(create, createOther))) {
+            h.vector(vector("docs", "y", 1f, 1f));
+            h.vector(vector("other", "z", 1f, 1f));
+            assertThat(h.writes()).extracting(w -> w.id).containsExactly("y");
+            assertThat(h.deadLetters())
+                    .extracting(DeadLetter::getCode)
+                    .containsExactly("UNKNOWN_COLLECTION");
+            h.request(json("collections", "l", "{\"requestId\":\"l\",\"op\":\"list\"}"));
+            assertThat(onlyAnswer(h.controlAnswers()).getCollections())
+                    .extracting(CollectionInfo::getName)
+                    .containsExactly("default", "docs");
+        }
+    }
+
+    @Test
     void recordsAndQueriesOfOtherCollectionsAreRejectedNamingTheKnownOnes() throws Exception {
         try (var h = harness(List.of())) {
             h.vector(vector("nope", "x", 1f, 1f, 1f));

@@ -1,6 +1,7 @@
 package io.vectorstream.operators.validate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.vectorstream.operators.kafka.TopicEndOffsets;
 import java.time.Duration;
@@ -28,6 +29,40 @@ class EndOffsetLookupTest {
             started.add(f);
             return f;
         }
+    }
+
+    /** As Kafka's admin futures do: completing them from outside throws, so orTimeout cannot. */
+    private static final class KafkaLikeFuture<T> extends CompletableFuture<T> {
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            throw new UnsupportedOperationException("only the client completes it");
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new KafkaLikeFuture<>();
+        }
+    }
+
+    @Test
+    void aLookupThatNeverAnswersFailsAtItsTimeoutEvenOnAKafkaFuture() throws Exception {
+        TopicEndOffsets hanging =
+                new TopicEndOffsets() {
+                    @Override
+                    public Map<Integer, Long> lastOffsets(Duration timeout) {
+                        throw new UnsupportedOperationException();
+                    }
+
+                    @Override
+                    public CompletableFuture<Map<Integer, Long>> lastOffsetsAsync() {
+                        return new KafkaLikeFuture<>();
+                    }
+                };
+        EndOffsetLookup.Lookups lookups = new EndOffsetLookup.Lookups(hanging, 50);
+        CompletableFuture<Map<Integer, Long>> ends = lookups.next();
+        assertThatThrownBy(() -> ends.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                .hasCauseInstanceOf(java.util.concurrent.TimeoutException.class);
+        assertThat(lookups.next()).as("the next lookup starts").isNotDone();
     }
 
     @Test

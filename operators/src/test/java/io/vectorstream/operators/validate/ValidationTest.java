@@ -431,6 +431,13 @@ class ValidationTest {
             assertThat(restored.deadLetters())
                     .extracting(DeadLetter::getCode)
                     .containsExactly("WRONG_DIMENSION");
+            snapshot = restored.snapshot();
+        }
+        // Set back to 0: the old pin is gone, so the next first vector decides again.
+        try (var again = harness(TestData.config(0, Metric.DOT), snapshot)) {
+            again.vector(TestData.upsert("d", new float[] {1, 2}, Map.of()));
+            again.vector(TestData.upsert("e", new float[] {1, 2, 3, 4}, Map.of()));
+            assertThat(again.writes()).extracting(op -> op.id).containsExactly("d");
         }
     }
 
