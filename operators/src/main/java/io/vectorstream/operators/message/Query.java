@@ -11,7 +11,7 @@ public final class Query implements QueryOutcome {
     /**
      * Unique per accepted query, unlike {@link #queryId}, which clients choose and may reuse: the
      * merger and the index instances' strong-query bookkeeping key by it, so two queries with the
-     * same id never mix their partial answers or barriers.
+     * same id never mix their partial answers or strong-query waits.
      */
     public String requestKey;
 
