@@ -133,7 +133,6 @@ public final class VectorStreamJob {
                                 Set.of(control.results()),
                                 "collections",
                                 true)
-                        .setParallelism(1)
                         .process(new CollectionControl(cfg, control))
                         .returns(Types.POJO(CatalogUpdate.class))
                         .name("collection-control")
@@ -141,7 +140,7 @@ public final class VectorStreamJob {
                         .setParallelism(1)
                         .setBufferTimeout(0);
 
-        // Vectors are decoded where they are read (same parallelism, chained to the source).
+        // Vectors are decoded where they are read: forward from the source, at its parallelism.
         SingleOutputStreamOperator<ShardMessage> writes =
                 vectors.connect(created.broadcast())
                         .transform(
@@ -149,8 +148,7 @@ public final class VectorStreamJob {
                                 MessageTypes.SHARD_MESSAGE,
                                 new VectorValidator(cfg, control.history()))
                         .uid("validate-vectors")
-                        // One instance per source instance, fed forward: each partition is read
-                        // by one instance, whose markers then vouch for all of it.
+                        // So each partition is read by one instance, whose markers vouch for it.
                         .setParallelism(vectors.getParallelism());
 
         // Queries: single records someone waits for, so no buffering delay on their way.

@@ -96,11 +96,12 @@ public interface ReplyTopics extends Serializable {
             }
 
             /**
-             * Lists the topics into {@code into}, a plain future (Kafka's own ignore orTimeout),
-             * which stays the listing in flight until it completes, even if that is at once.
+             * Lists the topics into {@code into}, which stays the listing in flight until it
+             * completes, even if that is at once.
              */
             private void list(CompletableFuture<Set<String>> into) {
-                into.orTimeout(5, TimeUnit.SECONDS)
+                AdminFutures.completeWithin(
+                                into, admin.listTopics().names().toCompletionStage(), 5_000)
                         .whenComplete(
                                 (names, failure) -> {
                                     synchronized (this) {
@@ -111,16 +112,6 @@ public interface ReplyTopics extends Serializable {
                                         if (listing == into) {
                                             listing = null;
                                         }
-                                    }
-                                });
-                admin.listTopics()
-                        .names()
-                        .whenComplete(
-                                (names, failure) -> {
-                                    if (failure != null) {
-                                        into.completeExceptionally(failure);
-                                    } else {
-                                        into.complete(names);
                                     }
                                 });
             }

@@ -7,7 +7,6 @@ import io.vectorstream.schema.CollectionOp;
 import io.vectorstream.schema.CollectionRequest;
 import io.vectorstream.schema.codec.CodecException;
 import io.vectorstream.schema.codec.PayloadCodec;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.state.BroadcastState;
@@ -77,17 +76,9 @@ public final class CatalogView {
         return catalog.get(name);
     }
 
-    /** Every collection served, the configured one first. */
+    /** Every collection served, by name. */
     List<CollectionCatalog.Served> all() {
-        List<CollectionCatalog.Served> out = new ArrayList<>();
-        for (Collection c : catalog.all()) {
-            try {
-                out.add(catalog.get(c.name()));
-            } catch (Rejection e) {
-                throw new IllegalStateException(e);
-            }
-        }
-        return out;
+        return catalog.served();
     }
 
     int size() {

@@ -61,6 +61,11 @@ final class CollectionCatalog {
         return out;
     }
 
+    /** Every collection with its router, by name. */
+    List<Served> served() {
+        return List.copyOf(byName.values());
+    }
+
     int size() {
         return byName.size();
     }

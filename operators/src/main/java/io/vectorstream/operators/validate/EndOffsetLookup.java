@@ -1,6 +1,7 @@
 package io.vectorstream.operators.validate;
 
 import io.vectorstream.operators.VectorStreamConfig.Limits;
+import io.vectorstream.operators.kafka.AdminFutures;
 import io.vectorstream.operators.kafka.TopicEndOffsets;
 import io.vectorstream.operators.message.Answer;
 import io.vectorstream.operators.message.Query;
@@ -8,7 +9,6 @@ import io.vectorstream.operators.message.QueryOutcome;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
@@ -138,25 +138,9 @@ public final class EndOffsetLookup extends RichAsyncFunction<Query, QueryOutcome
             } catch (RuntimeException e) {
                 lookup = CompletableFuture.failedFuture(e);
             }
-            // On a plain future: Kafka's own futures ignore orTimeout (their completeExceptionally
-            // throws), so a lookup would hang for the admin client's 60 s.
-            CompletableFuture<Map<Integer, Long>> timed = new CompletableFuture<>();
-            lookup.whenComplete(
-                    (ends, failure) -> {
-                        if (failure != null) {
-                            timed.completeExceptionally(failure);
-                        } else {
-                            timed.complete(ends);
-                        }
-                    });
-            timed.orTimeout(timeoutMs, TimeUnit.MILLISECONDS)
+            AdminFutures.completeWithin(target, lookup, timeoutMs)
                     .whenComplete(
                             (ends, failure) -> {
-                                if (failure != null) {
-                                    target.completeExceptionally(failure);
-                                } else {
-                                    target.complete(ends);
-                                }
                                 synchronized (this) {
                                     running = null;
                                     if (next != null) {

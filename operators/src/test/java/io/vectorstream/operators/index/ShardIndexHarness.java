@@ -8,6 +8,7 @@ import io.vectorstream.operators.message.Query;
 import io.vectorstream.operators.message.ShardMessage;
 import io.vectorstream.operators.shard.ShardRouter;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
@@ -45,6 +46,18 @@ final class ShardIndexHarness {
                         subtask);
         h.setStateBackend(new EmbeddedRocksDBStateBackend());
         return h;
+    }
+
+    /** Builds that wait for {@code gate} (at most 60 s) before they run: builds held in flight. */
+    static SegmentBuildPool.Builder heldBackUntil(CountDownLatch gate) {
+        return (build, spec) -> {
+            try {
+                gate.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return build.run(spec);
+        };
     }
 
     /** What the operator answered, all of it hits (no {@code PartialError}). */

@@ -127,15 +127,7 @@ class ShardIndexInstallTest {
     @Test
     void aSnapshotInTheMiddleOfAnInstallRestoresEveryVectorExactlyOnce() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        SegmentBuildPool.Builder heldBack =
-                (build, spec) -> {
-                    try {
-                        gate.await(60, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return build.run(spec);
-                };
+        SegmentBuildPool.Builder heldBack = ShardIndexHarness.heldBackUntil(gate);
         Random rnd = new Random(2);
         Map<String, float[]> live = new LinkedHashMap<>();
         List<Snapshot> snapshots = new ArrayList<>();

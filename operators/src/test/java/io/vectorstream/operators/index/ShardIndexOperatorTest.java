@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapState;
@@ -424,15 +423,7 @@ class ShardIndexOperatorTest {
     @Test
     void writesDuringAnInFlightSealWinOverItsCopies() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
-        SegmentBuildPool.Builder heldBack =
-                (build, spec) -> {
-                    try {
-                        gate.await(60, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return build.run(spec);
-                };
+        SegmentBuildPool.Builder heldBack = ShardIndexHarness.heldBackUntil(gate);
         Random rnd = new Random(12);
         Map<String, float[]> live = new HashMap<>();
         OperatorSubtaskState snapshot;
