@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A shard loaded on the task thread: its in-memory {@link ShardSegments}, a copy of its persisted
- * {@link SegmentManifest}, its build in flight, the install and sweep of a finished one, and its
- * retry back-off after failed builds.
+ * {@link SegmentManifest}, its builds in flight (a seal and a compaction, side by side), the
+ * installs and sweep of finished ones, and its retry back-off after failed builds.
  *
  * <p>Every change goes to the segments and, through {@link ShardStateStore}, to the shard's keyed
  * state, the manifest last; the segments are a cache of that state (see {@link
@@ -38,6 +38,15 @@ final class LoadedShard {
 
     /** Base seed of segment builds; the shard number is added, the state mixes in segment ids. */
     private static final long BUILD_SEED = 0x5653_5345_474DL;
+
+    /**
+     * Seal sizes one seal takes at most when writes outrun the seals. Bounded, a burst becomes
+     * several seals of at most this many seal sizes, each quick to build, install and drop from the
+     * growing segment, instead of one seal of everything that arrived meanwhile (which grew to
+     * 400,000 vectors under a 1M burst and held the task thread 250-400 ms in its install). As many
+     * as the merge factor: the largest seal lands in the tier four seals would merge into.
+     */
+    static final int MAX_SEAL_SIZES = CompactionPolicy.DEFAULT_MERGE_FACTOR;
 
     /**
      * Blob chunks (1 MiB each) one {@link #step} writes, over all shards; the final swap of an
@@ -81,14 +90,16 @@ final class LoadedShard {
     private final Context ctx;
     private SegmentManifest manifest;
 
-    /** The build in flight: running on the pool, or back and being installed. */
-    private SegmentBuild building;
+    /** The seal in flight (running on the pool, or back and being installed), or null. */
+    private SegmentBuild sealing;
 
-    /** The next seq when {@link #building} started: a seal of it took every write below. */
-    private long buildingFromSeq;
+    /** The compaction in flight (likewise), or null. */
+    private SegmentBuild merging;
 
-    /** The finished {@link #building} whose blob is being written, or null. */
-    private Install installing;
+    /**
+     * Finished builds whose blobs are being written, one at a time, in the order they came back.
+     */
+    private final ArrayDeque<Install> installs = new ArrayDeque<>();
 
     /** Ids whose growing entries in state a seal took, to delete: see {@link #step}. */
     private final ArrayDeque<String> sealedGrowing;
@@ -209,8 +220,8 @@ final class LoadedShard {
     }
 
     /**
-     * Starts a seal when the growing segment is full, else a compaction if the policy picks one,
-     * unless a build of the shard is already in flight or backing off after failures (the first
+     * Starts a seal when the growing segment is full and no seal is in flight, and a compaction if
+     * the policy picks one and none is in flight, unless failed builds hold them back (the first
      * retry comes with the next write, then after 1, 3, 7, ... up to 1023 writes, so a build that
      * always fails does not run and log once per record).
      */
@@ -228,33 +239,49 @@ final class LoadedShard {
      */
     boolean startBuildIfDue(double quietPeriods) throws Exception {
         boolean idle = quietPeriods >= 1;
-        if (segments.building()) {
+        if (sealing != null && merging != null) {
             return false;
         }
         if (writesBeforeRetry > 0) {
             writesBeforeRetry--;
             return false;
         }
-        SegmentManifest m = manifest;
         IndexSettings settings = collection.index();
-        SegmentBuild build = null;
+        boolean started = false;
         // Sealed at the seal size, or earlier when large metadata would make the segment too big.
-        if (segments.growingCount() >= settings.sealSize()
-                || segments.growingSegmentBytes() >= ctx.maxSegmentBytes()
-                || idle) {
-            build = segments.startSeal(m.nextSegmentId());
+        if (sealing == null
+                && (segments.growingCount() >= settings.sealSize()
+                        || segments.growingSegmentBytes() >= ctx.maxSegmentBytes()
+                        || idle)) {
+            sealing = segments.startSeal(manifest.nextSegmentId(), maxSealVectors(settings));
+            started = submit(sealing);
         }
-        if (build == null) {
-            build =
+        if (merging == null) {
+            merging =
                     segments.startCompaction(
-                            m.nextSegmentId(),
+                            manifest.nextSegmentId(),
                             compaction,
                             ctx.store().vectorSource(),
                             idle && segments.growingCount() == 0 ? quietPeriods : 0);
+            started |= submit(merging);
         }
+        return started;
+    }
+
+    /** The most vectors one seal takes: {@link #MAX_SEAL_SIZES}, and what fits a segment. */
+    private int maxSealVectors(IndexSettings settings) {
+        long perVector =
+                Math.max(1, segments.growingSegmentBytes() / Math.max(1, segments.growingCount()));
+        long fits = Math.max(1, ctx.maxSegmentBytes() / perVector);
+        return (int) Math.min((long) settings.sealSize() * MAX_SEAL_SIZES, fits);
+    }
+
+    /** Spends a segment id on {@code build}, if any, and hands it to the pool. */
+    private boolean submit(SegmentBuild build) throws Exception {
         if (build == null) {
             return false;
         }
+        SegmentManifest m = manifest;
         // The id is spent even if the build fails or a restore forgets it: ids never repeat.
         writeManifest(
                 new SegmentManifest(
@@ -264,8 +291,6 @@ final class LoadedShard {
                         m.nextSeq(),
                         m.liveCount(),
                         m.growingFromSeq()));
-        building = build;
-        buildingFromSeq = m.nextSeq();
         ctx.builds().submit(this, build);
         return true;
     }
@@ -275,20 +300,20 @@ final class LoadedShard {
         return writesBeforeRetry > 0;
     }
 
-    /** Whether {@code build} is the shard's build in flight. */
+    /** Whether {@code build} is one of the shard's builds in flight. */
     boolean awaits(SegmentBuild build) {
-        return building == build;
+        return build == sealing || build == merging;
     }
 
     /**
-     * Takes the shard's build in flight back from the pool. A failed one is dropped at once (the
-     * shard keeps its previous segments and backs off); a finished one is installed by the next
-     * {@link #step}s.
+     * Takes one of the shard's builds in flight back from the pool. A failed one is dropped at once
+     * (the shard keeps its previous segments and backs off); a finished one is installed by the
+     * next {@link #step}s, after any finished before it.
      */
     void finished(SegmentBuildPool.Finished f) {
-        assert f.build() == building : "segment " + f.build().segmentId() + " is not in flight";
+        assert awaits(f.build()) : "segment " + f.build().segmentId() + " is not in flight";
         if (f.failure() == null) {
-            installing = new Install(f);
+            installs.add(new Install(f));
             return;
         }
         LOG.error(
@@ -299,20 +324,28 @@ final class LoadedShard {
                 f.build().isSeal() ? "seal" : "compaction",
                 f.millis(),
                 f.failure());
-        building = null;
+        endLane(f.build());
         segments.abort(f.build());
         ctx.metrics().buildFailures.inc();
         writesBeforeRetry = (1 << Math.min(failedBuilds++, 10)) - 1;
     }
 
-    /** Whether a finished build is being installed. */
-    boolean installing() {
-        return installing != null;
+    private void endLane(SegmentBuild build) {
+        if (build == sealing) {
+            sealing = null;
+        } else {
+            merging = null;
+        }
+    }
+
+    /** Finished builds waiting for or in their install. */
+    int installsQueued() {
+        return installs.size();
     }
 
     /** Whether {@link #step} has work left: an install, or growing entries to sweep. */
     boolean hasWork() {
-        return installing != null || !sealedGrowing.isEmpty();
+        return !installs.isEmpty() || !sealedGrowing.isEmpty();
     }
 
     /** Growing entries in state that the sweep has still to delete. */
@@ -345,9 +378,9 @@ final class LoadedShard {
      * </ol>
      */
     void step(StepBudget budget) throws Exception {
-        if (installing != null) {
+        if (!installs.isEmpty()) {
             long start = System.nanoTime();
-            Install i = installing;
+            Install i = installs.peek();
             long segmentId = i.finished.build().segmentId();
             byte[][] chunks = i.finished.blobChunks();
             while (i.nextChunk < chunks.length && budget.takeChunk()) {
@@ -358,6 +391,7 @@ final class LoadedShard {
             boolean complete = i.nextChunk == chunks.length && budget.takeChunk();
             if (complete) {
                 install(i);
+                installs.poll();
             }
             i.steps++;
             i.longestStepNanos = Math.max(i.longestStepNanos, System.nanoTime() - start);
@@ -412,11 +446,25 @@ final class LoadedShard {
                         m.nextSegmentId(),
                         m.nextSeq(),
                         segments.liveCount(),
-                        f.build().isSeal() ? buildingFromSeq : m.growingFromSeq()));
+                        f.build().isSeal()
+                                ? Math.max(m.growingFromSeq(), sealedBelow(f.build()))
+                                : m.growingFromSeq()));
         sealedGrowing.addAll(done.movedFromGrowing());
-        installing = null;
-        building = null;
+        endLane(f.build());
         failedBuilds = 0;
+    }
+
+    /**
+     * The seq below which {@code seal} took every growing vector: it took the oldest, and every
+     * write since has a larger seq, so a growing entry below it in state is a copy the seal took or
+     * one written again since (whose entry then holds the newer seq).
+     */
+    private static long sealedBelow(SegmentBuild seal) {
+        long max = -1;
+        for (long seq : seal.seqs()) {
+            max = Math.max(max, seq);
+        }
+        return max + 1;
     }
 
     private void recordInstall(Install i) {

@@ -1,5 +1,6 @@
 package io.vectorstream.operators.index;
 
+import io.vectorstream.state.Interruption;
 import io.vectorstream.state.segment.MemoryTier;
 import io.vectorstream.state.segment.SealedSegment;
 import io.vectorstream.state.segment.SegmentBuild;
@@ -12,10 +13,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Runs segment builds (seals and compactions) on a fixed pool of daemon threads and queues the
- * results for the task thread, which {@link #poll}s them and installs them. Everything that does
- * not need the task thread happens here: the build, its serialisation, and the split of the blob
- * into the chunks the task thread then writes to state one at a time ({@link LoadedShard#step}).
+ * Runs segment builds on daemon threads, seals and compactions on pools of their own, and queues
+ * the results for the task thread, which {@link #poll}s them and installs them.
+ *
+ * <p>Seals come first: they keep the growing segment, which every query scans exactly, small, and a
+ * vector is only cheap to search once sealed. So a seal never queues behind a compaction (they have
+ * their own threads), and a running compaction pauses at its next {@link Interruption#check} while
+ * any seal runs, so the two do not halve each other's cores. Under writes that keep the seals busy
+ * the compactions wait, and the shards hold more, smaller segments until the writes ease; Lucene's
+ * merge scheduler makes the same trade. Everything that does not need the task thread happens here:
+ * the build, its serialisation, and the split of the blob into the chunks the task thread then
+ * writes to state one at a time ({@link LoadedShard#step}).
  *
  * <p>A pool thread touches only the build's private copies of ids and vectors and the segment it
  * builds; it never touches Flink state or a shard. Hand-over is through a {@link
@@ -54,32 +62,55 @@ final class SegmentBuildPool implements AutoCloseable {
     }
 
     private final Builder builder;
-    private final ExecutorService pool;
+    private final ExecutorService seals;
+    private final ExecutorService compactions;
     private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger sealsRunning = new AtomicInteger();
     private volatile int inFlight;
 
     /**
      * @param builder runs one build
-     * @param threads pool size
-     * @param threadNamePrefix threads are named this plus a counter
+     * @param threads threads for seals, and as many for compactions
+     * @param threadNamePrefix threads are named this, "seal-" or "merge-", and a counter
      */
     SegmentBuildPool(Builder builder, int threads, String threadNamePrefix) {
         this.builder = builder;
-        AtomicInteger counter = new AtomicInteger();
-        this.pool =
-                Executors.newFixedThreadPool(
-                        threads,
-                        r -> {
-                            Thread t = new Thread(r, threadNamePrefix + counter.incrementAndGet());
-                            t.setDaemon(true);
-                            return t;
-                        });
+        this.seals = daemons(threads, threadNamePrefix + "seal-");
+        this.compactions = daemons(threads, threadNamePrefix + "merge-");
     }
 
-    /** Starts {@code build} on the pool; its result turns up in {@link #poll}. */
+    private static ExecutorService daemons(int threads, String namePrefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return Executors.newFixedThreadPool(
+                threads,
+                r -> {
+                    Thread t = new Thread(r, namePrefix + counter.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /** Starts {@code build} on its pool; its result turns up in {@link #poll}. */
     void submit(int shardKey, SegmentBuild build, SegmentSpec spec, MemoryTier tier) {
         inFlight++;
-        pool.execute(() -> finished.add(run(shardKey, build, spec, tier)));
+        if (build.isSeal()) {
+            seals.execute(
+                    () -> {
+                        sealsRunning.incrementAndGet();
+                        try {
+                            finished.add(run(shardKey, build, spec, tier));
+                        } finally {
+                            sealsRunning.decrementAndGet();
+                        }
+                    });
+        } else {
+            compactions.execute(
+                    () ->
+                            finished.add(
+                                    Interruption.givingWay(
+                                            () -> sealsRunning.get() > 0,
+                                            () -> run(shardKey, build, spec, tier))));
+        }
     }
 
     /** The next ended build, or null if none has ended since the last call. */
@@ -99,7 +130,8 @@ final class SegmentBuildPool implements AutoCloseable {
     /** Stops the threads; builds still running are abandoned (their shards rebuild later). */
     @Override
     public void close() {
-        pool.shutdownNow();
+        seals.shutdownNow();
+        compactions.shutdownNow();
     }
 
     private Finished run(int shardKey, SegmentBuild build, SegmentSpec spec, MemoryTier tier) {

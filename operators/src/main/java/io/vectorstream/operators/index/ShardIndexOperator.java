@@ -136,6 +136,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
                     Types.LONG,
                     PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
 
+    /** Id of the segment whose blob chunks were written last (see {@link ShardStateStore#load}). */
+    static final ValueStateDescriptor<Long> WRITING_BLOB =
+            new ValueStateDescriptor<>("writing-blob", Types.LONG);
+
     /** {@link Collection#toBytes()} of a created collection, on each of its shards. */
     public static final ValueStateDescriptor<byte[]> SHARD_COLLECTION =
             new ValueStateDescriptor<>(
@@ -171,7 +175,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
     /** Shards whose install or sweep has work left ({@link LoadedShard#hasWork}), in order. */
     private transient Set<LoadedShard> busy;
 
-    /** Shards installing a finished build; read by the metrics thread. */
+    /** Finished builds waiting for or in their install; read by the metrics thread. */
     private transient volatile int installsInProgress;
 
     /** When the next drain timer fires; {@link Long#MAX_VALUE} for none. */
@@ -201,7 +205,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
                         getPartitionedState(VECTORS),
                         getPartitionedState(GROWING),
                         getPartitionedState(SEGMENT_BLOBS),
-                        getPartitionedState(TOMBSTONES));
+                        getPartitionedState(TOMBSTONES),
+                        getPartitionedState(WRITING_BLOB));
         collectionState = getPartitionedState(SHARD_COLLECTION);
         shards = new HashMap<>();
         var task = getRuntimeContext().getTaskInfo();
@@ -456,7 +461,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
             }
             int installing = 0;
             for (LoadedShard shard : busy) {
-                installing += shard.installing() ? 1 : 0;
+                installing += shard.installsQueued();
             }
             installsInProgress = installing;
         } finally {

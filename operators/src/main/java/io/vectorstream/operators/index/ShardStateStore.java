@@ -44,17 +44,22 @@ final class ShardStateStore {
     private final MapState<Long, byte[]> blobs;
     private final MapState<Long, byte[]> tombstones;
 
+    /** The segment whose blob was started last: the one a restore may find half written. */
+    private final ValueState<Long> writingBlob;
+
     ShardStateStore(
             ValueState<byte[]> manifest,
             MapState<String, byte[]> vectors,
             MapState<String, Long> growing,
             MapState<Long, byte[]> blobs,
-            MapState<Long, byte[]> tombstones) {
+            MapState<Long, byte[]> tombstones,
+            ValueState<Long> writingBlob) {
         this.manifest = manifest;
         this.vectors = vectors;
         this.growing = growing;
         this.blobs = blobs;
         this.tombstones = tombstones;
+        this.writingBlob = writingBlob;
     }
 
     /** Key of chunk {@code chunk} of segment {@code segmentId} in the blob and tombstone maps. */
@@ -129,6 +134,9 @@ final class ShardStateStore {
      * invisible to a restore (see {@link #load}).
      */
     void putBlobChunk(long segmentId, int chunk, byte[] bytes) throws Exception {
+        if (chunk == 0) {
+            writingBlob.update(segmentId);
+        }
         blobs.put(chunkKey(segmentId, chunk), bytes);
     }
 
@@ -188,9 +196,10 @@ final class ShardStateStore {
      * <p>What an install in progress leaves in a checkpoint is repaired here (see {@link
      * LoadedShard#step}): growing entries a seal already took (below {@link
      * SegmentManifest#growingFromSeq}) are not put back but handed to the sweep, and the chunks of
-     * a blob that was being written, which the manifest does not name, are deleted. Only the
-     * shard's latest segment id can have such chunks: ids are spent in order, one build at a time,
-     * and the restored shard builds the segment again under a new id.
+     * a blob that was being written, which the manifest does not name, are deleted. Blobs are
+     * written one at a time, so only the last one started can be such; the restored shard builds
+     * the segment again under a new id. (Before a shard had two build lanes, that was always the
+     * latest segment id, which older checkpoints did not record otherwise.)
      */
     Loaded load(SegmentManifest m, SegmentSpec spec, MemoryTier tier) throws Exception {
         ShardSegments shard = new ShardSegments(spec, tier);
@@ -210,13 +219,21 @@ final class ShardStateStore {
             }
             shard.restoreGrowing(e.getKey(), v.vector(), v.metadata(), e.getValue());
         }
-        long latest = m.nextSegmentId() - 1;
-        if (latest >= 0 && m.segments().stream().noneMatch(e -> e.id() == latest)) {
-            for (int c = 0; blobs.contains(chunkKey(latest, c)); c++) {
-                blobs.remove(chunkKey(latest, c));
-            }
+        Long writing = writingBlob.value();
+        removeUnnamedChunks(m, m.nextSegmentId() - 1);
+        if (writing != null) {
+            removeUnnamedChunks(m, writing);
         }
         return new Loaded(shard, sealedGrowing);
+    }
+
+    private void removeUnnamedChunks(SegmentManifest m, long segmentId) throws Exception {
+        if (segmentId < 0 || m.segments().stream().anyMatch(e -> e.id() == segmentId)) {
+            return;
+        }
+        for (int c = 0; blobs.contains(chunkKey(segmentId, c)); c++) {
+            blobs.remove(chunkKey(segmentId, c));
+        }
     }
 
     private SealedSegment readSegment(SegmentManifest.Entry entry, MemoryTier tier)

@@ -204,6 +204,80 @@ class ShardIndexInstallTest {
         }
     }
 
+    /**
+     * A shard seals while a compaction runs (the two lanes), and a snapshot taken while the
+     * compaction's blob is half written, after a later seal was installed under a larger segment
+     * id, restores every vector once and leaves no chunk the manifest does not name.
+     */
+    @Test
+    void aSealInstallsWhileACompactionRunsAndAHalfWrittenMergeRestoresCleanly() throws Exception {
+        CountDownLatch merges = new CountDownLatch(1);
+        SegmentBuildPool.Builder mergesHeldBack =
+                (build, spec) -> {
+                    if (!build.isSeal()) {
+                        ShardIndexHarness.heldBackUntil(merges).build(build, spec);
+                    }
+                    return build.run(spec);
+                };
+        Random rnd = new Random(3);
+        Map<String, float[]> live = new LinkedHashMap<>();
+        Snapshot halfMerged;
+        try (var h = harness(new ShardIndexOperator(CFG, mergesHeldBack))) {
+            h.open();
+            ShardIndexOperator op = operator(h);
+            // Four seals fill the first tier, which starts a compaction (held back).
+            for (int seal = 0; seal < 4; seal++) {
+                for (int i = 0; i < SEAL; i++) {
+                    upsert(h, live, "v" + (seal * SEAL + i), rnd);
+                }
+                int sealed = seal + 1;
+                stepUntil(h, () -> op.sealedSegments() == sealed && op.sweepsLeft() == 0);
+            }
+            stepUntil(h, () -> op.buildsInFlight() == 1);
+            // A fifth seal starts, builds and installs beside it.
+            for (int i = 0; i < SEAL; i++) {
+                upsert(h, live, "w" + i, rnd);
+            }
+            stepUntil(h, () -> op.sealedSegments() == 5);
+            assertThat(op.buildsInFlight()).as("the compaction, still held back").isEqualTo(1);
+            assertThat(manifest(h).segments())
+                    .extracting(SegmentManifest.Entry::id)
+                    .containsExactly(0L, 1L, 2L, 3L, 5L);
+            assertEverythingOnce(h, live, rnd);
+
+            merges.countDown();
+            stepUntil(h, () -> blobSegmentIds(h).contains(4L));
+            assertThat(manifest(h).segments())
+                    .extracting(SegmentManifest.Entry::id)
+                    .doesNotContain(4L);
+            halfMerged = new Snapshot("merge half written", h.snapshot(1L, 1L), live);
+
+            stepUntil(h, () -> op.buildsInFlight() == 0 && op.sweepsLeft() == 0);
+            assertThat(manifest(h).segments())
+                    .extracting(SegmentManifest.Entry::id)
+                    .containsExactly(5L, 4L);
+            assertEverythingOnce(h, live, rnd);
+        }
+
+        try (var restored = harness(new ShardIndexOperator(CFG))) {
+            restored.initializeState(halfMerged.state);
+            restored.open();
+            ShardIndexOperator op = operator(restored);
+            assertThat(op.liveVectors()).isEqualTo(halfMerged.live.size());
+            assertEverythingOnce(restored, halfMerged.live, rnd);
+            // The merge's chunks were not the latest segment id's: found by the writing marker.
+            assertThat(blobSegmentIds(restored)).containsExactly(0L, 1L, 2L, 3L, 5L);
+            awaitBuilds(restored);
+            assertThat(blobSegmentIds(restored))
+                    .isEqualTo(
+                            manifest(restored).segments().stream()
+                                    .map(SegmentManifest.Entry::id)
+                                    .sorted()
+                                    .toList());
+            assertEverythingOnce(restored, halfMerged.live, rnd);
+        }
+    }
+
     private record Snapshot(String name, OperatorSubtaskState state, Map<String, float[]> live) {
         Snapshot {
             live = new HashMap<>(live);

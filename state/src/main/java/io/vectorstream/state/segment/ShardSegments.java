@@ -16,8 +16,12 @@ import java.util.Objects;
  * the mutators report (tombstones, ids moved out of the growing segment) and can restore this view
  * with {@link #restoreGrowing} and {@link #restoreSealed} without building anything.
  *
- * <p>At most one build (seal or compaction) is in flight per shard. Not thread-safe: only the task
- * thread calls it; only {@link SegmentBuild#run} runs elsewhere.
+ * <p>A shard has two build lanes, as Lucene flushes while it merges: at most one seal and one
+ * compaction are in flight at a time, side by side, so a long merge never holds back the seal that
+ * keeps the growing segment (searched exactly) small. A seal takes the oldest growing vectors, at
+ * most as many as asked, so a burst of writes becomes several bounded seals rather than one that
+ * snowballs. Not thread-safe: only the task thread calls it; only {@link SegmentBuild#run} runs
+ * elsewhere.
  *
  * <p>Invariant: a live id is either in the growing segment or live in exactly one sealed segment. A
  * build in flight holds copies only; writes that race with it are reconciled by {@link #install}
@@ -31,13 +35,14 @@ public final class ShardSegments {
     private final GrowingSegment growing;
     private final List<SealedSegment> sealed = new ArrayList<>();
     private final List<SealedSegment> sealedView = Collections.unmodifiableList(sealed);
-    private SegmentBuild inFlight;
+    private SegmentBuild sealing;
+    private SegmentBuild merging;
 
     /**
-     * For a compaction in flight, where each of its vectors came from: the source's index in {@link
-     * SegmentBuild#sourceSegments} in the high 32 bits, its ordinal there in the low.
+     * For the compaction in flight, where each of its vectors came from: the source's index in
+     * {@link SegmentBuild#sourceSegments} in the high 32 bits, its ordinal there in the low.
      */
-    private long[] inFlightOrigins;
+    private long[] mergeOrigins;
 
     /**
      * An empty shard whose sealed segments are built by {@code spec} and kept in {@code tier}.
@@ -76,7 +81,7 @@ public final class ShardSegments {
         if (seq < 0) {
             throw new IllegalArgumentException("seq must not be negative, got " + seq);
         }
-        if (inFlight != null) {
+        if (building()) {
             throw new IllegalStateException("restore before starting builds");
         }
         if (growing.contains(id)) {
@@ -95,7 +100,7 @@ public final class ShardSegments {
      */
     public void restoreSealed(SealedSegment segment) {
         Objects.requireNonNull(segment, "segment");
-        if (inFlight != null) {
+        if (building()) {
             throw new IllegalStateException("restore before starting builds");
         }
         if (segment.dimension() != dim) {
@@ -153,37 +158,55 @@ public final class ShardSegments {
         return growing.contains(id);
     }
 
-    /** Whether a seal or compaction is in flight. */
+    /** Whether a seal or a compaction is in flight. */
     public boolean building() {
-        return inFlight != null;
+        return sealing != null || merging != null;
+    }
+
+    /** Whether a seal is in flight. */
+    public boolean sealing() {
+        return sealing != null;
+    }
+
+    /** Whether a compaction is in flight. */
+    public boolean merging() {
+        return merging != null;
+    }
+
+    /** {@link #startSeal(long, int)} of the whole growing segment. */
+    public SegmentBuild startSeal(long segmentId) {
+        return startSeal(segmentId, Integer.MAX_VALUE);
     }
 
     /**
-     * Snapshots the whole growing segment (ids, vectors, metadata) as a seal into segment {@code
-     * segmentId}, or returns null if a build is in flight or the growing segment is empty. The
+     * Snapshots the at most {@code maxVectors} oldest growing vectors (ids, vectors, metadata,
+     * sequence numbers) as a seal into segment {@code segmentId}, or returns null if a seal is in
+     * flight or the growing segment is empty. A compaction in flight does not hold it back. The
      * growing vectors stay searchable (and in the caller's state) until {@link #install}.
      */
-    public SegmentBuild startSeal(long segmentId) {
-        if (inFlight != null || growing.size() == 0) {
+    public SegmentBuild startSeal(long segmentId, int maxVectors) {
+        if (sealing != null || growing.size() == 0) {
             return null;
         }
-        inFlight =
+        GrowingSegment.Oldest oldest = growing.copyOldest(maxVectors);
+        sealing =
                 new SegmentBuild(
                         segmentId,
-                        growing.copyIds(),
-                        growing.copyVectors(),
-                        growing.copyMetadata(),
-                        growing.copySeqs(),
+                        oldest.ids(),
+                        oldest.vectors(),
+                        oldest.metadata(),
+                        oldest.seqs(),
                         new long[0]);
-        return inFlight;
+        return sealing;
     }
 
     /**
      * Starts a compaction into {@code segmentId} of the segments {@code policy} picks, or returns
-     * null if a build is in flight or none is due. Collects the live vectors of those segments
-     * (from memory, or from {@code source} in the PQ_CODES tier) and their metadata (always from
-     * memory); an id {@code source} returns null for no longer exists and is left out. When no live
-     * vector is left the build has no ids, and installing it just drops the picked segments.
+     * null if a compaction is in flight or none is due (a seal in flight does not hold it back).
+     * Collects the live vectors of those segments (from memory, or from {@code source} in the
+     * PQ_CODES tier) and their metadata (always from memory); an id {@code source} returns null for
+     * no longer exists and is left out. When no live vector is left the build has no ids, and
+     * installing it just drops the picked segments.
      */
     public SegmentBuild startCompaction(
             long segmentId, CompactionPolicy policy, VectorSource source) {
@@ -198,7 +221,7 @@ public final class ShardSegments {
     public SegmentBuild startCompaction(
             long segmentId, CompactionPolicy policy, VectorSource source, double quietPeriods) {
         Objects.requireNonNull(policy, "policy");
-        if (inFlight != null) {
+        if (merging != null) {
             return null;
         }
         List<SealedSegment> picked =
@@ -255,7 +278,7 @@ public final class ShardSegments {
         for (int i = 0; i < sources.length; i++) {
             sources[i] = picked.get(i).id();
         }
-        inFlight =
+        merging =
                 new SegmentBuild(
                         segmentId,
                         Arrays.copyOf(ids, n),
@@ -264,8 +287,8 @@ public final class ShardSegments {
                         new long[0],
                         sources,
                         base);
-        inFlightOrigins = Arrays.copyOf(origins, n);
-        return inFlight;
+        mergeOrigins = Arrays.copyOf(origins, n);
+        return merging;
     }
 
     /**
@@ -305,7 +328,10 @@ public final class ShardSegments {
      * be in it: tiering is pure and may run on the build thread); an empty one (a compaction of
      * dead segments) is not added, so the caller should persist nothing for it.
      *
-     * @throws IllegalStateException if {@code build} is not the build in flight
+     * <p>The other lane's build in flight is unaffected: a seal adds a segment no compaction in
+     * flight picked, and a compaction removes only segments that no seal touches.
+     *
+     * @throws IllegalStateException if {@code build} is not a build in flight
      * @throws IllegalArgumentException if {@code built} is not the result of {@code build}
      */
     public Installed install(SegmentBuild build, SealedSegment built) {
@@ -353,7 +379,7 @@ public final class ShardSegments {
             } else {
                 // Still live where the build took it from: a bitset read, where looking the id
                 // up in every source held the task thread for ~100 ms on a merge of 800,000.
-                long origin = inFlightOrigins[ordinal];
+                long origin = mergeOrigins[ordinal];
                 current = sources.get((int) (origin >>> 32)).isLive((int) origin);
             }
             if (!current) {
@@ -368,8 +394,7 @@ public final class ShardSegments {
         if (installed.size() > 0) {
             sealed.add(installed);
         }
-        inFlight = null;
-        inFlightOrigins = null;
+        endLane(build);
         List<Long> removed = new ArrayList<>(sources.size());
         for (SealedSegment source : sources) {
             removed.add(source.id());
@@ -381,13 +406,21 @@ public final class ShardSegments {
     /**
      * Forgets a failed build; the shard stays as before it started.
      *
-     * @throws IllegalStateException if {@code build} is not the build in flight
+     * @throws IllegalStateException if {@code build} is not a build in flight
      */
     public void abort(SegmentBuild build) {
         Objects.requireNonNull(build, "build");
         checkInFlight(build);
-        inFlight = null;
-        inFlightOrigins = null;
+        endLane(build);
+    }
+
+    private void endLane(SegmentBuild build) {
+        if (build == sealing) {
+            sealing = null;
+        } else {
+            merging = null;
+            mergeOrigins = null;
+        }
     }
 
     /** {@link #search(float[], SearchKnobs, VectorSource, Filter)} without a filter. */
@@ -516,14 +549,18 @@ public final class ShardSegments {
     }
 
     private void checkInFlight(SegmentBuild build) {
-        if (build != inFlight) {
+        SegmentBuild lane = build.isSeal() ? sealing : merging;
+        String kind = build.isSeal() ? "seal" : "compaction";
+        if (build != lane) {
             throw new IllegalStateException(
-                    inFlight == null
-                            ? "no build is in flight"
+                    lane == null
+                            ? "no " + kind + " is in flight"
                             : "segment "
                                     + build.segmentId()
-                                    + " is not the build in flight (segment "
-                                    + inFlight.segmentId()
+                                    + " is not the "
+                                    + kind
+                                    + " in flight (segment "
+                                    + lane.segmentId()
                                     + " is)");
         }
     }

@@ -13,19 +13,19 @@
  * k with a second pass), and merges the hits on internal scores (higher is closer for every metric,
  * unlike euclidean external distances).
  *
- * <p><b>Life cycle</b> (all in {@link io.vectorstream.state.segment.ShardSegments}; one build in
- * flight per shard):
+ * <p><b>Life cycle</b> (all in {@link io.vectorstream.state.segment.ShardSegments}; per shard at
+ * most one seal and one compaction in flight, side by side):
  *
  * <ol>
  *   <li><b>Write.</b> An upsert puts the vector in the growing segment under a fresh sequence
  *       number; if the id was live in a sealed segment, that copy is killed and its {@link
  *       io.vectorstream.state.segment.Tombstone} returned for the caller to persist. A delete
  *       removes the growing copy or kills the sealed one. So every live id is in exactly one place.
- *   <li><b>Seal.</b> {@code startSeal} copies the growing ids, vectors, metadata and sequence
- *       numbers into a {@link io.vectorstream.state.segment.SegmentBuild}; the growing vectors stay
- *       searchable. {@link io.vectorstream.state.segment.SegmentBuild#run} builds the index off the
- *       task thread (pure: it touches only the copies, and reads the frozen graph of a merge's
- *       base).
+ *   <li><b>Seal.</b> {@code startSeal} copies the oldest growing ids, vectors, metadata and
+ *       sequence numbers (at most as many as asked) into a {@link
+ *       io.vectorstream.state.segment.SegmentBuild}; the growing vectors stay searchable. {@link
+ *       io.vectorstream.state.segment.SegmentBuild#run} builds the index off the task thread (pure:
+ *       it touches only the copies, and reads the frozen graph of a merge's base).
  *   <li><b>Install.</b> Back on the task thread, writes made during the build win: an id still
  *       growing under the copied sequence number moves to the new segment; any other copy in it
  *       (deleted, or upserted again) is killed at once and reported.

@@ -12,6 +12,7 @@ import io.vectorstream.state.vector.VectorMath;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -55,11 +56,13 @@ class ShardSegmentsTest {
                 model.checkRestore();
             }
         }
-        model.finishBuild();
+        model.finishBuilds();
         model.checkView();
         model.checkRestore();
         assertThat(model.seals).as("seals installed").isGreaterThan(10);
         assertThat(model.compactions).as("compactions installed").isGreaterThan(3);
+        assertThat(model.sideBySide).as("installs with the other lane in flight").isGreaterThan(5);
+        assertThat(model.boundedSeals).as("seals of part of the growing segment").isGreaterThan(5);
         assertThat(model.racingWrites).as("writes during a build").isGreaterThan(100);
         assertThat(model.racingKills).as("copies killed at install").isGreaterThan(5);
     }
@@ -277,11 +280,11 @@ class ShardSegmentsTest {
         assertThat(shard.sealed()).isEmpty();
         assertThatThrownBy(() -> shard.install(seal, seal.run(shard.spec())))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("no build is in flight");
+                .hasMessageContaining("no seal is in flight");
         SegmentBuild again = shard.startSeal(2);
         assertThatThrownBy(() -> shard.abort(seal))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("not the build in flight");
+                .hasMessageContaining("not the seal in flight");
         assertThat(again).isNotNull();
     }
 
@@ -337,13 +340,16 @@ class ShardSegmentsTest {
         private final Map<String, Long> growingSeqs = new HashMap<>();
         private final Map<String, Map<String, String>> growingMetadata = new HashMap<>();
 
-        private SegmentBuild pending;
+        private SegmentBuild pendingSeal;
+        private SegmentBuild pendingMerge;
         private long nextSeq;
         private long nextSegmentId;
         int seals;
         int compactions;
         int racingWrites;
         int racingKills;
+        int sideBySide;
+        int boundedSeals;
 
         Model(SegmentSpec spec, MemoryTier tier, Random random) {
             this.spec = spec;
@@ -365,7 +371,7 @@ class ShardSegmentsTest {
                 growingMetadata.put(id, metadata);
                 growingVectors.put(id, v.clone());
                 growingSeqs.put(id, seq);
-                racingWrites += pending == null ? 0 : 1;
+                racingWrites += shard.building() ? 1 : 0;
             } else if (dice < 72) {
                 String id = "id" + random.nextInt(IDS);
                 persist(shard.delete(id));
@@ -374,35 +380,77 @@ class ShardSegmentsTest {
                 growingMetadata.remove(id);
                 growingVectors.remove(id);
                 growingSeqs.remove(id);
-                racingWrites += pending == null ? 0 : 1;
+                racingWrites += shard.building() ? 1 : 0;
             } else if (dice < 80) {
-                SegmentBuild seal = shard.startSeal(nextSegmentId);
-                assertThat(seal == null).isEqualTo(pending != null || shard.growingCount() == 0);
-                start(seal);
+                int max = 1 + random.nextInt(60);
+                int growing = shard.growingCount();
+                SegmentBuild seal = shard.startSeal(nextSegmentId, max);
+                assertThat(seal == null).isEqualTo(pendingSeal != null || growing == 0);
+                if (seal != null) {
+                    checkTakesTheOldest(seal, max);
+                    boundedSeals += growing > max ? 1 : 0;
+                    pendingSeal = seal;
+                    nextSegmentId++;
+                }
             } else if (dice < 88) {
                 SegmentBuild compaction = shard.startCompaction(nextSegmentId, POLICY, source);
-                assertThat(compaction == null || pending == null).isTrue();
-                start(compaction);
+                assertThat(compaction == null || pendingMerge == null).isTrue();
+                if (compaction != null) {
+                    pendingMerge = compaction;
+                    nextSegmentId++;
+                }
             } else if (dice < 97) {
-                finishBuild();
-            } else if (pending != null) {
-                shard.abort(pending);
-                pending = null;
+                finishBuild(random.nextBoolean() ? pendingSeal : pendingMerge);
+            } else if (pendingSeal != null || pendingMerge != null) {
+                SegmentBuild failed = pendingSeal != null ? pendingSeal : pendingMerge;
+                shard.abort(failed);
+                forget(failed);
+            }
+            assertThat(shard.sealing()).isEqualTo(pendingSeal != null);
+            assertThat(shard.merging()).isEqualTo(pendingMerge != null);
+        }
+
+        /**
+         * A seal takes the min(max, growing) vectors of smallest seq, with their current values.
+         */
+        private void checkTakesTheOldest(SegmentBuild seal, int max) {
+            assertThat(seal.ids()).hasSize(Math.min(max, growingSeqs.size()));
+            long newest = -1;
+            for (int i = 0; i < seal.ids().length; i++) {
+                String id = seal.ids()[i];
+                assertThat(seal.seqs()[i]).isEqualTo(growingSeqs.get(id));
+                assertThat(Arrays.copyOfRange(seal.vectors(), i * DIM, (i + 1) * DIM))
+                        .isEqualTo(growingVectors.get(id));
+                newest = Math.max(newest, seal.seqs()[i]);
+            }
+            Set<String> taken = new HashSet<>(List.of(seal.ids()));
+            for (Map.Entry<String, Long> g : growingSeqs.entrySet()) {
+                if (!taken.contains(g.getKey())) {
+                    assertThat(g.getValue())
+                            .as("seq of %s, left growing", g.getKey())
+                            .isGreaterThan(newest);
+                }
             }
         }
 
-        private void start(SegmentBuild build) {
-            if (build != null) {
-                pending = build;
-                nextSegmentId++;
+        private void forget(SegmentBuild build) {
+            if (build == pendingSeal) {
+                pendingSeal = null;
+            } else {
+                pendingMerge = null;
             }
-            assertThat(shard.building()).isEqualTo(pending != null);
         }
 
-        void finishBuild() throws IOException {
+        void finishBuilds() throws IOException {
+            finishBuild(pendingMerge);
+            finishBuild(pendingSeal);
+        }
+
+        private void finishBuild(SegmentBuild pending) throws IOException {
             if (pending == null) {
                 return;
             }
+            sideBySide += pendingSeal != null && pendingMerge != null ? 1 : 0;
             // Built only now, after the writes that raced it: the build must hold copies.
             SealedSegment built = pending.run(spec);
             byte[] blob = bytes(built);
@@ -432,7 +480,7 @@ class ShardSegmentsTest {
             persist(installed.tombstones());
             // The blob written before install is the same as one written after the kills.
             assertThat(bytes(installed.segment())).isEqualTo(blob);
-            pending = null;
+            forget(pending);
         }
 
         private void persist(List<Tombstone> reported) {

@@ -190,6 +190,81 @@ public final class GrowingSegment {
         return ScoredNodes.of(top);
     }
 
+    /**
+     * Copies of the at most {@code max} oldest vectors (smallest sequence numbers), with their ids,
+     * metadata and sequence numbers, in slot order: what a bounded seal takes. Every vector here
+     * with a smaller sequence number than the largest taken is taken too, so "sealed below seq s"
+     * stays a complete description of what left (see {@code SegmentManifest#growingFromSeq}).
+     */
+    public Oldest copyOldest(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("max must be at least 1, got " + max);
+        }
+        if (size <= max) {
+            return new Oldest(copyIds(), copyVectors(), copyMetadata(), copySeqs());
+        }
+        // Sequence numbers are unique: the max-th smallest bounds exactly max vectors. Selected
+        // in linear time, as this runs on the task thread over a growing segment that a burst
+        // may have made large.
+        long bound = select(Arrays.copyOf(seqs, size), max);
+        String[] takenIds = new String[max];
+        float[] takenVectors = new float[max * dim];
+        long[] takenSeqs = new long[max];
+        Map<String, String>[] takenMetadata = newMetadataArray(max);
+        int n = 0;
+        for (int slot = 0; slot < size; slot++) {
+            if (seqs[slot] < bound) {
+                takenIds[n] = ids[slot];
+                System.arraycopy(vectors, slot * dim, takenVectors, n * dim, dim);
+                takenSeqs[n] = seqs[slot];
+                takenMetadata[n] = metadata[slot];
+                n++;
+            }
+        }
+        assert n == max : n + " taken, " + max + " wanted";
+        return new Oldest(takenIds, takenVectors, List.of(takenMetadata), takenSeqs);
+    }
+
+    /** The {@code rank}-th smallest of {@code values} (from 0), reordering them: Hoare's select. */
+    static long select(long[] values, int rank) {
+        int lo = 0;
+        int hi = values.length - 1;
+        while (lo < hi) {
+            long pivot = medianOfThree(values[lo], values[(lo + hi) >>> 1], values[hi]);
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (values[i] < pivot) {
+                    i++;
+                }
+                while (values[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long t = values[i];
+                    values[i++] = values[j];
+                    values[j--] = t;
+                }
+            }
+            if (rank <= j) {
+                hi = j;
+            } else if (rank >= i) {
+                lo = i;
+            } else {
+                return values[rank];
+            }
+        }
+        return values[rank];
+    }
+
+    private static long medianOfThree(long a, long b, long c) {
+        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    }
+
+    /** What {@link #copyOldest} took, each array in the same order. */
+    public record Oldest(
+            String[] ids, float[] vectors, List<Map<String, String>> metadata, long[] seqs) {}
+
     /** A copy of the ids, in slot order. */
     public String[] copyIds() {
         return Arrays.copyOf(ids, size);

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +75,63 @@ class GrowingSegmentTest {
         boolean[] removed = g.removeSealed(ids.toArray(String[]::new), stale);
         assertThat(removed).containsOnly(false);
         assertThat(List.of(g.copyIds())).containsExactlyElementsOf(ids);
+    }
+
+    @Test
+    void selectFindsTheRankedValueWhateverTheOrderAndDuplicates() {
+        Random random = new Random(7);
+        for (int round = 0; round < 200; round++) {
+            int n = 1 + random.nextInt(300);
+            long[] values = new long[n];
+            for (int i = 0; i < n; i++) {
+                // Few distinct values in some rounds, sorted or reversed runs in others.
+                values[i] =
+                        switch (round % 4) {
+                            case 0 -> random.nextInt(5);
+                            case 1 -> i;
+                            case 2 -> n - i;
+                            default -> random.nextLong();
+                        };
+            }
+            long[] sorted = values.clone();
+            Arrays.sort(sorted);
+            int rank = random.nextInt(n);
+            assertThat(GrowingSegment.select(values.clone(), rank))
+                    .as("round %d, rank %d of %d", round, rank, n)
+                    .isEqualTo(sorted[rank]);
+        }
+    }
+
+    @Test
+    void copyOldestTakesTheSmallestSeqsWithTheirCurrentValues() {
+        GrowingSegment g = new GrowingSegment(DIM, Metric.EUCLIDEAN);
+        for (int i = 0; i < 100; i++) {
+            g.upsert("v" + i, vector(i), Map.of("n", "" + i), i);
+        }
+        // Slots out of seq order: v0 written again (newest now), v10 removed (v99 takes its slot).
+        g.upsert("v0", vector(500), Map.of(), 500);
+        g.remove("v10");
+
+        GrowingSegment.Oldest oldest = g.copyOldest(20);
+
+        // The 20 smallest seqs left: 1..9 and 11..21, in slot order.
+        List<String> expected = new ArrayList<>();
+        for (int i = 1; i <= 21; i++) {
+            if (i != 10) {
+                expected.add("v" + i);
+            }
+        }
+        assertThat(List.of(oldest.ids())).containsExactlyElementsOf(expected);
+        for (int i = 0; i < oldest.ids().length; i++) {
+            int n = Integer.parseInt(oldest.ids()[i].substring(1));
+            assertThat(oldest.seqs()[i]).isEqualTo(n);
+            assertThat(Arrays.copyOfRange(oldest.vectors(), i * DIM, (i + 1) * DIM))
+                    .containsExactly(vector(n));
+            assertThat(oldest.metadata().get(i)).isEqualTo(Map.of("n", "" + n));
+        }
+        // Asking for more than there are takes everything; the segment itself is unchanged.
+        assertThat(g.copyOldest(1000).ids()).hasSize(99);
+        assertThat(g.size()).isEqualTo(99);
     }
 
     private static float[] vector(int seed) {
