@@ -298,6 +298,25 @@ public final class JobMetrics {
         return out;
     }
 
+    /**
+     * How long checkpoint {@code id} held the index operator's task thread: the slowest subtask's
+     * synchronous part (RocksDB's native checkpoint, which flushes the memtables) and its barrier
+     * alignment, in ms; zeros if the index vertex is not known yet.
+     */
+    public long[] indexCheckpointPauses(long id) throws IOException, InterruptedException {
+        String url = vertexUrls.get(null);
+        if (url == null && (url = indexVertexUrl()) == null) {
+            return new long[2];
+        }
+        String vertexId = url.replaceAll(".*/vertices/([^/]+)/.*", "$1");
+        JsonNode summary =
+                get(base + "/checkpoints/details/" + id + "/subtasks/" + vertexId).path("summary");
+        return new long[] {
+            summary.path("checkpoint_duration").path("sync").path("max").asLong(),
+            summary.path("alignment").path("duration").path("max").asLong()
+        };
+    }
+
     /** Id of the newest completed checkpoint, or -1. */
     public long latestCheckpoint() throws IOException, InterruptedException {
         JsonNode latest = get(base + "/checkpoints").path("latest").path("completed");

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -244,7 +245,7 @@ public final class SegmentBench {
             while (metrics.latestCheckpoint() < before + 2) {
                 Thread.sleep(500); // two complete checkpoints after everything was sealed
             }
-            checkpointTable(metrics.checkpoints());
+            checkpointTable(metrics, metrics.checkpoints());
         }
 
         // 4. Restore from the checkpoint just taken.
@@ -402,6 +403,10 @@ public final class SegmentBench {
                 f(
                         "p50 %.1f ms / p99 %.1f ms (%d probes)",
                         pct(fresh, 0.5) / 1000.0, pct(fresh, 0.99) / 1000.0, fresh.length));
+        long[] acks = probeAcks.stream().mapToLong(Long::longValue).sorted().toArray();
+        row(
+                "of which the probe's publish until acknowledged (client flush)",
+                f("p50 %.1f ms / p99 %.1f ms", pct(acks, 0.5) / 1000.0, pct(acks, 0.99) / 1000.0));
         if (end < n) {
             publish(client, end, n, 0); // the rest at full speed, so the restore holds all n
         }
@@ -411,6 +416,9 @@ public final class SegmentBench {
      * Publishes a probe and queries its own vector until it is the top hit: microseconds from just
      * before the publish to that answer.
      */
+    /** Per probe, how long its publish took to be acknowledged (the client's flush), in µs. */
+    private final List<Long> probeAcks = Collections.synchronizedList(new ArrayList<>());
+
     private long probe(VectorStreamClient client, String id, Random rnd) throws Exception {
         float[] v = new float[ds.dimension()];
         for (int i = 0; i < v.length; i++) {
@@ -419,6 +427,7 @@ public final class SegmentBench {
         long t = System.nanoTime();
         client.upsert(id, v, Map.of());
         client.flush();
+        probeAcks.add((System.nanoTime() - t) / 1000);
         while (true) {
             QueryResponse r = client.query(v, 1).get(60, TimeUnit.SECONDS);
             if (!r.getHits().isEmpty() && r.getHits().get(0).getId().equals(id)) {
@@ -463,18 +472,25 @@ public final class SegmentBench {
         return ds.recallAt(10, found);
     }
 
-    private void checkpointTable(List<JobMetrics.Checkpoint> checkpoints) {
+    private void checkpointTable(JobMetrics metrics, List<JobMetrics.Checkpoint> checkpoints)
+            throws Exception {
         StringBuilder ids = new StringBuilder();
         for (JobMetrics.Checkpoint c : checkpoints) {
+            long[] pauses = metrics.indexCheckpointPauses(c.id());
             ids.append(
                     String.format(
-                            "%s#%d: %.1f of %.1f MB",
+                            "%s#%d: %.1f of %.1f MB, sync %d / align %d ms",
                             ids.length() == 0 ? "" : "; ",
                             c.id(),
                             c.checkpointedSize() / 1e6,
-                            c.stateSize() / 1e6));
+                            c.stateSize() / 1e6,
+                            pauses[0],
+                            pauses[1]));
         }
-        row("checkpoints (uploaded of total state, incremental)", ids.toString());
+        row(
+                "checkpoints (uploaded of total state, incremental; the index task thread's"
+                        + " longest synchronous part and alignment)",
+                ids.toString());
     }
 
     private Configuration jobConfiguration(int dim, int restPort) {

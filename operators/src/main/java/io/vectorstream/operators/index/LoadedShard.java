@@ -40,15 +40,6 @@ final class LoadedShard {
     private static final long BUILD_SEED = 0x5653_5345_474DL;
 
     /**
-     * Seal sizes one seal takes at most when writes outrun the seals. Bounded, a burst becomes
-     * several seals of at most this many seal sizes, each quick to build, install and drop from the
-     * growing segment, instead of one seal of everything that arrived meanwhile (which grew to
-     * 400,000 vectors under a 1M burst and held the task thread 250-400 ms in its install). As many
-     * as the merge factor: the largest seal lands in the tier four seals would merge into.
-     */
-    static final int MAX_SEAL_SIZES = CompactionPolicy.DEFAULT_MERGE_FACTOR;
-
-    /**
      * Blob chunks (1 MiB each) one {@link #step} writes, over all shards; the final swap of an
      * install counts as one. Writing a chunk to RocksDB takes about 1 ms (22 chunks of a 40,000 x
      * 128 segment in 18-34 ms, measured in a harness on RocksDB).
@@ -268,12 +259,18 @@ final class LoadedShard {
         return started;
     }
 
-    /** The most vectors one seal takes: {@link #MAX_SEAL_SIZES}, and what fits a segment. */
+    /**
+     * The most vectors one seal takes: the seal size, or fewer if that would not fit a segment.
+     * Bounded, a burst becomes several seals of the oldest vectors, each quick to build (small
+     * graphs build fastest per vector), to install and to drop from the growing segment, instead of
+     * one seal of everything that arrived meanwhile (which grew to 400,000 vectors under a 1M burst
+     * and held the task thread 250-400 ms in its install).
+     */
     private int maxSealVectors(IndexSettings settings) {
         long perVector =
                 Math.max(1, segments.growingSegmentBytes() / Math.max(1, segments.growingCount()));
         long fits = Math.max(1, ctx.maxSegmentBytes() / perVector);
-        return (int) Math.min((long) settings.sealSize() * MAX_SEAL_SIZES, fits);
+        return (int) Math.min(settings.sealSize(), fits);
     }
 
     /** Spends a segment id on {@code build}, if any, and hands it to the pool. */

@@ -19,11 +19,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Seals come first: they keep the growing segment, which every query scans exactly, small, and a
  * vector is only cheap to search once sealed. So a seal never queues behind a compaction (they have
  * their own threads), and a running compaction pauses at its next {@link Interruption#check} while
- * any seal runs, so the two do not halve each other's cores. Under writes that keep the seals busy
- * the compactions wait, and the shards hold more, smaller segments until the writes ease; Lucene's
- * merge scheduler makes the same trade. Everything that does not need the task thread happens here:
- * the build, its serialisation, and the split of the blob into the chunks the task thread then
- * writes to state one at a time ({@link LoadedShard#step}).
+ * any seal of the TaskManager runs, so the two do not halve each other's cores. Under writes that
+ * keep the seals busy the compactions wait, and the shards hold more, smaller segments until the
+ * writes ease; Lucene's merge scheduler makes the same trade. Everything that does not need the
+ * task thread happens here: the build, its serialisation, and the split of the blob into the chunks
+ * the task thread then writes to state one at a time ({@link LoadedShard#step}).
  *
  * <p>A pool thread touches only the build's private copies of ids and vectors and the segment it
  * builds; it never touches Flink state or a shard. Hand-over is through a {@link
@@ -65,7 +65,13 @@ final class SegmentBuildPool implements AutoCloseable {
     private final ExecutorService seals;
     private final ExecutorService compactions;
     private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger sealsRunning = new AtomicInteger();
+
+    /**
+     * Seals running in this JVM. A TaskManager's index subtasks share its cores, so a compaction
+     * gives way to the seal of any of them.
+     */
+    private static final AtomicInteger SEALS_RUNNING = new AtomicInteger();
+
     private volatile int inFlight;
 
     /**
@@ -96,11 +102,11 @@ final class SegmentBuildPool implements AutoCloseable {
         if (build.isSeal()) {
             seals.execute(
                     () -> {
-                        sealsRunning.incrementAndGet();
+                        SEALS_RUNNING.incrementAndGet();
                         try {
                             finished.add(run(shardKey, build, spec, tier));
                         } finally {
-                            sealsRunning.decrementAndGet();
+                            SEALS_RUNNING.decrementAndGet();
                         }
                     });
         } else {
@@ -108,7 +114,7 @@ final class SegmentBuildPool implements AutoCloseable {
                     () ->
                             finished.add(
                                     Interruption.givingWay(
-                                            () -> sealsRunning.get() > 0,
+                                            () -> SEALS_RUNNING.get() > 0,
                                             () -> run(shardKey, build, spec, tier))));
         }
     }

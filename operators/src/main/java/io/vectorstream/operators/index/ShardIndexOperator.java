@@ -501,7 +501,10 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
             for (LoadedShard shard : shards.values()) {
                 boolean unsettled =
                         shard.segments.growingCount() > 0 || shard.segments.sealed().size() > 1;
-                if (shard.segments.building()) {
+                // A merge in flight does not hold back the idle seal (its lane is free), nor does
+                // a seal the merge at rest that may follow it.
+                if (shard.segments.sealing()
+                        || (shard.segments.merging() && shard.segments.growingCount() == 0)) {
                     pending = true;
                 } else if (unsettled && now - shard.lastWriteMs < cfg.sealAfterIdleMs()) {
                     pending = true; // written to lately: look again later

@@ -15,9 +15,9 @@ import java.util.Map;
  *
  * <p>Vectors live in one flat {@code float[]} ({@code slot * dim} is a vector's offset) and a
  * removed slot is filled with the last one, so a scan walks memory sequentially and never skips
- * holes. It hands out copies of its contents for a seal and keeps each vector's sequence number,
- * which tells a seal's installer whether the copy it sealed is still the current one. Not
- * thread-safe.
+ * holes (slots are in no particular order). It hands out copies of its contents for a seal and
+ * keeps each vector's sequence number, which tells a seal's installer whether the copy it sealed is
+ * still the current one. Not thread-safe.
  */
 public final class GrowingSegment {
 
@@ -85,10 +85,17 @@ public final class GrowingSegment {
 
     /** Removes {@code id}; returns whether it was here. */
     public boolean remove(String id) {
-        Integer slot = slotOf.remove(id);
+        Integer slot = slotOf.get(id);
         if (slot == null) {
             return false;
         }
+        removeSlot(id, slot, true);
+        return true;
+    }
+
+    /** Removes {@code id} from {@code slot}, filling the hole with the last slot. */
+    private void removeSlot(String id, int slot, boolean shrink) {
+        slotOf.remove(id);
         contentBytes -= MemoryEstimates.stringBytes(id) + metadataBytes(metadata[slot]);
         int last = --size;
         if (slot != last) {
@@ -100,57 +107,33 @@ public final class GrowingSegment {
         }
         ids[last] = null;
         metadata[last] = null;
-        shrinkIfSparse();
-        return true;
+        if (shrink) {
+            shrinkIfSparse();
+        }
     }
 
     /**
      * Removes every {@code ids[i]} that is still here under sequence number {@code seqs[i]}: the
      * copies a seal took of this segment, at its install. An id written again or removed since is
-     * left as it is. The vectors left keep their order.
+     * left as it is.
      *
-     * <p>One pass over the slots: removing the ids one by one would move the last vector into every
-     * hole, copying a vector per sealed id, and a seal takes nearly all of them. This runs on the
-     * task thread inside the atomic install of a seal, so it must stay cheap.
+     * <p>Costs the ids removed, not the segment: a seal takes the oldest seal size of a growing
+     * segment that a burst may have made far larger, and this runs on the task thread inside the
+     * atomic install of a seal. (Compacting the slots instead moved every vector left, 250-600 ms
+     * per seal under a 1M burst.) Each hole takes the last slot's vector, as {@link #remove} does.
      *
      * @return per index of {@code ids}, whether it was removed
      */
     public boolean[] removeSealed(String[] ids, long[] seqs) {
         assert ids.length == seqs.length : ids.length + " ids, " + seqs.length + " seqs";
         boolean[] removed = new boolean[ids.length];
-        boolean[] freed = new boolean[size];
-        int count = 0;
         for (int i = 0; i < ids.length; i++) {
             Integer slot = slotOf.get(ids[i]);
             if (slot != null && this.seqs[slot] == seqs[i]) {
+                removeSlot(ids[i], slot, false);
                 removed[i] = true;
-                freed[slot] = true;
-                count++;
             }
         }
-        if (count == 0) {
-            return removed;
-        }
-        int kept = 0;
-        for (int slot = 0; slot < size; slot++) {
-            String id = this.ids[slot];
-            if (freed[slot]) {
-                slotOf.remove(id);
-                contentBytes -= MemoryEstimates.stringBytes(id) + metadataBytes(metadata[slot]);
-                continue;
-            }
-            if (kept != slot) {
-                System.arraycopy(vectors, slot * dim, vectors, kept * dim, dim);
-                this.ids[kept] = id;
-                this.seqs[kept] = this.seqs[slot];
-                metadata[kept] = metadata[slot];
-                slotOf.put(id, kept);
-            }
-            kept++;
-        }
-        Arrays.fill(this.ids, kept, size, null);
-        Arrays.fill(metadata, kept, size, null);
-        size = kept;
         shrinkIfSparse();
         return removed;
     }
