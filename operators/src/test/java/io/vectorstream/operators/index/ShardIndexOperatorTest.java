@@ -3,6 +3,7 @@ package io.vectorstream.operators.index;
 import static io.vectorstream.operators.index.ShardIndexHarness.awaitBuilds;
 import static io.vectorstream.operators.index.ShardIndexHarness.operator;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.state.MapState;
@@ -238,6 +240,73 @@ class ShardIndexOperatorTest {
             assertThat(count(h, ShardIndexOperator.GROWING)).isZero();
             assertThat(op.sealedSegments()).isEqualTo(8);
             assertExactAnswers(h, live, rnd, 10, 15);
+        }
+    }
+
+    /** The idle seal and the seal at the seal size use their own lane: a merge does not wait. */
+    @Test
+    void shardsSealWhileTheirMergesRun() throws Exception {
+        CountDownLatch merges = new CountDownLatch(1);
+        SegmentBuildPool.Builder mergesHeldBack =
+                (build, spec) -> {
+                    if (!build.isSeal()) {
+                        ShardIndexHarness.heldBackUntil(merges).build(build, spec);
+                    }
+                    return build.run(spec);
+                };
+        Random rnd = new Random(10);
+        Map<String, float[]> live = new HashMap<>();
+        try (var h = harness(new ShardIndexOperator(idleAfter500ms(10), mergesHeldBack), 1, 0)) {
+            h.open();
+            ShardIndexOperator op = operator(h);
+            h.setProcessingTime(0);
+            // About 55 vectors per shard: four seals fill a tier and start a merge (held back),
+            // and a fifth seal comes while it runs; the rest waits for the idle seal.
+            for (int i = 0; i < 440; i++) {
+                float[] v = unit(TestData.randomVector(rnd, DIM));
+                h.processElement1(new StreamRecord<>(upsert("v" + i, v, i)));
+                live.put("v" + i, v);
+                if (i % 10 == 9) {
+                    awaitSeals(h);
+                }
+            }
+            int merging = op.buildsInFlight();
+            assertThat(merging).as("merges held back").isPositive();
+            assertThat(count(h, ShardIndexOperator.GROWING)).isPositive();
+
+            // Idle: the growing rests are sealed beside the merges.
+            h.setProcessingTime(h.getProcessingTime() + 1000);
+            awaitSeals(h);
+            assertThat(count(h, ShardIndexOperator.GROWING)).isZero();
+            assertThat(op.buildsInFlight()).isEqualTo(merging);
+            assertExactAnswers(h, live, rnd, 10, 15);
+
+            merges.countDown();
+            awaitBuilds(h);
+            assertThat(op.sealedSegments()).isLessThan(5 * 8);
+            assertExactAnswers(h, live, rnd, 10, 15);
+        }
+    }
+
+    /** Steps the operator until only held-back merges are in flight: every seal installed. */
+    private static void awaitSeals(
+            KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h)
+            throws Exception {
+        ShardIndexOperator op = operator(h);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        int stable = 0;
+        long time = h.getProcessingTime();
+        // Seals finish in milliseconds; a count of builds that stays put for 50 steps is merges.
+        for (int last = -1; stable < 50; ) {
+            if (System.nanoTime() > deadline) {
+                fail("seals still in flight after 60 s");
+            }
+            Thread.sleep(2);
+            // The drain timer fires; far less time passes than the idle check waits for.
+            h.setProcessingTime(++time);
+            int now = op.buildsInFlight() + (int) op.sweepsLeft();
+            stable = now == last ? stable + 1 : 0;
+            last = now;
         }
     }
 
