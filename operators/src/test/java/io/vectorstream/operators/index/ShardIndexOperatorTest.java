@@ -274,9 +274,12 @@ class ShardIndexOperatorTest {
             assertThat(merging).as("merges held back").isPositive();
             assertThat(count(h, ShardIndexOperator.GROWING)).isPositive();
 
-            // Idle: the growing rests are sealed beside the merges.
-            h.setProcessingTime(h.getProcessingTime() + 1000);
-            awaitSeals(h);
+            // Idle: the growing rests are sealed beside the merges (the idle check looks every
+            // half second).
+            for (int tick = 0; tick < 20 && count(h, ShardIndexOperator.GROWING) > 0; tick++) {
+                h.setProcessingTime(h.getProcessingTime() + 250);
+                awaitSeals(h);
+            }
             assertThat(count(h, ShardIndexOperator.GROWING)).isZero();
             assertThat(op.buildsInFlight()).isEqualTo(merging);
             assertExactAnswers(h, live, rnd, 10, 15);

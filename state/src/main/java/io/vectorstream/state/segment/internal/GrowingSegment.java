@@ -174,10 +174,16 @@ public final class GrowingSegment {
     }
 
     /**
-     * Copies of the at most {@code max} oldest vectors (smallest sequence numbers), with their ids,
+     * Copies of at most {@code max} oldest vectors (smallest sequence numbers), with their ids,
      * metadata and sequence numbers, in slot order: what a bounded seal takes. Every vector here
      * with a smaller sequence number than the largest taken is taken too, so "sealed below seq s"
      * stays a complete description of what left (see {@code SegmentManifest#growingFromSeq}).
+     *
+     * <p>Runs on the task thread, over a growing segment that a burst of writes may have made many
+     * times {@code max}, once per seal: so it takes the vectors below the smallest seq plus {@code
+     * max} (at most {@code max}, since seqs are unique; all of them when the seqs are dense, as
+     * under a stream of new ids) in two linear passes, and selects the {@code max}-th smallest seq
+     * only when rewrites and deletes have left fewer than half that many below that bound.
      */
     public Oldest copyOldest(int max) {
         if (max < 1) {
@@ -186,14 +192,23 @@ public final class GrowingSegment {
         if (size <= max) {
             return new Oldest(copyIds(), copyVectors(), copyMetadata(), copySeqs());
         }
-        // Sequence numbers are unique: the max-th smallest bounds exactly max vectors. Selected
-        // in linear time, as this runs on the task thread over a growing segment that a burst
-        // may have made large.
-        long bound = select(Arrays.copyOf(seqs, size), max);
-        String[] takenIds = new String[max];
-        float[] takenVectors = new float[max * dim];
-        long[] takenSeqs = new long[max];
-        Map<String, String>[] takenMetadata = newMetadataArray(max);
+        long min = Long.MAX_VALUE;
+        for (int slot = 0; slot < size; slot++) {
+            min = Math.min(min, seqs[slot]);
+        }
+        long bound = min + max;
+        int taken = 0;
+        for (int slot = 0; slot < size; slot++) {
+            taken += seqs[slot] < bound ? 1 : 0;
+        }
+        if (taken < max / 2) {
+            bound = select(Arrays.copyOf(seqs, size), max);
+            taken = max;
+        }
+        String[] takenIds = new String[taken];
+        float[] takenVectors = new float[taken * dim];
+        long[] takenSeqs = new long[taken];
+        Map<String, String>[] takenMetadata = newMetadataArray(taken);
         int n = 0;
         for (int slot = 0; slot < size; slot++) {
             if (seqs[slot] < bound) {
@@ -204,7 +219,7 @@ public final class GrowingSegment {
                 n++;
             }
         }
-        assert n == max : n + " taken, " + max + " wanted";
+        assert n == taken : n + " taken, " + taken + " counted";
         return new Oldest(takenIds, takenVectors, List.of(takenMetadata), takenSeqs);
     }
 

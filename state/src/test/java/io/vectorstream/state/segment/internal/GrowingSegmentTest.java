@@ -114,11 +114,11 @@ class GrowingSegmentTest {
         g.upsert("v0", vector(500), Map.of(), 500);
         g.remove("v10");
 
+        // Below the smallest seq (1) plus 20: seqs 1..20 but 10, in slot order.
         GrowingSegment.Oldest oldest = g.copyOldest(20);
 
-        // The 20 smallest seqs left: 1..9 and 11..21, in slot order.
         List<String> expected = new ArrayList<>();
-        for (int i = 1; i <= 21; i++) {
+        for (int i = 1; i <= 20; i++) {
             if (i != 10) {
                 expected.add("v" + i);
             }
@@ -134,6 +134,18 @@ class GrowingSegmentTest {
         // Asking for more than there are takes everything; the segment itself is unchanged.
         assertThat(g.copyOldest(1000).ids()).hasSize(99);
         assertThat(g.size()).isEqualTo(99);
+    }
+
+    @Test
+    void copyOldestOfSparseSeqsSelectsExactlyMax() {
+        GrowingSegment g = new GrowingSegment(DIM, Metric.EUCLIDEAN);
+        // Seqs 0, 10, 20, ...: below the smallest plus 20 are only two vectors.
+        for (int i = 0; i < 100; i++) {
+            g.upsert("v" + i, vector(i), Map.of(), i * 10L);
+        }
+        GrowingSegment.Oldest oldest = g.copyOldest(20);
+        assertThat(oldest.seqs()).hasSize(20);
+        assertThat(Arrays.stream(oldest.seqs()).max().orElseThrow()).isEqualTo(190);
     }
 
     private static float[] vector(int seed) {
