@@ -60,6 +60,12 @@ final class ShardIndexHarness {
         };
     }
 
+    /** Compactions that wait for {@code gate} (at most 60 s) before they run; seals run at once. */
+    static SegmentBuildPool.Builder mergesHeldBackUntil(CountDownLatch gate) {
+        SegmentBuildPool.Builder held = heldBackUntil(gate);
+        return (build, spec) -> build.isSeal() ? build.run(spec) : held.build(build, spec);
+    }
+
     /** What the operator answered, all of it hits (no {@code PartialError}). */
     static List<PartialResult> partials(
             KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply> h) {

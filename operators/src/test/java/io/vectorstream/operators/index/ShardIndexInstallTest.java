@@ -212,13 +212,7 @@ class ShardIndexInstallTest {
     @Test
     void aSealInstallsWhileACompactionRunsAndAHalfWrittenMergeRestoresCleanly() throws Exception {
         CountDownLatch merges = new CountDownLatch(1);
-        SegmentBuildPool.Builder mergesHeldBack =
-                (build, spec) -> {
-                    if (!build.isSeal()) {
-                        ShardIndexHarness.heldBackUntil(merges).build(build, spec);
-                    }
-                    return build.run(spec);
-                };
+        SegmentBuildPool.Builder mergesHeldBack = ShardIndexHarness.mergesHeldBackUntil(merges);
         Random rnd = new Random(3);
         Map<String, float[]> live = new LinkedHashMap<>();
         Snapshot halfMerged;

@@ -247,13 +247,7 @@ class ShardIndexOperatorTest {
     @Test
     void shardsSealWhileTheirMergesRun() throws Exception {
         CountDownLatch merges = new CountDownLatch(1);
-        SegmentBuildPool.Builder mergesHeldBack =
-                (build, spec) -> {
-                    if (!build.isSeal()) {
-                        ShardIndexHarness.heldBackUntil(merges).build(build, spec);
-                    }
-                    return build.run(spec);
-                };
+        SegmentBuildPool.Builder mergesHeldBack = ShardIndexHarness.mergesHeldBackUntil(merges);
         Random rnd = new Random(10);
         Map<String, float[]> live = new HashMap<>();
         try (var h = harness(new ShardIndexOperator(idleAfter500ms(10), mergesHeldBack), 1, 0)) {
