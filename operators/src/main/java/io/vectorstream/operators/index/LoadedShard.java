@@ -88,15 +88,18 @@ final class LoadedShard {
     private SegmentBuild merging;
 
     /**
-     * Finished builds whose blobs are being written, one at a time, in the order they came back.
+     * Finished builds whose blobs are being written, one at a time, in the order they came back
+     * (but a seal before a merge that has not written a chunk yet).
      */
     private final ArrayDeque<Install> installs = new ArrayDeque<>();
 
     /** Ids whose growing entries in state a seal took, to delete: see {@link #step}. */
     private final ArrayDeque<String> sealedGrowing;
 
-    private int failedBuilds;
-    private int writesBeforeRetry;
+    /** Retry back-off of each lane after failed builds: see {@link #startBuildIfDue()}. */
+    private final BackOff sealRetry = new BackOff();
+
+    private final BackOff mergeRetry = new BackOff();
 
     /** Processing time of the last upsert or delete, for sealing after idle. */
     long lastWriteMs;
@@ -212,9 +215,10 @@ final class LoadedShard {
 
     /**
      * Starts a seal when the growing segment is full and no seal is in flight, and a compaction if
-     * the policy picks one and none is in flight, unless failed builds hold them back (the first
-     * retry comes with the next write, then after 1, 3, 7, ... up to 1023 writes, so a build that
-     * always fails does not run and log once per record).
+     * the policy picks one and none is in flight, unless failed builds of that lane hold it back
+     * (the first retry comes with the next write, then after 1, 3, 7, ... up to 1023 writes, so a
+     * build that always fails does not run and log once per record; a failing merge does not hold
+     * back the seals, nor the other way round).
      */
     void startBuildIfDue() throws Exception {
         startBuildIfDue(0);
@@ -230,24 +234,18 @@ final class LoadedShard {
      */
     boolean startBuildIfDue(double quietPeriods) throws Exception {
         boolean idle = quietPeriods >= 1;
-        if (sealing != null && merging != null) {
-            return false;
-        }
-        if (writesBeforeRetry > 0) {
-            writesBeforeRetry--;
-            return false;
-        }
         IndexSettings settings = collection.index();
         boolean started = false;
         // Sealed at the seal size, or earlier when large metadata would make the segment too big.
         if (sealing == null
+                && sealRetry.due()
                 && (segments.growingCount() >= settings.sealSize()
                         || segments.growingSegmentBytes() >= ctx.maxSegmentBytes()
                         || idle)) {
             sealing = segments.startSeal(manifest.nextSegmentId(), maxSealVectors(settings));
             started = submit(sealing);
         }
-        if (merging == null) {
+        if (merging == null && mergeRetry.due()) {
             merging =
                     segments.startCompaction(
                             manifest.nextSegmentId(),
@@ -292,9 +290,27 @@ final class LoadedShard {
         return true;
     }
 
-    /** Whether failed builds hold the next one back (see {@link #startBuildIfDue()}). */
-    boolean backingOff() {
-        return writesBeforeRetry > 0;
+    /** Counts down the writes before a lane whose builds failed tries again. */
+    private static final class BackOff {
+        private int failures;
+        private int writesLeft;
+
+        /** Whether the lane may start a build now; counts one write off otherwise. */
+        boolean due() {
+            if (writesLeft == 0) {
+                return true;
+            }
+            writesLeft--;
+            return false;
+        }
+
+        void failed() {
+            writesLeft = (1 << Math.min(failures++, 10)) - 1;
+        }
+
+        void succeeded() {
+            failures = 0;
+        }
     }
 
     /** Whether {@code build} is one of the shard's builds in flight. */
@@ -310,7 +326,14 @@ final class LoadedShard {
     void finished(SegmentBuildPool.Finished f) {
         assert awaits(f.build()) : "segment " + f.build().segmentId() + " is not in flight";
         if (f.failure() == null) {
-            installs.add(new Install(f));
+            Install head = installs.peek();
+            if (f.build().isSeal() && head != null && head.nextChunk == 0) {
+                // Seals first: the merge has not written a chunk yet, so no blob is half written
+                // by the time the seal's starts (see ShardStateStore#load).
+                installs.addFirst(new Install(f));
+            } else {
+                installs.add(new Install(f));
+            }
             return;
         }
         LOG.error(
@@ -324,7 +347,7 @@ final class LoadedShard {
         endLane(f.build());
         segments.abort(f.build());
         ctx.metrics().buildFailures.inc();
-        writesBeforeRetry = (1 << Math.min(failedBuilds++, 10)) - 1;
+        (f.build().isSeal() ? sealRetry : mergeRetry).failed();
     }
 
     private void endLane(SegmentBuild build) {
@@ -448,13 +471,13 @@ final class LoadedShard {
                                 : m.growingFromSeq()));
         sealedGrowing.addAll(done.movedFromGrowing());
         endLane(f.build());
-        failedBuilds = 0;
+        (f.build().isSeal() ? sealRetry : mergeRetry).succeeded();
     }
 
     /**
      * The seq below which {@code seal} took every growing vector: it took the oldest, and every
-     * write since has a larger seq, so a growing entry below it in state is a copy the seal took or
-     * one written again since (whose entry then holds the newer seq).
+     * write since has a larger seq. So a growing entry in state below it is a copy this seal or an
+     * earlier one took (an id written again since has an entry with its newer seq, not below it).
      */
     private static long sealedBelow(SegmentBuild seal) {
         long max = -1;

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 
 /**
  * Runs segment builds on daemon threads, seals and compactions on pools of their own, and queues
@@ -19,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Seals come first: they keep the growing segment, which every query scans exactly, small, and a
  * vector is only cheap to search once sealed. So a seal never queues behind a compaction (they have
  * their own threads), and a running compaction pauses at its next {@link Interruption#check} while
- * any seal of the TaskManager runs, so the two do not halve each other's cores. Under writes that
- * keep the seals busy the compactions wait, and the shards hold more, smaller segments until the
- * writes ease; Lucene's merge scheduler makes the same trade. Everything that does not need the
+ * any seal of the job in this TaskManager runs, so the two do not halve each other's cores. The
+ * pause is bounded ({@link SealsFirst}): under writes that keep the seals busy a compaction still
+ * gets a fifth of its thread's time, so shards hold more, smaller segments until the writes ease,
+ * but the merges (and the copies they hold) never stall for good. Everything that does not need the
  * task thread happens here: the build, its serialisation, and the split of the blob into the chunks
  * the task thread then writes to state one at a time ({@link LoadedShard#step}).
  *
@@ -67,8 +69,8 @@ final class SegmentBuildPool implements AutoCloseable {
     private final ConcurrentLinkedQueue<Finished> finished = new ConcurrentLinkedQueue<>();
 
     /**
-     * Seals running in this JVM. A TaskManager's index subtasks share its cores, so a compaction
-     * gives way to the seal of any of them.
+     * Seals running in this job's class loader: its index subtasks in this TaskManager, which share
+     * its cores, so a compaction gives way to the seal of any of them.
      */
     private static final AtomicInteger SEALS_RUNNING = new AtomicInteger();
 
@@ -114,8 +116,40 @@ final class SegmentBuildPool implements AutoCloseable {
                     () ->
                             finished.add(
                                     Interruption.givingWay(
-                                            () -> SEALS_RUNNING.get() > 0,
+                                            new SealsFirst(),
                                             () -> run(shardKey, build, spec, tier))));
+        }
+    }
+
+    /**
+     * When a compaction gives way: while a seal runs, once it has run for {@link #MIN_RUN_NANOS}
+     * since it last went on, and for at most {@link #MAX_PAUSE_NANOS} at a time. A compaction's
+     * thread only.
+     */
+    static final class SealsFirst implements BooleanSupplier {
+        static final long MIN_RUN_NANOS = 250_000_000;
+        static final long MAX_PAUSE_NANOS = 1_000_000_000;
+
+        private long runningSince = System.nanoTime();
+        private long pausedSince = -1;
+
+        @Override
+        public boolean getAsBoolean() {
+            long now = System.nanoTime();
+            boolean sealing = SEALS_RUNNING.get() > 0;
+            if (pausedSince >= 0) {
+                if (sealing && now - pausedSince < MAX_PAUSE_NANOS) {
+                    return true;
+                }
+                pausedSince = -1;
+                runningSince = now;
+                return false;
+            }
+            if (sealing && now - runningSince >= MIN_RUN_NANOS) {
+                pausedSince = now;
+                return true;
+            }
+            return false;
         }
     }
 

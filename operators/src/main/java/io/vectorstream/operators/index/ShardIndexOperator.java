@@ -68,6 +68,8 @@ import org.apache.flink.util.OutputTag;
  *       chunks, written once and deleted by compaction, so incremental checkpoints upload a segment
  *       once.
  *   <li>{@link #TOMBSTONES}: per sealed segment, 4 KiB bitsets of its dead ordinals.
+ *   <li>{@link #WRITING_BLOB}: the segment whose blob chunks were started last, the only one a
+ *       checkpoint can hold half written (see {@link ShardStateStore#load}).
  *   <li>{@link #SHARD_COLLECTION}: the settings of a created collection, from the decoders' {@link
  *       CollectionAnnouncement}, which precedes the shard's first vector. The shards of the
  *       configured collection have none and follow the configuration.
@@ -501,8 +503,8 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
             for (LoadedShard shard : shards.values()) {
                 boolean unsettled =
                         shard.segments.growingCount() > 0 || shard.segments.sealed().size() > 1;
-                // A merge in flight does not hold back the idle seal (its lane is free), nor does
-                // a seal the merge at rest that may follow it.
+                // A merge in flight does not hold back the idle seal, which has a lane of its own;
+                // a merge at rest waits until nothing is growing.
                 if (shard.segments.sealing()
                         || (shard.segments.merging() && shard.segments.growingCount() == 0)) {
                     pending = true;
@@ -679,7 +681,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         return builds.inFlight() + installsInProgress;
     }
 
-    /** Shards installing a finished build. */
+    /** Finished builds waiting for or in their install. */
     int installsInProgress() {
         return installsInProgress;
     }

@@ -312,9 +312,9 @@ public final class GrowingSegment {
     }
 
     /**
-     * Halves the arrays, as often as needed, while they are less than a quarter full: a seal
-     * empties the growing segment in one go, and its arrays would otherwise keep the size of the
-     * largest batch ever sealed.
+     * Halves the arrays, as often as needed, while they are less than a quarter full: after a burst
+     * the seals empty the growing segment, and its arrays would otherwise keep the size of the
+     * largest backlog ever held.
      */
     private void shrinkIfSparse() {
         int cap = ids.length;
