@@ -22,10 +22,11 @@ import java.util.function.BooleanSupplier;
  * their own threads), and a running compaction pauses at its next {@link Interruption#check} while
  * any seal of the job in this TaskManager runs, so the two do not halve each other's cores. The
  * pause is bounded ({@link SealsFirst}): under writes that keep the seals busy a compaction still
- * gets a fifth of its thread's time, so shards hold more, smaller segments until the writes ease,
- * but the merges (and the copies they hold) never stall for good. Everything that does not need the
- * task thread happens here: the build, its serialisation, and the split of the blob into the chunks
- * the task thread then writes to state one at a time ({@link LoadedShard#step}).
+ * gets a twentieth of its thread's time (a fifth cost the seals of a 1M burst 15 %), so shards hold
+ * more, smaller segments until the writes ease, but the merges (and the copies they hold) never
+ * stall for good. Everything that does not need the task thread happens here: the build, its
+ * serialisation, and the split of the blob into the chunks the task thread then writes to state one
+ * at a time ({@link LoadedShard#step}).
  *
  * <p>A pool thread touches only the build's private copies of ids and vectors and the segment it
  * builds; it never touches Flink state or a shard. Hand-over is through a {@link
@@ -127,8 +128,8 @@ final class SegmentBuildPool implements AutoCloseable {
      * thread only.
      */
     static final class SealsFirst implements BooleanSupplier {
-        static final long MIN_RUN_NANOS = 250_000_000;
-        static final long MAX_PAUSE_NANOS = 1_000_000_000;
+        static final long MIN_RUN_NANOS = 100_000_000;
+        static final long MAX_PAUSE_NANOS = 2_000_000_000;
 
         private long runningSince = System.nanoTime();
         private long pausedSince = -1;
