@@ -131,23 +131,26 @@ final class SegmentBuildPool implements AutoCloseable {
         static final long MIN_RUN_NANOS = 100_000_000;
         static final long MAX_PAUSE_NANOS = 2_000_000_000;
 
-        private long runningSince = System.nanoTime();
-        private long pausedSince = -1;
+        private boolean paused;
+
+        /** When it last went on ({@link #paused} false) or paused (true); nanoTime may be < 0. */
+        private long since = System.nanoTime();
 
         @Override
         public boolean getAsBoolean() {
             long now = System.nanoTime();
             boolean sealing = SEALS_RUNNING.get() > 0;
-            if (pausedSince >= 0) {
-                if (sealing && now - pausedSince < MAX_PAUSE_NANOS) {
+            if (paused) {
+                if (sealing && now - since < MAX_PAUSE_NANOS) {
                     return true;
                 }
-                pausedSince = -1;
-                runningSince = now;
+                paused = false;
+                since = now;
                 return false;
             }
-            if (sealing && now - runningSince >= MIN_RUN_NANOS) {
-                pausedSince = now;
+            if (sealing && now - since >= MIN_RUN_NANOS) {
+                paused = true;
+                since = now;
                 return true;
             }
             return false;
