@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongPredicate;
 
 /**
  * Reads a job's operator metrics (summed over an operator's subtasks), its vertices and their task
@@ -121,12 +122,32 @@ public final class JobMetrics {
      */
     public void awaitSum(String name, long count, Duration timeout)
             throws IOException, InterruptedException {
+        awaitSum(name, "at least", count, seen -> seen >= count, timeout);
+    }
+
+    /** Waits, polling every 50 ms, until the sum of {@code name} is at most {@code count}. */
+    public void awaitSumAtMost(String name, long count, Duration timeout)
+            throws IOException, InterruptedException {
+        awaitSum(name, "at most", count, seen -> seen <= count, timeout);
+    }
+
+    private void awaitSum(
+            String name, String relation, long count, LongPredicate done, Duration timeout)
+            throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         long seen;
-        while ((seen = sum(name)) < count) {
+        while (!done.test(seen = sum(name))) {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(
-                        name + " is " + seen + " after " + timeout + ", expected " + count);
+                        name
+                                + " is "
+                                + seen
+                                + " after "
+                                + timeout
+                                + ", expected "
+                                + relation
+                                + " "
+                                + count);
             }
             Thread.sleep(50);
         }
@@ -304,8 +325,8 @@ public final class JobMetrics {
      * alignment, in ms; zeros if the index vertex is not known yet.
      */
     public long[] indexCheckpointPauses(long id) throws IOException, InterruptedException {
-        String url = vertexUrls.get(null);
-        if (url == null && (url = indexVertexUrl()) == null) {
+        String url = vertexUrl(null);
+        if (url == null) {
             return new long[2];
         }
         String vertexId = url.replaceAll(".*/vertices/([^/]+)/.*", "$1");
@@ -336,19 +357,29 @@ public final class JobMetrics {
         if (id != null) {
             return id;
         }
-        String vertexUrl = vertexUrls.get(vertex);
+        String vertexUrl = vertexUrl(vertex);
         if (vertexUrl == null) {
-            vertexUrl = vertex == null ? indexVertexUrl() : namedVertexUrl(vertex);
-            if (vertexUrl == null) {
-                return null;
-            }
-            vertexUrls.put(vertex, vertexUrl);
+            return null;
         }
         id = vectorStreamMetric(vertexUrl, name);
         if (id != null) {
             metricIds.put(vertex + "/" + name, id);
         }
         return id; // null: not reported yet
+    }
+
+    /**
+     * The subtask metrics URL of {@code vertex} (null: the index's), cached; null if unknown yet.
+     */
+    private String vertexUrl(String vertex) throws IOException, InterruptedException {
+        String url = vertexUrls.get(vertex);
+        if (url == null) {
+            url = vertex == null ? indexVertexUrl() : namedVertexUrl(vertex);
+            if (url != null) {
+                vertexUrls.put(vertex, url);
+            }
+        }
+        return url;
     }
 
     private String namedVertexUrl(String vertex) throws IOException, InterruptedException {

@@ -181,9 +181,7 @@ public final class SegmentBench {
             double searchable = secondsSince(start);
             // Every vector in a sealed segment: nothing growing (the last few below the seal size
             // are sealed after seal-after-idle). Compactions may still run.
-            while (metrics.sum("growingVectors") > 0) {
-                Thread.sleep(50);
-            }
+            metrics.awaitSumAtMost("growingVectors", 0, Duration.ofHours(2));
             double sealed = secondsSince(start);
             long sealBuilds = metrics.sum("graphBuilds");
             double rest =
