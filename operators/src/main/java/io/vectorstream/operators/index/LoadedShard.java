@@ -81,12 +81,6 @@ final class LoadedShard {
     private final Context ctx;
     private SegmentManifest manifest;
 
-    /** The seal in flight (running on the pool, or back and being installed), or null. */
-    private SegmentBuild sealing;
-
-    /** The compaction in flight (likewise), or null. */
-    private SegmentBuild merging;
-
     /**
      * Finished builds whose blobs are being written, one at a time, in the order they came back
      * (but a seal before a merge that has not written a chunk yet).
@@ -237,22 +231,22 @@ final class LoadedShard {
         IndexSettings settings = collection.index();
         boolean started = false;
         // Sealed at the seal size, or earlier when large metadata would make the segment too big.
-        if (sealing == null
+        if (!segments.sealing()
                 && sealRetry.due()
                 && (segments.growingCount() >= settings.sealSize()
                         || segments.growingSegmentBytes() >= ctx.maxSegmentBytes()
                         || idle)) {
-            sealing = segments.startSeal(manifest.nextSegmentId(), maxSealVectors(settings));
-            started = submit(sealing);
+            started =
+                    submit(segments.startSeal(manifest.nextSegmentId(), maxSealVectors(settings)));
         }
-        if (merging == null && mergeRetry.due()) {
-            merging =
-                    segments.startCompaction(
-                            manifest.nextSegmentId(),
-                            compaction,
-                            ctx.store().vectorSource(),
-                            idle && segments.growingCount() == 0 ? quietPeriods : 0);
-            started |= submit(merging);
+        if (!segments.merging() && mergeRetry.due()) {
+            started |=
+                    submit(
+                            segments.startCompaction(
+                                    manifest.nextSegmentId(),
+                                    compaction,
+                                    ctx.store().vectorSource(),
+                                    idle && segments.growingCount() == 0 ? quietPeriods : 0));
         }
         return started;
     }
@@ -313,9 +307,12 @@ final class LoadedShard {
         }
     }
 
-    /** Whether {@code build} is one of the shard's builds in flight. */
+    /**
+     * Whether {@code build} is one of the shard's builds in flight: running on the pool, or back
+     * and being installed (the segments keep it in flight until its install).
+     */
     boolean awaits(SegmentBuild build) {
-        return build == sealing || build == merging;
+        return segments.inFlight(build);
     }
 
     /**
@@ -344,18 +341,9 @@ final class LoadedShard {
                 f.build().isSeal() ? "seal" : "compaction",
                 f.millis(),
                 f.failure());
-        endLane(f.build());
         segments.abort(f.build());
         ctx.metrics().buildFailures.inc();
         (f.build().isSeal() ? sealRetry : mergeRetry).failed();
-    }
-
-    private void endLane(SegmentBuild build) {
-        if (build == sealing) {
-            sealing = null;
-        } else {
-            merging = null;
-        }
     }
 
     /** Finished builds waiting for or in their install. */
@@ -470,7 +458,6 @@ final class LoadedShard {
                                 ? Math.max(m.growingFromSeq(), sealedBelow(f.build()))
                                 : m.growingFromSeq()));
         sealedGrowing.addAll(done.movedFromGrowing());
-        endLane(f.build());
         (f.build().isSeal() ? sealRetry : mergeRetry).succeeded();
     }
 

@@ -163,6 +163,11 @@ public final class ShardSegments {
         return sealing != null || merging != null;
     }
 
+    /** Whether {@code build} is the seal or the compaction in flight. */
+    public boolean inFlight(SegmentBuild build) {
+        return build != null && (build == sealing || build == merging);
+    }
+
     /** Whether a seal is in flight. */
     public boolean sealing() {
         return sealing != null;

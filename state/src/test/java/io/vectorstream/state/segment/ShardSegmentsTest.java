@@ -408,6 +408,8 @@ class ShardSegmentsTest {
             }
             assertThat(shard.sealing()).isEqualTo(pendingSeal != null);
             assertThat(shard.merging()).isEqualTo(pendingMerge != null);
+            assertThat(shard.inFlight(pendingSeal)).isEqualTo(pendingSeal != null);
+            assertThat(shard.inFlight(pendingMerge)).isEqualTo(pendingMerge != null);
         }
 
         /**
