@@ -492,6 +492,20 @@ class VectorStreamSqlITCase {
         }
     }
 
+    @Test
+    @Order(15)
+    void kafkaPropertiesInTheWithClauseReachTheProducer() {
+        tEnv.executeSql(docsTable("small_requests", "'properties.max.request.size' = '2000',"));
+        assertThatThrownBy(
+                        () ->
+                                tEnv.executeSql(
+                                                "INSERT INTO small_requests VALUES ('big', "
+                                                        + arrayLiteral(randomVector())
+                                                        + ", MAP['a', 'b'], REPEAT('x', 5000))")
+                                        .await(3, TimeUnit.MINUTES))
+                .hasStackTraceContaining("RecordTooLargeException");
+    }
+
     private static ConnectionSettings connection(Map<String, String> kafkaProperties) {
         return ConnectionSettings.of(
                 Configuration.fromMap(
