@@ -253,6 +253,16 @@ public final class VectorStreamClient implements AutoCloseable {
                 timeout);
     }
 
+    /**
+     * Starts reading the reply topic now rather than at the first query, and returns the future
+     * that completes once the reader's position is fixed. A query waits for that on its caller's
+     * thread; callers that must not block (a Flink async function) call this when they open.
+     */
+    public CompletableFuture<Void> startReplyReader() {
+        checkOpen();
+        return queryReplies.start();
+    }
+
     /** How many queries are waiting for their answer right now. */
     public int inFlightQueries() {
         return queryReplies.inFlight();
@@ -633,6 +643,17 @@ public final class VectorStreamClient implements AutoCloseable {
          * @throws IllegalArgumentException naming the setting that is wrong and how to fix it
          */
         public VectorStreamClient build() {
+            validate();
+            return new VectorStreamClient(this);
+        }
+
+        /**
+         * Checks the configuration as {@link #build()} does, without creating anything: no
+         * producer, no connection, no security login.
+         *
+         * @throws IllegalArgumentException naming the setting that is wrong and how to fix it
+         */
+        public Builder validate() {
             List<String> problems = new ArrayList<>();
             if (bootstrapServers == null || bootstrapServers.isEmpty()) {
                 problems.add(
@@ -710,7 +731,7 @@ public final class VectorStreamClient implements AutoCloseable {
                         "invalid VectorStreamClient configuration:\n  - "
                                 + String.join("\n  - ", problems));
             }
-            return new VectorStreamClient(this);
+            return this;
         }
 
         private static void checkTopic(String name, String topic, List<String> problems) {

@@ -13,6 +13,18 @@ import org.junit.jupiter.api.Test;
 class VectorStreamClientBuilderTest {
 
     @Test
+    void validateChecksTheSettingsWithoutCreatingAnything() {
+        VectorStreamClient.Builder unresolvable =
+                VectorStreamClient.builder().bootstrapServers("no-such-host.invalid:9092");
+        assertThat(unresolvable.validate()).isSameAs(unresolvable);
+        // build() creates the producers, which resolve the brokers' names
+        assertThatThrownBy(unresolvable::build).hasStackTraceContaining("bootstrap");
+        assertThatThrownBy(() -> valid().replyTopic("queries").validate())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("replyTopic and queriesTopic");
+    }
+
+    @Test
     void missingBootstrapServersSaysHowToSetThem() {
         assertThatThrownBy(() -> VectorStreamClient.builder().build())
                 .isInstanceOf(IllegalArgumentException.class)

@@ -66,24 +66,7 @@ public final class ReplyChannel<R> {
      */
     public CompletableFuture<R> expect(
             String requestId, String correlationId, Duration timeout, long startNanos) {
-        CompletableFuture<Void> ready;
-        synchronized (lock) {
-            if (closed) {
-                throw new IllegalStateException(
-                        "the VectorStream client is closed; build a new one");
-            }
-            if (listener == null || listener.hasFailed()) {
-                listener =
-                        new ReplyListener(
-                                pending.replyTopic(),
-                                consumerProperties,
-                                readerThreadName,
-                                pending::onReply,
-                                this::onListenerFailure);
-                listenerReady = listener.start();
-            }
-            ready = listenerReady;
-        }
+        CompletableFuture<Void> ready = start();
         long leftNanos = startNanos + timeout.toNanos() - System.nanoTime();
         try {
             ready.get(Math.max(0, leftNanos), TimeUnit.NANOSECONDS);
@@ -107,6 +90,32 @@ public final class ReplyChannel<R> {
             return CompletableFuture.failedFuture(e);
         }
         return pending.register(requestId, correlationId, timeout, startNanos);
+    }
+
+    /**
+     * Starts the reader unless it runs (or starts a new one if it failed) and returns, without
+     * waiting, the future that completes once it reads.
+     *
+     * @throws IllegalStateException if this channel is closed
+     */
+    public CompletableFuture<Void> start() {
+        synchronized (lock) {
+            if (closed) {
+                throw new IllegalStateException(
+                        "the VectorStream client is closed; build a new one");
+            }
+            if (listener == null || listener.hasFailed()) {
+                listener =
+                        new ReplyListener(
+                                pending.replyTopic(),
+                                consumerProperties,
+                                readerThreadName,
+                                pending::onReply,
+                                this::onListenerFailure);
+                listenerReady = listener.start();
+            }
+            return listenerReady;
+        }
     }
 
     /** Fails a request that could not be sent. */

@@ -55,6 +55,9 @@ public final class ReplyListener implements AutoCloseable {
         this.onFailure = onFailure;
         this.thread = new Thread(this::run, threadName);
         this.thread.setDaemon(true);
+        // Kafka loads the classes its configuration names through the context class loader. The
+        // creator's may not know this Kafka, e.g. a relocated copy in a shaded jar.
+        this.thread.setContextClassLoader(ReplyListener.class.getClassLoader());
     }
 
     /** Starts the thread; the future completes once the reading position is fixed at the end. */
