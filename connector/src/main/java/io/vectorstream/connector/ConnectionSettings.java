@@ -10,12 +10,13 @@ import static io.vectorstream.connector.VectorStreamConnectorOptions.TOPIC_QUERI
 import static io.vectorstream.connector.VectorStreamConnectorOptions.TOPIC_RESULTS;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.TOPIC_VECTORS;
 
+import io.vectorstream.client.CollectionRejectedException;
 import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.schema.CollectionInfo;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -29,8 +30,10 @@ import org.apache.flink.configuration.ReadableConfig;
 public final class ConnectionSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** How long opening a writer or search function waits for the job to list its collections. */
+    /** How long opening a writer or search function waits for each answer about its collection. */
     private static final Duration COLLECTION_CHECK_TIMEOUT = Duration.ofSeconds(30);
+
+    private static final long WAIT_MILLIS = COLLECTION_CHECK_TIMEOUT.toMillis() + 1000;
 
     private final String bootstrapServers;
     private final String collection;
@@ -69,16 +72,7 @@ public final class ConnectionSettings implements Serializable {
 
     /** A new client; {@code clientId} names it in Kafka's and the task's logs. */
     public VectorStreamClient newClient(String clientId) {
-        VectorStreamClient.Builder b =
-                VectorStreamClient.builder()
-                        .bootstrapServers(bootstrapServers)
-                        .vectorsTopic(vectorsTopic)
-                        .queriesTopic(queriesTopic)
-                        .replyTopic(resultsTopic)
-                        .collectionsTopic(collectionsTopic)
-                        .collectionsReplyTopic(collectionsResultsTopic)
-                        .clientId(clientId);
-        kafkaProperties.forEach(b::property);
+        VectorStreamClient.Builder b = builder().clientId(clientId);
         // Kafka loads the classes its configuration names (metric reporters, ...) through the
         // context class loader; in the shaded jar those names are relocated, and only the loader
         // of this jar is sure to know them (the planner's or the SQL Client's may not).
@@ -93,58 +87,153 @@ public final class ConnectionSettings implements Serializable {
     }
 
     /**
-     * Makes sure the job serves the collection and returns it as the job serves it: creates it when
-     * {@code collection.dimension} is set (the job answers a create of an existing collection with
-     * the same settings as a success, and refuses other settings), else checks that it is listed.
+     * Checks the settings as a client would, without creating one: planning a statement must not
+     * need the brokers, their DNS names or the keystores that only the task managers have.
      *
-     * @throws IllegalStateException when the collection is missing or the job refused it
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    void validate() {
+        builder().validate();
+    }
+
+    private VectorStreamClient.Builder builder() {
+        VectorStreamClient.Builder b =
+                VectorStreamClient.builder()
+                        .bootstrapServers(bootstrapServers)
+                        .vectorsTopic(vectorsTopic)
+                        .queriesTopic(queriesTopic)
+                        .replyTopic(resultsTopic)
+                        .collectionsTopic(collectionsTopic)
+                        .collectionsReplyTopic(collectionsResultsTopic);
+        kafkaProperties.forEach(b::property);
+        return b;
+    }
+
+    /**
+     * The collection as the job serves it. When the job does not serve it and {@code
+     * collection.dimension} is set, creates it first; when it does, checks that it has the
+     * dimension and metric the table names (a create is sent only for a missing collection, so a
+     * change of the job's defaults since does not turn it into {@code COLLECTION_EXISTS}).
+     *
+     * @throws IllegalStateException when the collection is missing, differs from the table or the
+     *     job cannot be asked
      */
     public CollectionInfo ensureCollection(VectorStreamClient client) throws InterruptedException {
         try {
-            if (dimension != null) {
-                return client.createCollection(
-                                collection,
-                                dimension,
-                                s -> {
-                                    if (metric != null) {
-                                        s.setMetric(metric);
-                                    }
-                                },
-                                COLLECTION_CHECK_TIMEOUT)
-                        .get(COLLECTION_CHECK_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            }
-            List<CollectionInfo> served =
-                    client.listCollections(COLLECTION_CHECK_TIMEOUT)
-                            .get(COLLECTION_CHECK_TIMEOUT.toMillis() + 1000, TimeUnit.MILLISECONDS);
-            for (CollectionInfo info : served) {
-                if (info.getName().equals(collection)) {
-                    return info;
+            CollectionInfo served = served(client);
+            if (served == null && dimension != null) {
+                try {
+                    served =
+                            client.createCollection(
+                                            collection,
+                                            dimension,
+                                            s -> {
+                                                if (metric != null) {
+                                                    s.setMetric(metric);
+                                                }
+                                            },
+                                            COLLECTION_CHECK_TIMEOUT)
+                                    .get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (ExecutionException e) {
+                    // Another subtask created it first, perhaps with other defaults: take it if
+                    // it has what the table asks for.
+                    served = served(client);
+                    if (served == null) {
+                        throw e;
+                    }
                 }
             }
-            throw new IllegalStateException(
-                    "The VectorStream job at "
-                            + bootstrapServers
-                            + " does not serve collection '"
-                            + collection
-                            + "' (it serves "
-                            + served.stream().map(CollectionInfo::getName).toList()
-                            + "): set 'collection.dimension' in the table's WITH options to create"
-                            + " it, or create it with the client or bin/vectorstream.");
+            if (served == null) {
+                throw new IllegalStateException(
+                        "The VectorStream job at "
+                                + bootstrapServers
+                                + " does not serve collection '"
+                                + collection
+                                + "': set 'collection.dimension' in the table's WITH options to"
+                                + " create it, or create it with the client or bin/vectorstream.");
+            }
+            checkMatches(served);
+            return served;
         } catch (ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            if (cause instanceof CollectionRejectedException) {
+                throw new IllegalStateException(
+                        "The VectorStream job refused to create collection '"
+                                + collection
+                                + "': "
+                                + cause.getMessage(),
+                        cause);
+            }
             throw new IllegalStateException(
-                    "Could not make sure the VectorStream job at "
+                    "Could not ask the VectorStream job at "
                             + bootstrapServers
-                            + " serves collection '"
+                            + " about collection '"
                             + collection
                             + "': "
-                            + cause.getMessage()
+                            + cause
                             + ". Is the job running, and do the topics '"
                             + collectionsTopic
                             + "' and '"
                             + collectionsResultsTopic
                             + "' exist?",
                     cause);
+        }
+    }
+
+    private CollectionInfo served(VectorStreamClient client)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        for (CollectionInfo info :
+                client.listCollections(COLLECTION_CHECK_TIMEOUT)
+                        .get(WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            if (info.getName().equals(collection)) {
+                return info;
+            }
+        }
+        return null;
+    }
+
+    /** A dimension of 0 is the job's built-in collection before its first vector fixes one. */
+    private void checkMatches(CollectionInfo served) {
+        if (dimension != null && served.getDimension() != 0 && served.getDimension() != dimension) {
+            throw new IllegalStateException(
+                    "Collection '"
+                            + collection
+                            + "' has dimension "
+                            + served.getDimension()
+                            + ", the table's 'collection.dimension' is "
+                            + dimension
+                            + ".");
+        }
+        if (metric != null && !canonicalMetric(metric).equals(served.getMetric())) {
+            throw new IllegalStateException(
+                    "Collection '"
+                            + collection
+                            + "' has metric "
+                            + served.getMetric()
+                            + ", the table's 'collection.metric' is "
+                            + metric
+                            + ".");
+        }
+    }
+
+    /**
+     * The job's name of a metric the job accepts (cosine, dot, euclidean; l2 and ip as aliases).
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    static String canonicalMetric(String name) {
+        switch (name.toLowerCase(Locale.ROOT)) {
+            case "cosine":
+                return "cosine";
+            case "dot":
+            case "ip":
+                return "dot";
+            case "euclidean":
+            case "l2":
+                return "euclidean";
+            default:
+                throw new IllegalArgumentException(
+                        "'collection.metric' must be cosine, dot or euclidean, not '" + name + "'");
         }
     }
 }

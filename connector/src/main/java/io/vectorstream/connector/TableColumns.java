@@ -140,6 +140,11 @@ public final class TableColumns implements Serializable {
                         + "; put other attributes in the metadata map.");
     }
 
+    /** The role of each physical column, in order. */
+    public Role[] roles() {
+        return roles.clone();
+    }
+
     /** The number of physical columns. */
     public int size() {
         return roles.length;

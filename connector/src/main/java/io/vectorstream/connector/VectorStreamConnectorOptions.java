@@ -105,12 +105,14 @@ public final class VectorStreamConnectorOptions {
     public static final ConfigOption<Boolean> SEARCH_INCLUDE_VECTORS =
             ConfigOptions.key("search.include-vectors")
                     .booleanType()
-                    .defaultValue(true)
+                    .defaultValue(false)
                     .withDescription(
-                            "Whether search results carry each hit's stored embedding. false"
-                                    + " leaves the embedding column NULL and saves 4 x dimension"
-                                    + " bytes per hit on the response topic. Overridden per call"
-                                    + " by 'include-vectors'.");
+                            "Whether search results carry each hit's stored embedding (unit"
+                                    + " length under cosine). When false the embedding column is"
+                                    + " NULL, which saves 4 x dimension bytes per hit on the"
+                                    + " response topic (Flink 2.2 does not tell a search table"
+                                    + " which columns a statement uses). Overridden per call by"
+                                    + " 'include-vectors'.");
 
     public static final ConfigOption<OnError> SEARCH_ON_ERROR =
             ConfigOptions.key("search.on-error")

@@ -20,10 +20,12 @@ import static io.vectorstream.connector.VectorStreamConnectorOptions.TOPIC_VECTO
 import io.vectorstream.connector.search.SearchSettings;
 import io.vectorstream.connector.search.VectorStreamSearchSource;
 import io.vectorstream.connector.sink.VectorStreamTableSink;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
@@ -42,6 +44,15 @@ public final class VectorStreamTableFactory
         implements DynamicTableSourceFactory, DynamicTableSinkFactory {
 
     public static final String IDENTIFIER = "vectorstream";
+
+    /**
+     * Flink's own ({@code ExecutionConfigOptions} of flink-table-api-java), declared again so that
+     * the connector needs only flink-table-common.
+     */
+    static final ConfigOption<Duration> FLINK_SEARCH_TIMEOUT =
+            ConfigOptions.key("table.exec.async-vector-search.timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(3));
 
     @Override
     public String factoryIdentifier() {
@@ -78,7 +89,7 @@ public final class VectorStreamTableFactory
         return new VectorStreamSearchSource(
                 connection(context, options),
                 TableColumns.of(context.getCatalogTable().getResolvedSchema()),
-                SearchSettings.of(options));
+                SearchSettings.of(options, flinkSearchTimeout(context)));
     }
 
     @Override
@@ -93,8 +104,8 @@ public final class VectorStreamTableFactory
         FactoryUtil.TableFactoryHelper helper = FactoryUtil.createTableFactoryHelper(this, context);
         helper.validateExcept(PROPERTIES_PREFIX);
         ReadableConfig options = helper.getOptions();
-        // Checked here, where the CREATE TABLE is, rather than on the task managers.
-        SearchSettings.of(options);
+        // Checked here, where the statement is planned, rather than on the task managers.
+        SearchSettings.of(options, flinkSearchTimeout(context));
         options.getOptional(COLLECTION_DIMENSION)
                 .filter(d -> d < 1)
                 .ifPresent(
@@ -103,6 +114,11 @@ public final class VectorStreamTableFactory
                                     "'collection.dimension' must be at least 1, not " + d + ".");
                         });
         return options;
+    }
+
+    /** Flink's timeout of an async VECTOR_SEARCH call when the call's map sets none. */
+    private static Duration flinkSearchTimeout(Context context) {
+        return context.getConfiguration().get(FLINK_SEARCH_TIMEOUT);
     }
 
     private static ConnectionSettings connection(
@@ -118,8 +134,8 @@ public final class VectorStreamTableFactory
                         });
         ConnectionSettings settings = ConnectionSettings.of(options, kafka);
         try {
-            // The client checks bootstrap servers and topic names; fail the CREATE, not the job.
-            settings.newClient("vectorstream-sql-check").close();
+            settings.validate();
+            options.getOptional(COLLECTION_METRIC).ifPresent(ConnectionSettings::canonicalMetric);
         } catch (IllegalArgumentException e) {
             throw new ValidationException(
                     "Invalid vectorstream table options: " + e.getMessage(), e);

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The jar a user drops into Flink's {@code lib/}, as the shade step wrote it (run by failsafe after
  * {@code package}): it holds only VectorStream's packages, and loaded beside Flink alone, without
  * any Kafka, Avro or Jackson on the class path, Flink finds the factory and its relocated Kafka
- * client really writes to a broker.
+ * client really writes to a broker and reads from it.
  */
 class ShadedJarIT {
 
@@ -65,6 +65,7 @@ class ShadedJarIT {
                         new URLClassLoader(
                                 new URL[] {jar().toUri().toURL()}, new FlinkOnly(getClass()))) {
             kafka.createTopic("vectors", 1);
+            kafka.createTopic("results", 1);
 
             Factory found = null;
             for (Factory f : ServiceLoader.load(Factory.class, loader)) {
@@ -107,6 +108,10 @@ class ShadedJarIT {
                                                 Map.of("k", "v"));
                 assertThat(ack.get(60, TimeUnit.SECONDS).getClass().getName())
                         .startsWith("io.vectorstream.shaded.org.apache.kafka.");
+                // The reply reader's consumer is made on a thread of the client's own, whatever
+                // the caller's context class loader (here the test's, which also sees this jar).
+                ((Future<?>) clientClass.getMethod("startReplyReader").invoke(client))
+                        .get(60, TimeUnit.SECONDS);
             }
 
             VectorRecord record =

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -46,6 +48,8 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.types.RowKind;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -106,7 +110,7 @@ class VectorStreamSqlITCase {
         }
         Configuration conf = new Configuration();
         conf.setString("vectorstream.kafka.bootstrap-servers", kafka.bootstrapServers());
-        conf.setString("vectorstream.collection.dimension", "4");
+        // dimension 0, the default: the built-in collection takes the first vector's
         conf.setString("vectorstream.index.seal-size", "10000");
         conf.setString("state.backend.type", "rocksdb");
         conf.setString("execution.checkpointing.interval", "2 s");
@@ -192,7 +196,7 @@ class VectorStreamSqlITCase {
                 collect(
                         "SELECT * FROM TABLE(VECTOR_SEARCH(TABLE docs, DESCRIPTOR(embedding), "
                                 + arrayLiteral(v)
-                                + ", 5))");
+                                + ", 5, MAP['include-vectors', 'true']))");
         assertThat(rows).hasSize(5);
         Row best = rows.get(0);
         assertThat(best.getField(0)).isEqualTo(id);
@@ -211,7 +215,7 @@ class VectorStreamSqlITCase {
                         "SELECT id, embedding, score FROM TABLE(VECTOR_SEARCH(TABLE docs,"
                                 + " DESCRIPTOR(embedding), "
                                 + arrayLiteral(v)
-                                + ", 5, MAP['include-vectors', 'false']))");
+                                + ", 5))");
         assertThat(lean).extracting(r -> r.getField(0)).first().isEqualTo(id);
         assertThat(lean).extracting(r -> r.getField(1)).containsOnlyNulls();
     }
@@ -237,7 +241,7 @@ class VectorStreamSqlITCase {
 
     @Test
     @Order(4)
-    void anInsertIsFoundByTheNextStrongSearch() throws Exception {
+    void anInsertIsSearchableOnceItsStatementEnds() throws Exception {
         List<Row> changes = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             changes.add(upsert(RowKind.INSERT, "late-" + i));
@@ -374,7 +378,10 @@ class VectorStreamSqlITCase {
         int at = readme.indexOf("### A worked example with the SQL Client");
         int start = readme.indexOf("```sql\n", at) + "```sql\n".length();
         String block = readme.substring(start, readme.indexOf("```\n", start));
-        StreamTableEnvironment sql = StreamTableEnvironment.create(sqlEnv);
+        // An environment of its own: the block's SET must not reach the other tests' statements.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        StreamTableEnvironment sql = StreamTableEnvironment.create(env);
         List<List<Row>> answers = new ArrayList<>();
         for (String statement : block.split(";\n")) {
             String s =
@@ -382,7 +389,11 @@ class VectorStreamSqlITCase {
                             .strip()
                             .replace("localhost:9092", kafka.bootstrapServers())
                             .replace("'collection' = 'docs'", "'collection' = 'readme-docs'");
-            if (s.startsWith("SELECT")) {
+            if (s.startsWith("SET")) { // the SQL Client's; TableEnvironment has no SET
+                Matcher set = Pattern.compile("SET '(.+)' = '(.+)'").matcher(s);
+                assertThat(set.matches()).as(s).isTrue();
+                sql.getConfig().set(set.group(1), set.group(2));
+            } else if (s.startsWith("SELECT")) {
                 List<Row> rows = new ArrayList<>();
                 try (CloseableIterator<Row> it = sql.executeSql(s).collect()) {
                     it.forEachRemaining(rows::add);
@@ -404,9 +415,13 @@ class VectorStreamSqlITCase {
                         s -> assertThat(s).isCloseTo(0.0, within(0.001)));
         assertThat(answers.get(0).get(0).getField(1))
                 .isEqualTo(Map.of("lang", "en", "kind", "fruit"));
-        assertThat(answers.get(1))
-                .extracting(r -> r.getField(0) + ":" + r.getField(1))
-                .containsExactly("1:apple", "1:car", "2:car", "2:apple");
+        Map<Integer, List<Row>> byQuestion = byQuery(answers.get(1));
+        assertThat(byQuestion.get(1))
+                .extracting(r -> r.getField(1))
+                .containsExactly("apple", "car");
+        assertThat(byQuestion.get(2))
+                .extracting(r -> r.getField(1))
+                .containsExactly("car", "apple");
     }
 
     @Test
@@ -439,7 +454,7 @@ class VectorStreamSqlITCase {
                             assertThat(q.getCollection()).isEqualTo("docs");
                             assertThat(q.getEf()).isEqualTo(64);
                             assertThat(q.getTimeoutMs()).isEqualTo(16_000);
-                            assertThat(q.getIncludeVectors()).isTrue();
+                            assertThat(q.getIncludeVectors()).isFalse();
                             assertThat(q.getIncludeMetadata()).isTrue();
                             assertThat(q.getFilter()).isNull();
                         });
@@ -458,9 +473,9 @@ class VectorStreamSqlITCase {
                             assertThat(q.getEf()).isNull();
                             assertThat(q.getTimeoutMs()).isEqualTo(8_000);
                         });
-        // test 2: include-vectors false
+        // test 2: include-vectors true
         assertThat(sent)
-                .filteredOn(q -> q.getCollection().equals("docs") && !q.getIncludeVectors())
+                .filteredOn(q -> q.getCollection().equals("docs") && q.getIncludeVectors())
                 .hasSize(1);
     }
 
@@ -469,7 +484,12 @@ class VectorStreamSqlITCase {
     void aWriterFlushReturnsOnlyOnceKafkaHasEveryRow() throws Exception {
         long before = endOffsets("vectors");
         try (VectorStreamWriter writer =
-                new VectorStreamWriter(connection(Map.of()), docsColumns(), 0)) {
+                new VectorStreamWriter(
+                        // Rows wait 5 s in the producer unless flush() sends them (the
+                        // writer's collection check waits the same 5 s: linger is for every send)
+                        connection(Map.of("linger.ms", "5000", "batch.size", "1048576")),
+                        docsColumns(),
+                        0)) {
             for (int i = 0; i < 2_000; i++) {
                 writer.write(rowData("flushed-" + i, ""), null);
             }
@@ -480,16 +500,62 @@ class VectorStreamSqlITCase {
 
     @Test
     @Order(14)
-    void aSendKafkaRefusesFailsTheWriter() throws Exception {
+    void aSendTheBrokerRefusesFailsTheWriter() throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(
+                            List.of(
+                                    new NewTopic("tiny-vectors", 1, (short) 1)
+                                            .configs(Map.of("max.message.bytes", "2000"))))
+                    .all()
+                    .get(60, TimeUnit.SECONDS);
+        }
         try (VectorStreamWriter writer =
                 new VectorStreamWriter(
-                        connection(Map.of("max.request.size", "2000")), docsColumns(), 0)) {
+                        ConnectionSettings.of(
+                                Configuration.fromMap(
+                                        Map.of(
+                                                "bootstrap-servers", kafka.bootstrapServers(),
+                                                "collection", "docs",
+                                                "topic.vectors", "tiny-vectors")),
+                                Map.of()),
+                        docsColumns(),
+                        0)) {
+            // within the producer's limit; the broker refuses it, on the producer's I/O thread
             writer.write(rowData("too-large", "x".repeat(5_000)), null);
             assertThatThrownBy(() -> writer.flush(false))
                     .isInstanceOf(java.io.IOException.class)
                     .hasMessageContaining("Publishing to VectorStream collection 'docs' failed")
                     .hasStackTraceContaining("RecordTooLargeException");
         }
+    }
+
+    @Test
+    @Order(16)
+    void theBuiltInCollectionTakesTheFirstVectorsDimension() throws Exception {
+        tEnv.executeSql(
+                "CREATE TABLE builtin (id STRING, embedding ARRAY<FLOAT>,"
+                        + " PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'vectorstream',"
+                        + " 'bootstrap-servers' = '"
+                        + kafka.bootstrapServers()
+                        + "')");
+        StringBuilder values = new StringBuilder();
+        for (int i = 0; i < 5; i++) {
+            float[] v = new float[5];
+            v[i] = 1f;
+            values.append(i == 0 ? "" : ", ")
+                    .append("('axis-")
+                    .append(i)
+                    .append("', ")
+                    .append(arrayLiteral(v))
+                    .append(")");
+        }
+        tEnv.executeSql("INSERT INTO builtin VALUES " + values).await(3, TimeUnit.MINUTES);
+        List<Row> rows =
+                collect(
+                        "SELECT id FROM TABLE(VECTOR_SEARCH(TABLE builtin, DESCRIPTOR(embedding), "
+                                + arrayLiteral(new float[] {0f, 0f, 1f, 0.1f, 0f})
+                                + ", 2, MAP['consistency', 'strong']))");
+        assertThat(rows).extracting(r -> r.getField(0)).containsExactly("axis-2", "axis-3");
     }
 
     @Test

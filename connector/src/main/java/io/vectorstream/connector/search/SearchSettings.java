@@ -10,11 +10,11 @@ import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_TIME
 import io.vectorstream.connector.VectorStreamConnectorOptions.OnError;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
 
@@ -40,6 +40,8 @@ public final class SearchSettings implements Serializable {
     static final ConfigOption<Duration> TIMEOUT =
             ConfigOptions.key("timeout").durationType().noDefaultValue();
 
+    private static final long JOB_MAX_TIMEOUT_MS = 60_000;
+
     /** Flink's own keys of the VECTOR_SEARCH map (VectorSearchRuntimeConfigOptions). */
     private static final Set<String> FLINK_KEYS =
             Set.of("async", "output-mode", "max-concurrent-operations", "timeout");
@@ -51,6 +53,7 @@ public final class SearchSettings implements Serializable {
     private final String filter;
     private final String consistency;
     private final Duration timeout;
+    private final Duration flinkTimeout;
     private final boolean includeVectors;
     private final OnError onError;
 
@@ -59,12 +62,16 @@ public final class SearchSettings implements Serializable {
             String filter,
             String consistency,
             Duration timeout,
+            Duration flinkTimeout,
             boolean includeVectors,
             OnError onError) {
         this.ef = ef;
         this.filter = filter;
         this.consistency = consistency;
-        this.timeout = timeout;
+        // Flink's async operator fails the job when its own timeout passes first, whatever
+        // on-error says: never wait longer than Flink does.
+        this.timeout = timeout.compareTo(flinkTimeout) > 0 ? flinkTimeout : timeout;
+        this.flinkTimeout = flinkTimeout;
         this.includeVectors = includeVectors;
         this.onError = onError;
         if (ef != null && ef < 1) {
@@ -80,13 +87,17 @@ public final class SearchSettings implements Serializable {
         }
     }
 
-    /** The table's defaults, from its {@code search.*} options. */
-    public static SearchSettings of(ReadableConfig tableOptions) {
+    /**
+     * The table's defaults, from its {@code search.*} options; {@code flinkTimeout} is Flink's
+     * timeout of a call whose map sets none ({@code table.exec.async-vector-search.timeout}).
+     */
+    public static SearchSettings of(ReadableConfig tableOptions, Duration flinkTimeout) {
         return new SearchSettings(
                 tableOptions.getOptional(SEARCH_EF).orElse(null),
                 tableOptions.getOptional(SEARCH_FILTER).orElse(null),
-                tableOptions.get(SEARCH_CONSISTENCY).toLowerCase(java.util.Locale.ROOT),
+                tableOptions.get(SEARCH_CONSISTENCY).toLowerCase(Locale.ROOT),
                 tableOptions.get(SEARCH_TIMEOUT),
+                flinkTimeout,
                 tableOptions.get(SEARCH_INCLUDE_VECTORS),
                 tableOptions.get(SEARCH_ON_ERROR));
     }
@@ -111,24 +122,22 @@ public final class SearchSettings implements Serializable {
                             + ".");
         }
         try {
+            // A call's timeout is Flink's and ours at once.
+            Duration callTimeout = call.getOptional(TIMEOUT).orElse(null);
             return new SearchSettings(
                     call.getOptional(EF).orElse(ef),
                     call.getOptional(FILTER).orElse(filter),
                     call.getOptional(CONSISTENCY)
-                            .map(c -> c.toLowerCase(java.util.Locale.ROOT))
+                            .map(c -> c.toLowerCase(Locale.ROOT))
                             .orElse(consistency),
-                    call.getOptional(TIMEOUT).orElse(timeout),
+                    callTimeout != null ? callTimeout : timeout,
+                    callTimeout != null ? callTimeout : flinkTimeout,
                     call.getOptional(INCLUDE_VECTORS).orElse(includeVectors),
                     call.getOptional(ON_ERROR).orElse(onError));
         } catch (IllegalArgumentException e) {
             throw new ValidationException(
                     "Bad VECTOR_SEARCH option for a vectorstream table: " + e.getMessage(), e);
         }
-    }
-
-    /** For tests: {@link #with(ReadableConfig)} of a plain map. */
-    SearchSettings with(java.util.Map<String, String> call) {
-        return with(Configuration.fromMap(call));
     }
 
     public Integer ef() {
@@ -143,6 +152,7 @@ public final class SearchSettings implements Serializable {
         return consistency;
     }
 
+    /** How long one search may take: the call's or table's timeout, at most Flink's. */
     public Duration timeout() {
         return timeout;
     }
@@ -166,9 +176,11 @@ public final class SearchSettings implements Serializable {
 
     /**
      * The deadline the job gets (the request's {@code timeoutMs}): four fifths of the timeout, so
-     * that the job's own answer, partial or not, comes back before the client stops waiting.
+     * that the job's own answer, partial or not, comes back before the client stops waiting; at
+     * most the job's default cap ({@code vectorstream.query.max-timeout}, 60 s), which a longer
+     * deadline would exceed and be rejected with {@code TIMEOUT_TOO_LARGE}.
      */
     public int jobTimeoutMillis() {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis() * 4 / 5));
+        return (int) Math.max(1, Math.min(JOB_MAX_TIMEOUT_MS, timeout.toMillis() * 4 / 5));
     }
 }

@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.table.data.ArrayData;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericMapData;
@@ -36,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * client matches each answer to its query by a fresh correlation id. Each result row is the table's
  * selected columns and the hit's score, best first.
  */
-public class VectorStreamSearchFunction extends AsyncVectorSearchFunction {
+public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(VectorStreamSearchFunction.class);
 
@@ -63,7 +65,12 @@ public class VectorStreamSearchFunction extends AsyncVectorSearchFunction {
                                 + "-"
                                 + UUID.randomUUID().toString().substring(0, 8));
         connection.ensureCollection(client);
-        skipped = context.getMetricGroup().counter("searchesSkipped");
+        // A query waits on its caller's thread until the reader of the answers reads; start it
+        // here so that the first queries do not hold Flink's task thread.
+        client.startReplyReader().get(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+        // Incremented on the client's threads (answers, timeouts), not the task thread.
+        skipped =
+                context.getMetricGroup().counter("searchesSkipped", new ThreadSafeSimpleCounter());
     }
 
     @Override
@@ -174,8 +181,14 @@ public class VectorStreamSearchFunction extends AsyncVectorSearchFunction {
     private CompletableFuture<Collection<RowData>> failedOrSkipped(VectorSearchException e) {
         if (settings.onError() == OnError.SKIP) {
             skipped.inc();
-            LOG.warn(
-                    "Skipping a VECTOR_SEARCH input row ('on-error' = 'skip'): {}", e.getMessage());
+            long n = skipped.getCount();
+            if (n == 1 || n % 1000 == 0) { // one bad input must not flood the log
+                LOG.warn(
+                        "Skipped {} VECTOR_SEARCH input row(s) so far ('on-error' = 'skip'); the"
+                                + " latest: {}",
+                        n,
+                        e.getMessage());
+            }
             return CompletableFuture.completedFuture(List.of());
         }
         return CompletableFuture.failedFuture(e);

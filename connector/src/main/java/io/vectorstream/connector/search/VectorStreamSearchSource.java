@@ -38,13 +38,9 @@ public final class VectorStreamSearchSource implements VectorSearchTableSource {
                             + columns.name(embedding)
                             + ").");
         }
-        Role[] roles = new Role[columns.size()];
-        for (int i = 0; i < roles.length; i++) {
-            roles[i] = columns.role(i);
-        }
         return AsyncVectorSearchFunctionProvider.of(
                 new VectorStreamSearchFunction(
-                        connection, roles, defaults.with(context.runtimeConfig())));
+                        connection, columns.roles(), defaults.with(context.runtimeConfig())));
     }
 
     @Override

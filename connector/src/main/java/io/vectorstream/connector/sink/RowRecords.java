@@ -5,6 +5,7 @@ import io.vectorstream.connector.TableColumns.Role;
 import io.vectorstream.schema.Op;
 import io.vectorstream.schema.VectorRecord;
 import io.vectorstream.schema.codec.FloatVectors;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.table.data.ArrayData;
@@ -12,22 +13,34 @@ import org.apache.flink.table.data.MapData;
 import org.apache.flink.table.data.RowData;
 
 /**
- * Turns a table row into the VectorStream record it stands for. A row the job would dead-letter (no
- * id, no or a non-finite embedding, the wrong dimension) is refused here with the row's id, so the
- * SQL job fails where the mistake is instead of the vector silently missing.
+ * Turns a table row into the VectorStream record it stands for. The rows the job would dead-letter
+ * for their id or embedding (a NULL, empty or over-long id; a NULL, empty, non-finite or all-zero
+ * cosine embedding; the wrong dimension) are refused here, naming the row, so the SQL job fails
+ * where the mistake is instead of the vector silently missing.
  */
 final class RowRecords {
 
+    /** The job's default {@code vectorstream.limits.max-id-bytes}. */
+    private static final int MAX_ID_BYTES = 512;
+
     private final String collection;
     private final int dimension;
+    private final boolean cosine;
     private final int id;
     private final int embedding;
     private final int metadata;
     private final int text;
 
-    RowRecords(TableColumns columns, String collection, int dimension) {
+    /**
+     * @param dimension the collection's; 0 for the job's built-in collection before its first
+     *     vector fixes one, when any length is accepted here and the job decides
+     * @param cosine whether the collection's metric is cosine, under which a zero vector has no
+     *     direction
+     */
+    RowRecords(TableColumns columns, String collection, int dimension, boolean cosine) {
         this.collection = collection;
         this.dimension = dimension;
+        this.cosine = cosine;
         this.id = columns.indexOf(Role.ID);
         this.embedding = columns.indexOf(Role.EMBEDDING);
         this.metadata = columns.indexOf(Role.METADATA);
@@ -40,7 +53,10 @@ final class RowRecords {
             throw refused(key, "its embedding is NULL");
         }
         ArrayData array = row.getArray(embedding);
-        if (array.size() != dimension) {
+        if (array.size() == 0) {
+            throw refused(key, "its embedding is empty");
+        }
+        if (dimension != 0 && array.size() != dimension) {
             throw refused(
                     key,
                     "its embedding has "
@@ -51,11 +67,16 @@ final class RowRecords {
                             + dimension);
         }
         float[] vector = new float[array.size()];
+        boolean zero = true;
         for (int i = 0; i < vector.length; i++) {
             if (array.isNullAt(i) || !Float.isFinite(array.getFloat(i))) {
                 throw refused(key, "component " + i + " of its embedding is NULL, NaN or infinite");
             }
             vector[i] = array.getFloat(i);
+            zero &= vector[i] == 0f;
+        }
+        if (cosine && zero) {
+            throw refused(key, "its embedding is all zeros, which has no direction under cosine");
         }
         return VectorRecord.newBuilder()
                 .setId(key)
@@ -80,7 +101,19 @@ final class RowRecords {
             throw new IllegalArgumentException(
                     "A row for VectorStream collection '" + collection + "' has a NULL id.");
         }
-        return row.getString(id).toString();
+        String key = row.getString(id).toString();
+        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes == 0 || bytes > MAX_ID_BYTES) {
+            throw new IllegalArgumentException(
+                    "A row for VectorStream collection '"
+                            + collection
+                            + "' has an id of "
+                            + bytes
+                            + " bytes; ids are 1 to "
+                            + MAX_ID_BYTES
+                            + " UTF-8 bytes.");
+        }
+        return key;
     }
 
     /** NULL keys and values are left out: VectorStream metadata maps strings to strings. */

@@ -5,6 +5,7 @@ import io.vectorstream.connector.ConnectionSettings;
 import io.vectorstream.connector.TableColumns;
 import io.vectorstream.schema.CollectionInfo;
 import java.io.IOException;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.table.data.RowData;
@@ -14,7 +15,8 @@ import org.apache.flink.table.data.RowData;
  * asynchronous; {@link #flush} (before every checkpoint and at the end of input) waits until Kafka
  * has acknowledged all of them, so a checkpoint never covers a row that is not on the topic. The
  * first failed send fails the writer. Rows are upserts by id, so a replay after a failure writes
- * the same vectors again and changes nothing.
+ * the same rows again: a search may briefly see an older version of a row, and the collection ends
+ * as the table does.
  */
 public final class VectorStreamWriter implements SinkWriter<RowData> {
 
@@ -25,10 +27,23 @@ public final class VectorStreamWriter implements SinkWriter<RowData> {
 
     public VectorStreamWriter(ConnectionSettings connection, TableColumns columns, int subtask) {
         this.collection = connection.collection();
-        this.client = connection.newClient("vectorstream-sql-sink-" + collection + "-" + subtask);
+        // Unique: two SQL jobs in one TaskManager must not share a Kafka client.id.
+        this.client =
+                connection.newClient(
+                        "vectorstream-sql-sink-"
+                                + collection
+                                + "-"
+                                + subtask
+                                + "-"
+                                + UUID.randomUUID().toString().substring(0, 8));
         try {
             CollectionInfo info = connection.ensureCollection(client);
-            this.records = new RowRecords(columns, collection, info.getDimension());
+            this.records =
+                    new RowRecords(
+                            columns,
+                            collection,
+                            info.getDimension(),
+                            "cosine".equals(info.getMetric()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             client.close();
