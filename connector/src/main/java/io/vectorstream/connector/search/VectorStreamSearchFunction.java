@@ -43,16 +43,16 @@ public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction 
     private static final Logger LOG = LoggerFactory.getLogger(VectorStreamSearchFunction.class);
 
     private final ConnectionSettings connection;
-    private final Role[] produced;
+    private final Role[] roles;
     private final SearchSettings settings;
 
     private transient VectorStreamClient client;
     private transient Counter skipped;
 
     public VectorStreamSearchFunction(
-            ConnectionSettings connection, Role[] produced, SearchSettings settings) {
+            ConnectionSettings connection, Role[] roles, SearchSettings settings) {
         this.connection = connection;
-        this.produced = produced.clone();
+        this.roles = roles.clone();
         this.settings = settings;
     }
 
@@ -134,7 +134,7 @@ public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction 
     }
 
     private boolean selects(Role role) {
-        for (Role r : produced) {
+        for (Role r : roles) {
             if (r == role) {
                 return true;
             }
@@ -145,9 +145,9 @@ public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction 
     private Collection<RowData> rows(QueryResponse response) {
         List<RowData> rows = new ArrayList<>(response.getHits().size());
         for (Hit hit : response.getHits()) {
-            GenericRowData row = new GenericRowData(produced.length);
-            for (int i = 0; i < produced.length; i++) {
-                row.setField(i, field(produced[i], hit));
+            GenericRowData row = new GenericRowData(roles.length);
+            for (int i = 0; i < roles.length; i++) {
+                row.setField(i, field(roles[i], hit));
             }
             rows.add(new JoinedRowData(row, GenericRowData.of((double) hit.getScore())));
         }
