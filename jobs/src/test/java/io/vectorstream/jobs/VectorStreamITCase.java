@@ -386,6 +386,77 @@ class VectorStreamITCase {
         throw new AssertionError(id + " is not its own nearest neighbour: " + r);
     }
 
+    @Test
+    @Order(20)
+    void pagesAndScoreThresholdsCutTheSameRankingAlsoUnderAFilter() throws Exception {
+        // The collection may have sealed into HNSW by now, so each option is checked against the
+        // job's own ranking without it, and that ranking against exact brute force.
+        String filter = "{\"range\":{\"n\":{\"lt\":1500}}}";
+        for (int t = 0; t < 5; t++) {
+            float[] query = randomVector();
+            List<Hit> top30 = hits(request(query, 30));
+            assertThat(recall(ids(top30), bruteForce(query, 30))).isGreaterThanOrEqualTo(0.9);
+            List<String> paged = new ArrayList<>();
+            for (int page = 0; page < 3; page++) {
+                paged.addAll(ids(hits(request(query, 10).setOffset(10 * page))));
+            }
+            assertThat(paged).containsExactlyElementsOf(ids(top30));
+
+            // A bound halfway between the 12th and 13th scores keeps exactly those 12.
+            float bound = (top30.get(11).getScore() + top30.get(12).getScore()) / 2;
+            List<Hit> above = hits(request(query, 50).setMinScore(bound));
+            assertThat(ids(above)).containsExactlyElementsOf(ids(top30.subList(0, 12)));
+            assertThat(above)
+                    .allSatisfy(h -> assertThat(h.getScore()).isGreaterThanOrEqualTo(bound));
+
+            List<Hit> filtered = hits(request(query, 50).setFilter(filter));
+            List<String> filteredAbove =
+                    filtered.stream().filter(h -> h.getScore() >= bound).map(Hit::getId).toList();
+            List<Hit> both =
+                    hits(request(query, 50).setFilter(filter).setMinScore(bound).setOffset(2));
+            assertThat(ids(both))
+                    .containsExactlyElementsOf(
+                            filteredAbove.subList(
+                                    Math.min(2, filteredAbove.size()), filteredAbove.size()));
+            assertThat(both)
+                    .allSatisfy(
+                            h ->
+                                    assertThat(Integer.parseInt(h.getId().substring(4)))
+                                            .isLessThan(1500));
+        }
+
+        QueryResponse wrongMetric =
+                client.query(request(randomVector(), 5).setMaxDistance(0.5f).build())
+                        .get(30, TimeUnit.SECONDS);
+        assertThat(wrongMetric.getError().getCode()).isEqualTo("BAD_THRESHOLD");
+        QueryResponse tooDeep =
+                client.query(request(randomVector(), 10).setOffset(4991).build())
+                        .get(30, TimeUnit.SECONDS);
+        assertThat(tooDeep.getError().getCode()).isEqualTo("OFFSET_TOO_LARGE");
+    }
+
+    private static List<Hit> hits(QueryRequest.Builder request) throws Exception {
+        QueryResponse r = client.query(request.build()).get(30, TimeUnit.SECONDS);
+        assertThat(r.getError()).isNull();
+        assertThat(r.getComplete()).isTrue();
+        return r.getHits();
+    }
+
+    private static List<String> ids(List<Hit> hits) {
+        return hits.stream().map(Hit::getId).toList();
+    }
+
+    private static double recall(List<String> found, List<String> exact) {
+        return (double) found.stream().filter(exact::contains).count() / exact.size();
+    }
+
+    private static QueryRequest.Builder request(float[] query, int k) {
+        return QueryRequest.newBuilder()
+                .setQueryId(UUID.randomUUID().toString())
+                .setVector(FloatVectors.toBytes(query))
+                .setK(k);
+    }
+
     private static List<String> bruteForce(float[] q, int k) {
         return live.entrySet().stream()
                 .sorted(

@@ -124,6 +124,9 @@ final class CrossShardSearch {
         long answerBytes = 0;
         boolean tooLarge = false;
         for (int h = 0; h < found; h++) {
+            if (!q.admits(hits.scores()[h])) {
+                continue; // under the query's minScore / maxDistance
+            }
             ScoredHit hit =
                     new ScoredHit(
                             hits.ids()[h],
@@ -184,8 +187,8 @@ final class CrossShardSearch {
     /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */
     private static SearchKnobs knobs(Query q, IndexSettings settings) {
         return new SearchKnobs(
-                q.k,
-                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.k),
+                q.depth(),
+                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.depth()),
                 q.nprobe > 0 ? q.nprobe : settings.ivfNprobe(),
                 q.rerank >= 0 ? q.rerank : settings.ivfRerank());
     }

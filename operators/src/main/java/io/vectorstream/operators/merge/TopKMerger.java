@@ -128,7 +128,8 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
     private void answer(PendingMerge p, boolean complete, long now, Collector<Answer> out) {
         Query q = p.query;
         List<Hit> hits = new ArrayList<>(p.hits.size());
-        for (ScoredHit h : p.hits) {
+        // p.hits holds the best k + offset, best first: the page is what follows the offset.
+        for (ScoredHit h : p.hits.subList(Math.min(q.offset, p.hits.size()), p.hits.size())) {
             hits.add(
                     new Hit(
                             h.id,
@@ -162,14 +163,14 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
         pending.clear();
     }
 
-    /** Keeps the query's best k, once the query (and so its metric) is known. */
+    /** Keeps the query's best k + offset, once the query (and so its metric) is known. */
     private static void truncate(PendingMerge p) {
         if (p.query == null) {
             return;
         }
         p.hits.sort(HitOrder.bestFirst(p.query.metric));
-        if (p.hits.size() > p.query.k) {
-            p.hits = new ArrayList<>(p.hits.subList(0, p.query.k));
+        if (p.hits.size() > p.query.depth()) {
+            p.hits = new ArrayList<>(p.hits.subList(0, p.query.depth()));
         }
     }
 

@@ -30,6 +30,16 @@ public final class Query implements QueryOutcome {
     public float[] vector;
 
     public int k;
+
+    /** Hits skipped before the k answered (paging): every index instance finds k + offset. */
+    public int offset;
+
+    /**
+     * The score a hit must reach, in the metric's user-facing terms: at least this similarity under
+     * cosine and dot, at most this L2 distance under euclidean. NaN for none.
+     */
+    public float threshold = Float.NaN;
+
     public boolean includeMetadata;
     public boolean includeVectors;
 
@@ -72,4 +82,17 @@ public final class Query implements QueryOutcome {
     public long[] endOffsets;
 
     public Query() {}
+
+    /** How many best hits the search must find: the page and everything before it. */
+    public int depth() {
+        return k + offset;
+    }
+
+    /** Whether a hit of this user-facing score passes the query's threshold, if it has one. */
+    public boolean admits(float score) {
+        if (Float.isNaN(threshold)) {
+            return true;
+        }
+        return metric == Metric.EUCLIDEAN ? score <= threshold : score >= threshold;
+    }
 }

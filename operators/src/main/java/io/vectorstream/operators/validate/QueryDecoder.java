@@ -7,7 +7,9 @@ import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.codec.CodecException;
 import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.state.vector.Metric;
 import java.io.Serializable;
+import java.util.Locale;
 import org.apache.flink.configuration.ConfigOption;
 
 /** Decodes and checks one query request into a {@link Query} with its deadline and reply route. */
@@ -46,6 +48,19 @@ final class QueryDecoder implements Serializable {
                     "K_TOO_LARGE",
                     "k=" + r.getK() + " exceeds vectorstream.query.max-k=" + cfg.maxK());
         }
+        int offset = r.getOffset() == null ? 0 : r.getOffset();
+        if (offset < 0) {
+            throw new Rejection("BAD_OFFSET", "offset must be 0 or more, got " + offset);
+        }
+        if ((long) r.getK() + offset > cfg.maxK()) {
+            throw new Rejection(
+                    "OFFSET_TOO_LARGE",
+                    "k + offset = "
+                            + ((long) r.getK() + offset)
+                            + " exceeds vectorstream.query.max-k="
+                            + cfg.maxK()
+                            + ": every index instance would find that many");
+        }
         long timeout = r.getTimeoutMs() == null ? cfg.defaultTimeoutMs() : r.getTimeoutMs();
         if (timeout < 1) {
             throw new Rejection("BAD_TIMEOUT", "timeoutMs must be positive, got " + timeout);
@@ -74,6 +89,8 @@ final class QueryDecoder implements Serializable {
         q.shardKeys = served.router().keys();
         q.vector = VectorChecks.vector(r.getVector(), served.collection());
         q.k = r.getK();
+        q.offset = offset;
+        q.threshold = threshold(r, q.metric);
         q.includeMetadata = r.getIncludeMetadata();
         q.includeVectors = r.getIncludeVectors();
         q.ef = ef == null ? 0 : ef;
@@ -87,6 +104,40 @@ final class QueryDecoder implements Serializable {
         q.jsonReply = json;
         q.strong = strong;
         return q;
+    }
+
+    /**
+     * The score bound in the metric's own terms: {@code minScore} for cosine and dot (higher is
+     * closer), {@code maxDistance} for euclidean; NaN for none.
+     */
+    private static float threshold(QueryRequest r, Metric metric) throws Rejection {
+        Float minScore = r.getMinScore();
+        Float maxDistance = r.getMaxDistance();
+        if (minScore != null && maxDistance != null) {
+            throw new Rejection("BAD_THRESHOLD", "give minScore or maxDistance, not both");
+        }
+        boolean euclidean = metric == Metric.EUCLIDEAN;
+        if (minScore != null && euclidean) {
+            throw new Rejection(
+                    "BAD_THRESHOLD",
+                    "minScore applies to cosine and dot collections, where scores are"
+                            + " similarities; this one is euclidean: use maxDistance");
+        }
+        if (maxDistance != null && !euclidean) {
+            throw new Rejection(
+                    "BAD_THRESHOLD",
+                    "maxDistance applies to euclidean collections; this one is "
+                            + metric.name().toLowerCase(Locale.ROOT)
+                            + ": use minScore");
+        }
+        Float bound = minScore != null ? minScore : maxDistance;
+        if (bound == null) {
+            return Float.NaN;
+        }
+        if (!Float.isFinite(bound)) {
+            throw new Rejection("BAD_THRESHOLD", "the threshold must be a finite number");
+        }
+        return bound;
     }
 
     /** {@code eventual} (also when absent) or {@code strong}, in any case. */

@@ -205,6 +205,59 @@ class ValidationTest {
     }
 
     @Test
+    void pagesAndThresholdsAreCheckedAgainstTheCapAndTheMetric() throws Exception {
+        // TestData: max-k 100; DIM3's collection is cosine.
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("BAD_OFFSET", "\"offset\":-1");
+        bad.put("OFFSET_TOO_LARGE", "\"k\":10,\"offset\":91");
+        bad.put("BAD_THRESHOLD", "\"maxDistance\":0.5");
+        try (var h = harness(DIM3)) {
+            for (Map.Entry<String, String> e : bad.entrySet()) {
+                h.request(
+                        json(
+                                "queries",
+                                e.getKey(),
+                                "{\"queryId\":\""
+                                        + e.getKey()
+                                        + "\",\"vector\":[1,2,3],"
+                                        + e.getValue()
+                                        + "}"));
+            }
+            h.request(
+                    json(
+                            "queries",
+                            "both",
+                            "{\"queryId\":\"both\",\"vector\":[1,2,3],\"minScore\":0.1,"
+                                    + "\"maxDistance\":0.5}"));
+            h.request(
+                    json(
+                            "queries",
+                            "page",
+                            "{\"queryId\":\"page\",\"vector\":[1,2,3],\"k\":10,"
+                                    + "\"offset\":90,\"minScore\":0.25}"));
+
+            List<QueryResponse> errors =
+                    h.rejected().stream()
+                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
+                            .toList();
+            assertThat(errors)
+                    .extracting(r -> r.getError().getCode())
+                    .containsExactly(
+                            "BAD_OFFSET", "OFFSET_TOO_LARGE", "BAD_THRESHOLD", "BAD_THRESHOLD");
+            assertThat(errors.get(1).getError().getMessage())
+                    .startsWith("k + offset = 101 exceeds vectorstream.query.max-k=100");
+            assertThat(errors.get(2).getError().getMessage()).contains("use minScore");
+            assertThat(errors.get(3).getError().getMessage()).contains("not both");
+            Query page = h.queries().get(0);
+            assertThat(page.offset).isEqualTo(90);
+            assertThat(page.depth()).isEqualTo(100);
+            assertThat(page.threshold).isEqualTo(0.25f);
+            assertThat(page.admits(0.25f)).isTrue();
+            assertThat(page.admits(0.2f)).isFalse();
+        }
+    }
+
+    @Test
     void searchKnobsOutsideTheirRangeOrOverTheirCapAreRejected() throws Exception {
         // TestData caps: max-ef 512, max-nprobe 64, max-rerank 1000.
         Map<String, String> knobs = new LinkedHashMap<>();

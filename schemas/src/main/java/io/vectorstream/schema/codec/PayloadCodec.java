@@ -86,7 +86,10 @@ public final class PayloadCodec {
             SingleObjectReader.of(
                     QueryRequest.createDecoder(null),
                     QueryRequest.getClassSchema(),
-                    history("QueryRequest-v1.avsc", "QueryRequest-v2.avsc"));
+                    history(
+                            "QueryRequest-v1.avsc",
+                            "QueryRequest-v2.avsc",
+                            "QueryRequest-v3.avsc"));
 
     private static final SingleObjectReader<QueryResponse> QUERY_RESPONSE_AVRO =
             SingleObjectReader.of(
@@ -205,6 +208,9 @@ public final class PayloadCodec {
             b.setIncludeVectors(includeVectors);
         }
         b.setConsistency(optionalText(o, "consistency"));
+        b.setOffset(optionalInt(o, "offset"));
+        b.setMinScore(optionalFloat(o, "minScore"));
+        b.setMaxDistance(optionalFloat(o, "maxDistance"));
         return b.build();
     }
 
@@ -236,6 +242,15 @@ public final class PayloadCodec {
         o.put("includeVectors", q.getIncludeVectors());
         if (q.getConsistency() != null) {
             o.put("consistency", q.getConsistency());
+        }
+        if (q.getOffset() != null) {
+            o.put("offset", q.getOffset());
+        }
+        if (q.getMinScore() != null) {
+            o.put("minScore", q.getMinScore());
+        }
+        if (q.getMaxDistance() != null) {
+            o.put("maxDistance", q.getMaxDistance());
         }
         return writeJson(o);
     }
@@ -528,6 +543,18 @@ public final class PayloadCodec {
     private static Integer optionalInt(ObjectNode o, String field) {
         Long v = optionalLong(o, field);
         return v == null ? null : toInt(v, field);
+    }
+
+    /** A JSON number as a float; NaN and infinities cannot be written in JSON. */
+    private static Float optionalFloat(ObjectNode o, String field) {
+        JsonNode n = o.get(field);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isNumber()) {
+            throw new CodecException("BAD_FIELD", "field '" + field + "' must be a number");
+        }
+        return n.floatValue();
     }
 
     private static Boolean optionalBoolean(ObjectNode o, String field) {
