@@ -220,6 +220,50 @@ class PayloadCodecTest {
     }
 
     @Test
+    void avroPayloadsOfTheQuerySchemaBeforePagingStillDecode() throws IOException {
+        Schema v3Request = historySchema("QueryRequest-v3.avsc");
+        GenericRecord old = new GenericData.Record(v3Request);
+        old.put("queryId", "v3-client");
+        old.put("collection", "default");
+        old.put("vector", FloatVectors.toBytes(new float[] {1f, 2f}));
+        old.put("k", 3);
+        old.put("includeMetadata", true);
+        old.put("includeVectors", false);
+        old.put("consistency", "strong");
+        byte[] payload = encodeGeneric(v3Request, old);
+        // The header README listed for QueryRequest before `offset`, `minScore`, `maxDistance`.
+        assertThat(payload).startsWith(0xC3, 0x01, 0x86, 0xC3, 0xEC, 0x60, 0xB9, 0x22, 0xBD, 0xCC);
+
+        QueryRequest q = PayloadCodec.decodeQueryRequest(payload);
+        assertThat(q.getQueryId()).isEqualTo("v3-client");
+        assertThat(q.getConsistency()).isEqualTo("strong");
+        assertThat(q.getOffset()).isNull();
+        assertThat(q.getMinScore()).isNull();
+        assertThat(q.getMaxDistance()).isNull();
+    }
+
+    @Test
+    void jsonPagingAndThresholdsRoundTrip() {
+        QueryRequest q =
+                PayloadCodec.decodeQueryRequest(
+                        utf8(
+                                "{\"queryId\":\"q\",\"vector\":[1],\"offset\":20,"
+                                        + "\"minScore\":0.75,\"maxDistance\":1.5}"));
+        assertThat(q.getOffset()).isEqualTo(20);
+        assertThat(q.getMinScore()).isEqualTo(0.75f);
+        assertThat(q.getMaxDistance()).isEqualTo(1.5f);
+        assertThat(PayloadCodec.decodeQueryRequest(PayloadCodec.encode(q, WireFormat.JSON)))
+                .isEqualTo(q);
+        assertThatThrownBy(
+                        () ->
+                                PayloadCodec.decodeQueryRequest(
+                                        utf8(
+                                                "{\"queryId\":\"q\",\"vector\":[1],\"minScore\":\"high\"}")))
+                .isInstanceOf(CodecException.class)
+                .hasMessageContaining("'minScore' must be a number");
+    }
+
+    @Test
     void jsonConsistencyIsReadAsGivenAndLeftOutWhenUnset() {
         QueryRequest q =
                 PayloadCodec.decodeQueryRequest(
