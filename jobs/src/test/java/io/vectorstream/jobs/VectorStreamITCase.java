@@ -435,6 +435,76 @@ class VectorStreamITCase {
         assertThat(tooDeep.getError().getCode()).isEqualTo("OFFSET_TOO_LARGE");
     }
 
+    @Test
+    @Order(21)
+    void groupsAreTheBestGroupsOfTheRankingAndMatchBruteForce() throws Exception {
+        // 40 documents of 10 chunks each, beside the vectors without a "doc" key.
+        List<CompletableFuture<?>> acks = new ArrayList<>();
+        Map<String, String> docOf = new LinkedHashMap<>();
+        for (int d = 0; d < 40; d++) {
+            for (int c = 0; c < 10; c++) {
+                String id = "chunk-" + d + "-" + c;
+                float[] v = randomVector();
+                live.put(id, v);
+                docOf.put(id, "doc-" + d);
+                acks.add(client.upsert(id, v, Map.of("doc", "doc-" + d)));
+            }
+        }
+        CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        awaitLiveCount(live.size());
+
+        for (int t = 0; t < 5; t++) {
+            float[] query = randomVector();
+            // k 5, 2 per group: the groups come from the best 8 x 5 x 2 = 80 hits; the filter
+            // keeps the vectors without the key from taking candidates' places
+            List<Hit> grouped =
+                    hits(
+                            request(query, 5)
+                                    .setGroupBy("doc")
+                                    .setGroupSize(2)
+                                    .setFilter("{\"exists\":\"doc\"}"));
+            List<Hit> candidates = hits(request(query, 80).setFilter("{\"exists\":\"doc\"}"));
+            assertThat(ids(grouped)).containsExactlyElementsOf(groupLocally(candidates, 5, 2));
+
+            List<String> exact =
+                    bruteForce(query, live.size()).stream()
+                            .filter(docOf::containsKey)
+                            .limit(80)
+                            .toList();
+            assertThat(recall(ids(candidates), exact)).isGreaterThanOrEqualTo(0.9);
+            List<String> exactGroups = new ArrayList<>();
+            Map<String, Integer> taken = new LinkedHashMap<>();
+            for (String id : exact) {
+                String doc = docOf.get(id);
+                if (!taken.containsKey(doc) && taken.size() == 5) {
+                    continue;
+                }
+                if (taken.merge(doc, 1, Integer::sum) <= 2) {
+                    exactGroups.add(id);
+                }
+            }
+            assertThat(recall(ids(grouped), exactGroups)).isGreaterThanOrEqualTo(0.8);
+            assertThat(grouped).allSatisfy(h -> assertThat(h.getMetadata()).containsKey("doc"));
+        }
+    }
+
+    /** Groups of {@code ranking}'s hits by their "doc", as README defines them, group by group. */
+    private static List<String> groupLocally(List<Hit> ranking, int k, int groupSize) {
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (Hit h : ranking) {
+            String doc = h.getMetadata().get("doc");
+            List<String> group = groups.get(doc);
+            if (group == null && groups.size() < k) {
+                group = new ArrayList<>();
+                groups.put(doc, group);
+            }
+            if (group != null && group.size() < groupSize) {
+                group.add(h.getId());
+            }
+        }
+        return groups.values().stream().flatMap(List::stream).toList();
+    }
+
     private static List<Hit> hits(QueryRequest.Builder request) throws Exception {
         QueryResponse r = client.query(request.build()).get(30, TimeUnit.SECONDS);
         assertThat(r.getError()).isNull();

@@ -127,11 +127,19 @@ final class CrossShardSearch {
             if (!q.admits(hits.scores()[h])) {
                 continue; // under the query's minScore / maxDistance
             }
+            String group = null;
+            if (q.groupBy != null) {
+                group = hits.metadata(h).get(q.groupBy);
+                if (group == null) {
+                    continue; // no value of the key: in no group
+                }
+            }
             ScoredHit hit =
                     new ScoredHit(
                             hits.ids()[h],
                             hits.scores()[h],
                             q.includeMetadata ? hits.metadata(h) : null);
+            hit.group = group;
             if (q.includeVectors) {
                 hit.vector = hits.vector(h);
             }
@@ -187,8 +195,8 @@ final class CrossShardSearch {
     /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */
     private static SearchKnobs knobs(Query q, IndexSettings settings) {
         return new SearchKnobs(
-                q.depth(),
-                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.depth()),
+                q.searchDepth(),
+                Math.max(q.ef > 0 ? q.ef : settings.hnswEfSearch(), q.searchDepth()),
                 q.nprobe > 0 ? q.nprobe : settings.ivfNprobe(),
                 q.rerank >= 0 ? q.rerank : settings.ivfRerank());
     }

@@ -13,6 +13,7 @@ import io.vectorstream.schema.QueryError;
 import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.codec.FloatVectors;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -128,8 +129,7 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
     private void answer(PendingMerge p, boolean complete, long now, Collector<Answer> out) {
         Query q = p.query;
         List<Hit> hits = new ArrayList<>(p.hits.size());
-        // p.hits holds the best k + offset, best first: the page is what follows the offset.
-        for (ScoredHit h : p.hits.subList(Math.min(q.offset, p.hits.size()), p.hits.size())) {
+        for (ScoredHit h : answered(q, p.hits)) {
             hits.add(
                     new Hit(
                             h.id,
@@ -163,14 +163,39 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
         pending.clear();
     }
 
-    /** Keeps the query's best k + offset, once the query (and so its metric) is known. */
+    /**
+     * The hits the answer lists, from the best {@code depth} of the collection, best first: the
+     * page after the offset; or, when the query groups, its best k groups (ordered by their best
+     * hit) with each group's best groupSize hits, group by group.
+     */
+    static List<ScoredHit> answered(Query q, List<ScoredHit> best) {
+        if (q.groupBy == null) {
+            return best.subList(Math.min(q.offset, best.size()), best.size());
+        }
+        Map<String, List<ScoredHit>> groups = new LinkedHashMap<>();
+        for (ScoredHit h : best) {
+            List<ScoredHit> group = groups.get(h.group);
+            if (group == null && groups.size() < q.k) {
+                group = new ArrayList<>(q.groupSize);
+                groups.put(h.group, group);
+            }
+            if (group != null && group.size() < q.groupSize) {
+                group.add(h);
+            }
+        }
+        List<ScoredHit> out = new ArrayList<>();
+        groups.values().forEach(out::addAll);
+        return out;
+    }
+
+    /** Keeps the query's best depth hits, once the query (and so its metric) is known. */
     private static void truncate(PendingMerge p) {
         if (p.query == null) {
             return;
         }
         p.hits.sort(HitOrder.bestFirst(p.query.metric));
-        if (p.hits.size() > p.query.depth()) {
-            p.hits = new ArrayList<>(p.hits.subList(0, p.query.depth()));
+        if (p.hits.size() > p.query.searchDepth()) {
+            p.hits = new ArrayList<>(p.hits.subList(0, p.query.searchDepth()));
         }
     }
 

@@ -31,8 +31,20 @@ public final class Query implements QueryOutcome {
 
     public int k;
 
-    /** Hits skipped before the k answered (paging): every index instance finds k + offset. */
+    /** Hits skipped before the k answered (paging). */
     public int offset;
+
+    /**
+     * How many best hits the search finds, on every index instance and over the collection: k +
+     * offset, or the candidates groups are formed from. Read it through {@link #searchDepth()}.
+     */
+    public int depth;
+
+    /** The metadata key hits are grouped by (then k counts groups); null for no grouping. */
+    public String groupBy;
+
+    /** Hits per group with {@link #groupBy}. */
+    public int groupSize = 1;
 
     /**
      * The score a hit must reach, in the metric's user-facing terms: at least this similarity under
@@ -83,9 +95,9 @@ public final class Query implements QueryOutcome {
 
     public Query() {}
 
-    /** How many best hits the search must find: the page and everything before it. */
-    public int depth() {
-        return k + offset;
+    /** {@link #depth}; k for a query held in state from before there was one. */
+    public int searchDepth() {
+        return depth > 0 ? depth : k + offset;
     }
 
     /** Whether a hit of this user-facing score passes the query's threshold, if it has one. */

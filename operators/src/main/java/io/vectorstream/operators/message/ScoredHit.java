@@ -15,6 +15,9 @@ public class ScoredHit {
     /** The stored (metric-prepared) vector; null unless the query asked for vectors. */
     public float[] vector;
 
+    /** The hit's value of the query's groupBy key; null unless the query groups. */
+    public String group;
+
     public ScoredHit() {}
 
     public ScoredHit(String id, float score, Map<String, String> metadata) {

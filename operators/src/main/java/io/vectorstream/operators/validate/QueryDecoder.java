@@ -16,6 +16,11 @@ import org.apache.flink.configuration.ConfigOption;
 final class QueryDecoder implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** Candidates per answered hit when grouping: room for groups that share the best hits. */
+    static final int GROUP_DEPTH_FACTOR = 8;
+
+    private static final int MAX_GROUP_KEY_CHARS = 256;
+
     private final VectorStreamConfig cfg;
 
     QueryDecoder(VectorStreamConfig cfg) {
@@ -61,6 +66,7 @@ final class QueryDecoder implements Serializable {
                             + cfg.maxK()
                             + ": every index instance would find that many");
         }
+        checkGroup(r, offset);
         long timeout = r.getTimeoutMs() == null ? cfg.defaultTimeoutMs() : r.getTimeoutMs();
         if (timeout < 1) {
             throw new Rejection("BAD_TIMEOUT", "timeoutMs must be positive, got " + timeout);
@@ -90,6 +96,9 @@ final class QueryDecoder implements Serializable {
         q.vector = VectorChecks.vector(r.getVector(), served.collection());
         q.k = r.getK();
         q.offset = offset;
+        q.groupBy = r.getGroupBy();
+        q.groupSize = r.getGroupSize() == null ? 1 : r.getGroupSize();
+        q.depth = q.groupBy == null ? r.getK() + offset : groupDepth(r.getK(), q.groupSize);
         q.threshold = threshold(r, q.metric);
         q.includeMetadata = r.getIncludeMetadata();
         q.includeVectors = r.getIncludeVectors();
@@ -104,6 +113,44 @@ final class QueryDecoder implements Serializable {
         q.jsonReply = json;
         q.strong = strong;
         return q;
+    }
+
+    private void checkGroup(QueryRequest r, int offset) throws Rejection {
+        String key = r.getGroupBy();
+        Integer size = r.getGroupSize();
+        if (key == null) {
+            if (size != null) {
+                throw new Rejection("BAD_GROUP", "groupSize needs groupBy, the metadata key");
+            }
+            return;
+        }
+        if (key.isEmpty() || key.length() > MAX_GROUP_KEY_CHARS) {
+            throw new Rejection(
+                    "BAD_GROUP",
+                    "groupBy must be a metadata key of 1 to " + MAX_GROUP_KEY_CHARS + " chars");
+        }
+        if (offset != 0) {
+            throw new Rejection(
+                    "BAD_GROUP", "offset pages hits, not groups: leave it out with groupBy");
+        }
+        if (size != null && size < 1) {
+            throw new Rejection("BAD_GROUP", "groupSize must be at least 1, got " + size);
+        }
+        long hits = (long) r.getK() * (size == null ? 1 : size);
+        if (hits > cfg.maxK()) {
+            throw new Rejection(
+                    "GROUP_TOO_LARGE",
+                    "k x groupSize = " + hits + " exceeds vectorstream.query.max-k=" + cfg.maxK());
+        }
+    }
+
+    /**
+     * The candidates groups are formed from: the collection's best {@value #GROUP_DEPTH_FACTOR} x k
+     * x groupSize hits (what a query of that k costs), at most max-k. A group whose hits all rank
+     * below them is missed.
+     */
+    private int groupDepth(int k, int groupSize) {
+        return (int) Math.min(cfg.maxK(), (long) GROUP_DEPTH_FACTOR * k * groupSize);
     }
 
     /**

@@ -204,6 +204,39 @@ class TopKMergerTest {
         return q;
     }
 
+    @Test
+    void aGroupingQueryAnswersItsBestGroupsEachWithItsBestHits() {
+        Query q = new Query();
+        q.metric = Metric.COSINE;
+        q.k = 2;
+        q.groupBy = "doc";
+        q.groupSize = 2;
+        List<ScoredHit> best =
+                List.of(
+                        grouped("a1", 0.9f, "a"),
+                        grouped("b1", 0.8f, "b"),
+                        grouped("a2", 0.7f, "a"),
+                        grouped("a3", 0.6f, "a"), // a is full
+                        grouped("c1", 0.5f, "c"), // two groups already
+                        grouped("b2", 0.4f, "b"));
+        assertThat(TopKMerger.answered(q, best))
+                .extracting(h -> h.id)
+                .containsExactly("a1", "a2", "b1", "b2");
+
+        Query page = new Query();
+        page.k = 2;
+        page.offset = 3;
+        assertThat(TopKMerger.answered(page, best))
+                .extracting(h -> h.id)
+                .containsExactly("a3", "c1", "b2");
+    }
+
+    private static ScoredHit grouped(String id, float score, String group) {
+        ScoredHit h = hit(id, score);
+        h.group = group;
+        return h;
+    }
+
     private static PartialResult partial(String id, int shards, ScoredHit... hits) {
         PartialResult p = new PartialResult();
         p.queryId = id;

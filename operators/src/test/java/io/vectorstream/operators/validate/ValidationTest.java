@@ -250,10 +250,53 @@ class ValidationTest {
             assertThat(errors.get(3).getError().getMessage()).contains("not both");
             Query page = h.queries().get(0);
             assertThat(page.offset).isEqualTo(90);
-            assertThat(page.depth()).isEqualTo(100);
+            assertThat(page.depth).isEqualTo(100);
             assertThat(page.threshold).isEqualTo(0.25f);
             assertThat(page.admits(0.25f)).isTrue();
             assertThat(page.admits(0.2f)).isFalse();
+        }
+    }
+
+    @Test
+    void groupingIsCheckedAgainstTheCap() throws Exception {
+        // TestData: max-k 100.
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("size-alone", "\"groupSize\":2");
+        bad.put("with-offset", "\"groupBy\":\"doc\",\"offset\":1");
+        bad.put("size-zero", "\"groupBy\":\"doc\",\"groupSize\":0");
+        bad.put("too-many", "\"groupBy\":\"doc\",\"k\":10,\"groupSize\":11");
+        try (var h = harness(DIM3)) {
+            for (Map.Entry<String, String> e : bad.entrySet()) {
+                h.request(
+                        json(
+                                "queries",
+                                e.getKey(),
+                                "{\"queryId\":\""
+                                        + e.getKey()
+                                        + "\",\"vector\":[1,2,3],"
+                                        + e.getValue()
+                                        + "}"));
+            }
+            h.request(
+                    json(
+                            "queries",
+                            "grouped",
+                            "{\"queryId\":\"grouped\",\"vector\":[1,2,3],\"k\":5,"
+                                    + "\"groupBy\":\"doc\",\"groupSize\":2}"));
+
+            List<QueryResponse> errors =
+                    h.rejected().stream()
+                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
+                            .toList();
+            assertThat(errors)
+                    .extracting(r -> r.getError().getCode())
+                    .containsExactly("BAD_GROUP", "BAD_GROUP", "BAD_GROUP", "GROUP_TOO_LARGE");
+            assertThat(errors.get(3).getError().getMessage())
+                    .isEqualTo("k x groupSize = 110 exceeds vectorstream.query.max-k=100");
+            Query grouped = h.queries().get(0);
+            assertThat(grouped.groupBy).isEqualTo("doc");
+            assertThat(grouped.groupSize).isEqualTo(2);
+            assertThat(grouped.depth).as("8 x k x groupSize, at most max-k").isEqualTo(80);
         }
     }
 

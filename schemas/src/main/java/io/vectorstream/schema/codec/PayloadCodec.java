@@ -211,6 +211,8 @@ public final class PayloadCodec {
         b.setOffset(optionalInt(o, "offset"));
         b.setMinScore(optionalFloat(o, "minScore"));
         b.setMaxDistance(optionalFloat(o, "maxDistance"));
+        b.setGroupBy(optionalText(o, "groupBy"));
+        b.setGroupSize(optionalInt(o, "groupSize"));
         return b.build();
     }
 
@@ -251,6 +253,12 @@ public final class PayloadCodec {
         }
         if (q.getMaxDistance() != null) {
             o.put("maxDistance", q.getMaxDistance());
+        }
+        if (q.getGroupBy() != null) {
+            o.put("groupBy", q.getGroupBy());
+        }
+        if (q.getGroupSize() != null) {
+            o.put("groupSize", q.getGroupSize());
         }
         return writeJson(o);
     }

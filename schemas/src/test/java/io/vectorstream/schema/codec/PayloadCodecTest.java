@@ -243,13 +243,16 @@ class PayloadCodecTest {
     }
 
     @Test
-    void jsonPagingAndThresholdsRoundTrip() {
+    void jsonPagingThresholdsAndGroupingRoundTrip() {
         QueryRequest q =
                 PayloadCodec.decodeQueryRequest(
                         utf8(
                                 "{\"queryId\":\"q\",\"vector\":[1],\"offset\":20,"
-                                        + "\"minScore\":0.75,\"maxDistance\":1.5}"));
+                                        + "\"minScore\":0.75,\"maxDistance\":1.5,"
+                                        + "\"groupBy\":\"doc\",\"groupSize\":3}"));
         assertThat(q.getOffset()).isEqualTo(20);
+        assertThat(q.getGroupBy()).isEqualTo("doc");
+        assertThat(q.getGroupSize()).isEqualTo(3);
         assertThat(q.getMinScore()).isEqualTo(0.75f);
         assertThat(q.getMaxDistance()).isEqualTo(1.5f);
         assertThat(PayloadCodec.decodeQueryRequest(PayloadCodec.encode(q, WireFormat.JSON)))
