@@ -240,6 +240,34 @@ class VectorStreamSqlITCase {
     }
 
     @Test
+    @Order(3)
+    void aDistanceThresholdKeepsOnlyCloseHits() throws Exception {
+        float[] q = registered.get(0);
+        List<Map.Entry<String, Double>> exact =
+                live.entrySet().stream()
+                        .map(e -> Map.entry(e.getKey(), l2(q, e.getValue())))
+                        .sorted(Map.Entry.comparingByValue())
+                        .limit(K)
+                        .toList();
+        // halfway between the 4th and 5th distances: exactly 4 hits
+        double bound = (exact.get(3).getValue() + exact.get(4).getValue()) / 2;
+        List<Row> rows =
+                collect(
+                        "SELECT id, score FROM TABLE(VECTOR_SEARCH(TABLE docs,"
+                                + " DESCRIPTOR(embedding), "
+                                + arrayLiteral(q)
+                                + ", "
+                                + K
+                                + ", MAP['max-distance', '"
+                                + bound
+                                + "']))");
+        assertThat(rows)
+                .extracting(r -> r.getField(0))
+                .containsExactlyElementsOf(
+                        exact.subList(0, 4).stream().map(Map.Entry::getKey).toList());
+    }
+
+    @Test
     @Order(4)
     void anInsertIsSearchableOnceItsStatementEnds() throws Exception {
         List<Row> changes = new ArrayList<>();

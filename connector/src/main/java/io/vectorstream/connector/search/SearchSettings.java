@@ -21,7 +21,7 @@ import org.apache.flink.table.api.ValidationException;
 /**
  * How one {@code VECTOR_SEARCH} call searches: the table's {@code search.*} options, overridden by
  * the keys of the call's {@code MAP[...]} ({@code ef}, {@code filter}, {@code consistency}, {@code
- * timeout}, {@code include-vectors}, {@code on-error}).
+ * timeout}, {@code include-vectors}, {@code min-score}, {@code max-distance}, {@code on-error}).
  */
 public final class SearchSettings implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -33,6 +33,10 @@ public final class SearchSettings implements Serializable {
             ConfigOptions.key("consistency").stringType().noDefaultValue();
     static final ConfigOption<Boolean> INCLUDE_VECTORS =
             ConfigOptions.key("include-vectors").booleanType().noDefaultValue();
+    static final ConfigOption<Float> MIN_SCORE =
+            ConfigOptions.key("min-score").floatType().noDefaultValue();
+    static final ConfigOption<Float> MAX_DISTANCE =
+            ConfigOptions.key("max-distance").floatType().noDefaultValue();
     static final ConfigOption<OnError> ON_ERROR =
             ConfigOptions.key("on-error").enumType(OnError.class).noDefaultValue();
 
@@ -47,7 +51,14 @@ public final class SearchSettings implements Serializable {
             Set.of("async", "output-mode", "max-concurrent-operations", "timeout");
 
     private static final Set<String> OUR_KEYS =
-            Set.of("ef", "filter", "consistency", "include-vectors", "on-error");
+            Set.of(
+                    "ef",
+                    "filter",
+                    "consistency",
+                    "include-vectors",
+                    "min-score",
+                    "max-distance",
+                    "on-error");
 
     private final Integer ef;
     private final String filter;
@@ -55,6 +66,8 @@ public final class SearchSettings implements Serializable {
     private final Duration timeout;
     private final Duration flinkTimeout;
     private final boolean includeVectors;
+    private final Float minScore;
+    private final Float maxDistance;
     private final OnError onError;
 
     private SearchSettings(
@@ -64,6 +77,8 @@ public final class SearchSettings implements Serializable {
             Duration timeout,
             Duration flinkTimeout,
             boolean includeVectors,
+            Float minScore,
+            Float maxDistance,
             OnError onError) {
         this.ef = ef;
         this.filter = filter;
@@ -73,6 +88,8 @@ public final class SearchSettings implements Serializable {
         this.timeout = timeout.compareTo(flinkTimeout) > 0 ? flinkTimeout : timeout;
         this.flinkTimeout = flinkTimeout;
         this.includeVectors = includeVectors;
+        this.minScore = minScore;
+        this.maxDistance = maxDistance;
         this.onError = onError;
         if (ef != null && ef < 1) {
             throw new ValidationException("ef must be at least 1, not " + ef + ".");
@@ -99,6 +116,8 @@ public final class SearchSettings implements Serializable {
                 tableOptions.get(SEARCH_TIMEOUT),
                 flinkTimeout,
                 tableOptions.get(SEARCH_INCLUDE_VECTORS),
+                null,
+                null,
                 tableOptions.get(SEARCH_ON_ERROR));
     }
 
@@ -133,6 +152,8 @@ public final class SearchSettings implements Serializable {
                     callTimeout != null ? callTimeout : timeout,
                     callTimeout != null ? callTimeout : flinkTimeout,
                     call.getOptional(INCLUDE_VECTORS).orElse(includeVectors),
+                    call.getOptional(MIN_SCORE).orElse(minScore),
+                    call.getOptional(MAX_DISTANCE).orElse(maxDistance),
                     call.getOptional(ON_ERROR).orElse(onError));
         } catch (IllegalArgumentException e) {
             throw new ValidationException(
@@ -160,6 +181,16 @@ public final class SearchSettings implements Serializable {
     /** Whether answers carry the stored vectors (the embedding column is NULL otherwise). */
     public boolean includeVectors() {
         return includeVectors;
+    }
+
+    /** The call's score threshold (cosine, dot), or null; the job checks it against the metric. */
+    public Float minScore() {
+        return minScore;
+    }
+
+    /** The call's distance threshold (euclidean), or null. */
+    public Float maxDistance() {
+        return maxDistance;
     }
 
     public OnError onError() {

@@ -130,6 +130,8 @@ public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction 
         if (settings.filter() != null) {
             b.setFilter(settings.filter());
         }
+        b.setMinScore(settings.minScore());
+        b.setMaxDistance(settings.maxDistance());
         return b.build();
     }
 

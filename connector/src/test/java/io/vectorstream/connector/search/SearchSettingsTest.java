@@ -45,11 +45,14 @@ class SearchSettingsTest {
                                 "timeout", "2 s",
                                 "include-vectors", "true",
                                 "on-error", "skip",
+                                "max-distance", "0.5",
                                 "max-concurrent-operations", "64"));
         assertThat(call.ef()).isEqualTo(128);
         assertThat(call.filter()).isEqualTo("{\"eq\":{\"lang\":\"en\"}}");
         assertThat(call.consistency()).isEqualTo("strong");
         assertThat(call.includeVectors()).isTrue();
+        assertThat(call.maxDistance()).isEqualTo(0.5f);
+        assertThat(call.minScore()).isNull();
         assertThat(call.onError()).isEqualTo(OnError.SKIP);
         assertThat(call.timeout()).isEqualTo(Duration.ofSeconds(2));
     }
