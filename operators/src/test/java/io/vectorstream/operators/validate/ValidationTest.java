@@ -151,10 +151,7 @@ class ValidationTest {
                             "{\"queryId\":\"zero-k\",\"vector\":[1,2,3],\"k\":0}"));
 
             assertThat(h.queries()).isEmpty();
-            List<QueryResponse> errors =
-                    h.rejected().stream()
-                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
-                            .toList();
+            List<QueryResponse> errors = rejected(h);
             assertThat(errors)
                     .extracting(QueryResponse::getQueryId)
                     .containsExactly("dim", "big-k", "nan", "junk", "slow", "zero-k");
@@ -212,17 +209,7 @@ class ValidationTest {
         bad.put("OFFSET_TOO_LARGE", "\"k\":10,\"offset\":91");
         bad.put("BAD_THRESHOLD", "\"maxDistance\":0.5");
         try (var h = harness(DIM3)) {
-            for (Map.Entry<String, String> e : bad.entrySet()) {
-                h.request(
-                        json(
-                                "queries",
-                                e.getKey(),
-                                "{\"queryId\":\""
-                                        + e.getKey()
-                                        + "\",\"vector\":[1,2,3],"
-                                        + e.getValue()
-                                        + "}"));
-            }
+            sendQueries(h, bad);
             h.request(
                     json(
                             "queries",
@@ -236,10 +223,7 @@ class ValidationTest {
                             "{\"queryId\":\"page\",\"vector\":[1,2,3],\"k\":10,"
                                     + "\"offset\":90,\"minScore\":0.25}"));
 
-            List<QueryResponse> errors =
-                    h.rejected().stream()
-                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
-                            .toList();
+            List<QueryResponse> errors = rejected(h);
             assertThat(errors)
                     .extracting(r -> r.getError().getCode())
                     .containsExactly(
@@ -266,17 +250,7 @@ class ValidationTest {
         bad.put("size-zero", "\"groupBy\":\"doc\",\"groupSize\":0");
         bad.put("too-many", "\"groupBy\":\"doc\",\"k\":10,\"groupSize\":11");
         try (var h = harness(DIM3)) {
-            for (Map.Entry<String, String> e : bad.entrySet()) {
-                h.request(
-                        json(
-                                "queries",
-                                e.getKey(),
-                                "{\"queryId\":\""
-                                        + e.getKey()
-                                        + "\",\"vector\":[1,2,3],"
-                                        + e.getValue()
-                                        + "}"));
-            }
+            sendQueries(h, bad);
             h.request(
                     json(
                             "queries",
@@ -284,10 +258,7 @@ class ValidationTest {
                             "{\"queryId\":\"grouped\",\"vector\":[1,2,3],\"k\":5,"
                                     + "\"groupBy\":\"doc\",\"groupSize\":2}"));
 
-            List<QueryResponse> errors =
-                    h.rejected().stream()
-                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
-                            .toList();
+            List<QueryResponse> errors = rejected(h);
             assertThat(errors)
                     .extracting(r -> r.getError().getCode())
                     .containsExactly("BAD_GROUP", "BAD_GROUP", "BAD_GROUP", "GROUP_TOO_LARGE");
@@ -311,24 +282,10 @@ class ValidationTest {
         knobs.put("BAD_RERANK", "\"rerank\":-1");
         knobs.put("RERANK_TOO_LARGE", "\"rerank\":1001");
         try (var h = harness(DIM3)) {
-            for (Map.Entry<String, String> e : knobs.entrySet()) {
-                String id = e.getKey();
-                h.request(
-                        json(
-                                "queries",
-                                id,
-                                "{\"queryId\":\""
-                                        + id
-                                        + "\",\"vector\":[1,2,3],"
-                                        + e.getValue()
-                                        + "}"));
-            }
+            sendQueries(h, knobs);
 
             assertThat(h.queries()).isEmpty();
-            List<QueryResponse> errors =
-                    h.rejected().stream()
-                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
-                            .toList();
+            List<QueryResponse> errors = rejected(h);
             assertThat(errors)
                     .extracting(r -> r.getError().getCode())
                     .containsExactlyElementsOf(knobs.keySet());
@@ -470,10 +427,7 @@ class ValidationTest {
                                 assertThat(q.queryId).isEqualTo("EVENTUAL");
                                 assertThat(q.strong).isFalse();
                             });
-            List<QueryResponse> errors =
-                    h.rejected().stream()
-                            .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
-                            .toList();
+            List<QueryResponse> errors = rejected(h);
             assertThat(errors)
                     .extracting(r -> r.getError().getCode())
                     .containsExactly("BAD_CONSISTENCY", "OFFSETS_UNAVAILABLE");
@@ -662,6 +616,28 @@ class ValidationTest {
                         + "\",\"vector\":[1,2,2],\"k\":1,\"timeoutMs\":"
                         + timeoutMs
                         + ",\"consistency\":\"strong\"}");
+    }
+
+    /** One JSON query per entry: its id is the key, the value its fields besides the vector. */
+    private static void sendQueries(Gatekeeper h, Map<String, String> fieldsById) throws Exception {
+        for (Map.Entry<String, String> e : fieldsById.entrySet()) {
+            h.request(
+                    json(
+                            "queries",
+                            e.getKey(),
+                            "{\"queryId\":\""
+                                    + e.getKey()
+                                    + "\",\"vector\":[1,2,3],"
+                                    + e.getValue()
+                                    + "}"));
+        }
+    }
+
+    /** The error answers so far, decoded, in order. */
+    private static List<QueryResponse> rejected(Gatekeeper h) {
+        return h.rejected().stream()
+                .map((Answer a) -> PayloadCodec.decodeQueryResponse(a.payload))
+                .toList();
     }
 
     private static Gatekeeper harness(VectorStreamConfig cfg) throws Exception {
