@@ -95,6 +95,23 @@ final class CliArgs {
         return (int) v;
     }
 
+    /** The option as a finite float, or null when absent. */
+    Float floatValue(String name) throws UsageException {
+        String s = values.get(name);
+        if (s == null) {
+            return null;
+        }
+        try {
+            float v = Float.parseFloat(s.trim());
+            if (Float.isFinite(v)) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new UsageException("--" + name + " must be a finite number, not '" + s + "'");
+    }
+
     /** The option as a long in {@code [min, max]}, or {@code defaultValue} when absent. */
     long longValue(String name, long defaultValue, long min, long max) throws UsageException {
         String s = values.get(name);

@@ -49,6 +49,12 @@ final class QueryCommand implements Command {
                     "                    published before the query was read is indexed",
                     "  --include-vectors return each hit's stored vector (printed under the hit,"
                             + " in --vector form)",
+                    "  --offset O        skip the best O hits (paging; k + O at most the job's"
+                            + " max-k)",
+                    "  --min-score S     cosine and dot: only hits scoring at least S",
+                    "  --max-distance D  euclidean: only hits at most D away",
+                    "  --group-by KEY    the best k groups of hits sharing metadata KEY's value",
+                    "  --group-size N    hits per group with --group-by (default 1)",
                     "  --reply-topic R   topic the answer is written to (default results)",
                     "  --json            print the answer as JSON (the wire form) instead of a"
                             + " table",
@@ -84,7 +90,12 @@ final class QueryCommand implements Command {
                 "nprobe",
                 "rerank",
                 "filter",
-                "consistency");
+                "consistency",
+                "offset",
+                "min-score",
+                "max-distance",
+                "group-by",
+                "group-size");
     }
 
     @Override
@@ -148,6 +159,17 @@ final class QueryCommand implements Command {
                         "--filter needs a JSON object, e.g. --filter '{\"eq\":{\"lang\":\"en\"}}'");
             }
             request.setFilter(filter);
+        }
+        if (args.has("offset")) {
+            request.setOffset(args.intValue("offset", 0, 0, Integer.MAX_VALUE));
+        }
+        request.setMinScore(args.floatValue("min-score"));
+        request.setMaxDistance(args.floatValue("max-distance"));
+        if (args.has("group-by")) {
+            request.setGroupBy(args.string("group-by", ""));
+        }
+        if (args.has("group-size")) {
+            request.setGroupSize(args.intValue("group-size", 1, 1, Integer.MAX_VALUE));
         }
         if (args.has("consistency")) {
             String consistency = args.string("consistency", "").trim();

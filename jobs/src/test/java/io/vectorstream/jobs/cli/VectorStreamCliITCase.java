@@ -266,6 +266,14 @@ class VectorStreamCliITCase {
                         "--include-vectors",
                         "--consistency",
                         "Strong",
+                        "--offset",
+                        "5",
+                        "--min-score",
+                        "0.25",
+                        "--group-by",
+                        "doc",
+                        "--group-size",
+                        "2",
                         "--collection",
                         "knobs",
                         "--bootstrap",
@@ -286,6 +294,11 @@ class VectorStreamCliITCase {
         assertThat(sent.getFilter()).isEqualTo("{\"in\":{\"lang\":[\"en\",\"de\"]}}");
         assertThat(sent.getIncludeVectors()).isTrue();
         assertThat(sent.getConsistency()).isEqualTo("strong");
+        assertThat(sent.getOffset()).isEqualTo(5);
+        assertThat(sent.getMinScore()).isEqualTo(0.25f);
+        assertThat(sent.getMaxDistance()).isNull();
+        assertThat(sent.getGroupBy()).isEqualTo("doc");
+        assertThat(sent.getGroupSize()).isEqualTo(2);
     }
 
     @Test

@@ -63,7 +63,16 @@ class VectorStreamCliTest {
     void queryHelpListsTheSearchKnobs() {
         assertThat(CliRun.of("query", "--help").out())
                 .contains(
-                        "--ef E", "--nprobe N", "--rerank R", "--filter JSON", "--include-vectors");
+                        "--ef E",
+                        "--nprobe N",
+                        "--rerank R",
+                        "--filter JSON",
+                        "--include-vectors",
+                        "--offset O",
+                        "--min-score S",
+                        "--max-distance D",
+                        "--group-by KEY",
+                        "--group-size N");
     }
 
     @Test
@@ -93,6 +102,9 @@ class VectorStreamCliTest {
         assertUsageError(new String[] {"query", "--vector"}, "--vector needs a value");
         assertUsageError(
                 new String[] {"query", "--vector", "1", "--ef", "0"}, "--ef must be between 1 and");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--min-score", "NaN"},
+                "--min-score must be a finite number, not 'NaN'");
         assertUsageError(
                 new String[] {"query", "--vector", "1", "--nprobe", "many"},
                 "--nprobe must be a whole number, not 'many'");
