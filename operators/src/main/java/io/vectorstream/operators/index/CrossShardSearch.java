@@ -180,7 +180,7 @@ final class CrossShardSearch {
 
     /** About what {@code hit} adds to an Avro answer: id, score, metadata and vector. */
     private static long answerBytes(ScoredHit hit) {
-        long bytes = 8 + hit.id.length();
+        long bytes = 8 + hit.id.length() + (hit.group == null ? 0 : 2 + hit.group.length());
         if (hit.metadata != null) {
             for (Map.Entry<String, String> e : hit.metadata.entrySet()) {
                 bytes += 2 + e.getKey().length() + e.getValue().length();

@@ -134,7 +134,7 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
                     new Hit(
                             h.id,
                             h.score,
-                            q.includeMetadata && h.metadata != null ? h.metadata : Map.of(),
+                            metadataOf(q, h),
                             q.includeVectors && h.vector != null
                                     ? FloatVectors.toBytes(h.vector)
                                     : null));
@@ -150,7 +150,9 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
                         .setError(
                                 p.errorCode != null
                                         ? new QueryError(p.errorCode, p.errorMessage)
-                                        : p.tooLarge ? Answer.tooLargeError(q.k, limits) : null)
+                                        : p.tooLarge
+                                                ? Answer.tooLargeError(q.searchDepth(), limits)
+                                                : null)
                         .setTookMs(now - q.receivedAtMs)
                         .build();
         out.collect(
@@ -170,7 +172,8 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
      */
     static List<ScoredHit> answered(Query q, List<ScoredHit> best) {
         if (q.groupBy == null) {
-            return best.subList(Math.min(q.offset, best.size()), best.size());
+            int from = Math.min(q.offset, best.size());
+            return best.subList(from, Math.min(from + q.k, best.size()));
         }
         Map<String, List<ScoredHit>> groups = new LinkedHashMap<>();
         for (ScoredHit h : best) {
@@ -186,6 +189,17 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
         List<ScoredHit> out = new ArrayList<>();
         groups.values().forEach(out::addAll);
         return out;
+    }
+
+    /**
+     * The hit's metadata as asked; a grouped hit always carries its group's value, so that the
+     * groups of an answer can be told apart.
+     */
+    private static Map<String, String> metadataOf(Query q, ScoredHit h) {
+        if (q.includeMetadata && h.metadata != null) {
+            return h.metadata;
+        }
+        return q.groupBy != null && h.group != null ? Map.of(q.groupBy, h.group) : Map.of();
     }
 
     /** Keeps the query's best depth hits, once the query (and so its metric) is known. */

@@ -95,7 +95,8 @@ public final class Answer implements QueryOutcome {
                 what
                         + " over vectorstream.limits.max-answer-bytes="
                         + limits.maxAnswerBytes()
-                        + "; ask for fewer hits (a lower k), leave out includeVectors (each"
+                        + "; ask for fewer hits (a lower k, offset or groupSize), leave out"
+                        + " includeVectors (each"
                         + " vector adds 4 bytes per dimension in Avro, about 10 in JSON) or"
                         + " includeMetadata");
     }

@@ -19,7 +19,7 @@ final class QueryDecoder implements Serializable {
     /** Candidates per answered hit when grouping: room for groups that share the best hits. */
     static final int GROUP_DEPTH_FACTOR = 8;
 
-    private static final int MAX_GROUP_KEY_CHARS = 256;
+    private static final int MAX_GROUP_KEY_BYTES = 256;
 
     private final VectorStreamConfig cfg;
 
@@ -66,7 +66,7 @@ final class QueryDecoder implements Serializable {
                             + cfg.maxK()
                             + ": every index instance would find that many");
         }
-        checkGroup(r, offset);
+        checkGroup(r);
         long timeout = r.getTimeoutMs() == null ? cfg.defaultTimeoutMs() : r.getTimeoutMs();
         if (timeout < 1) {
             throw new Rejection("BAD_TIMEOUT", "timeoutMs must be positive, got " + timeout);
@@ -115,7 +115,7 @@ final class QueryDecoder implements Serializable {
         return q;
     }
 
-    private void checkGroup(QueryRequest r, int offset) throws Rejection {
+    private void checkGroup(QueryRequest r) throws Rejection {
         String key = r.getGroupBy();
         Integer size = r.getGroupSize();
         if (key == null) {
@@ -124,12 +124,15 @@ final class QueryDecoder implements Serializable {
             }
             return;
         }
-        if (key.isEmpty() || key.length() > MAX_GROUP_KEY_CHARS) {
+        int keyBytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (keyBytes == 0 || keyBytes > MAX_GROUP_KEY_BYTES) {
             throw new Rejection(
                     "BAD_GROUP",
-                    "groupBy must be a metadata key of 1 to " + MAX_GROUP_KEY_CHARS + " chars");
+                    "groupBy must be a metadata key of 1 to "
+                            + MAX_GROUP_KEY_BYTES
+                            + " UTF-8 bytes");
         }
-        if (offset != 0) {
+        if (r.getOffset() != null) {
             throw new Rejection(
                     "BAD_GROUP", "offset pages hits, not groups: leave it out with groupBy");
         }

@@ -246,7 +246,8 @@ class ValidationTest {
         // TestData: max-k 100.
         Map<String, String> bad = new LinkedHashMap<>();
         bad.put("size-alone", "\"groupSize\":2");
-        bad.put("with-offset", "\"groupBy\":\"doc\",\"offset\":1");
+        bad.put("with-offset", "\"groupBy\":\"doc\",\"offset\":0");
+        bad.put("long-key", "\"groupBy\":\"" + "é".repeat(129) + "\"");
         bad.put("size-zero", "\"groupBy\":\"doc\",\"groupSize\":0");
         bad.put("too-many", "\"groupBy\":\"doc\",\"k\":10,\"groupSize\":11");
         try (var h = harness(DIM3)) {
@@ -261,8 +262,10 @@ class ValidationTest {
             List<QueryResponse> errors = rejected(h);
             assertThat(errors)
                     .extracting(r -> r.getError().getCode())
-                    .containsExactly("BAD_GROUP", "BAD_GROUP", "BAD_GROUP", "GROUP_TOO_LARGE");
-            assertThat(errors.get(3).getError().getMessage())
+                    .containsExactly(
+                            "BAD_GROUP", "BAD_GROUP", "BAD_GROUP", "BAD_GROUP", "GROUP_TOO_LARGE");
+            assertThat(errors.get(2).getError().getMessage()).contains("256 UTF-8 bytes");
+            assertThat(errors.get(4).getError().getMessage())
                     .isEqualTo("k x groupSize = 110 exceeds vectorstream.query.max-k=100");
             Query grouped = h.queries().get(0);
             assertThat(grouped.groupBy).isEqualTo("doc");

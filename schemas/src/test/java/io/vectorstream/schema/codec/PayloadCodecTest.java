@@ -240,6 +240,8 @@ class PayloadCodecTest {
         assertThat(q.getOffset()).isNull();
         assertThat(q.getMinScore()).isNull();
         assertThat(q.getMaxDistance()).isNull();
+        assertThat(q.getGroupBy()).isNull();
+        assertThat(q.getGroupSize()).isNull();
     }
 
     @Test
