@@ -117,13 +117,24 @@ public final class VectorStreamClient implements AutoCloseable {
         this.defaultTimeout = b.defaultTimeout;
         this.clientId = b.clientId;
         this.kafkaProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.properties));
-        this.producer =
-                new KafkaProducer<>(
-                        KafkaClientConfigs.producer(bootstrapServers, clientId, kafkaProperties));
-        this.requestProducer =
-                new KafkaProducer<>(
-                        KafkaClientConfigs.requestProducer(
-                                bootstrapServers, clientId, kafkaProperties));
+        // Kafka loads the classes its configuration names (metric reporters, ...) through the
+        // context class loader. The caller's may not know this Kafka, e.g. a relocated copy in a
+        // shaded jar; the reply readers' threads use this loader too (ReplyListener).
+        Thread thread = Thread.currentThread();
+        ClassLoader callers = thread.getContextClassLoader();
+        thread.setContextClassLoader(VectorStreamClient.class.getClassLoader());
+        try {
+            this.producer =
+                    new KafkaProducer<>(
+                            KafkaClientConfigs.producer(
+                                    bootstrapServers, clientId, kafkaProperties));
+            this.requestProducer =
+                    new KafkaProducer<>(
+                            KafkaClientConfigs.requestProducer(
+                                    bootstrapServers, clientId, kafkaProperties));
+        } finally {
+            thread.setContextClassLoader(callers);
+        }
         this.queryReplies =
                 replyChannel(
                         PendingRequests.forQueries(

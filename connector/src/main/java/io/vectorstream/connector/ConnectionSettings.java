@@ -72,18 +72,7 @@ public final class ConnectionSettings implements Serializable {
 
     /** A new client; {@code clientId} names it in Kafka's and the task's logs. */
     public VectorStreamClient newClient(String clientId) {
-        VectorStreamClient.Builder b = builder().clientId(clientId);
-        // Kafka loads the classes its configuration names (metric reporters, ...) through the
-        // context class loader; in the shaded jar those names are relocated, and only the loader
-        // of this jar is sure to know them (the planner's or the SQL Client's may not).
-        Thread thread = Thread.currentThread();
-        ClassLoader before = thread.getContextClassLoader();
-        thread.setContextClassLoader(ConnectionSettings.class.getClassLoader());
-        try {
-            return b.build();
-        } finally {
-            thread.setContextClassLoader(before);
-        }
+        return builder().clientId(clientId).build();
     }
 
     /**
