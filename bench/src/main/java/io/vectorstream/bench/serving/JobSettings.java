@@ -5,6 +5,7 @@ import io.vectorstream.operators.VectorStreamOptions;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,20 +41,47 @@ public final class JobSettings {
     static Configuration of(
             ServingOptions o, AnnDataSet ds, int restPort, int prometheusPort, long fetchIntervalMs)
             throws IOException {
-        Configuration conf = GlobalConfiguration.loadConfiguration(o.configDir().toString());
+        return of(
+                o.configDir(),
+                ds,
+                o.parallelism(),
+                o.shards(),
+                restPort,
+                prometheusPort,
+                fetchIntervalMs,
+                o.overrides());
+    }
+
+    /**
+     * The same for any bench that runs the job on a data set.
+     *
+     * @param shards the collection's shards; 0 leaves config.yaml's
+     * @param overrides every {@code --set key=value}, applied last
+     */
+    public static Configuration of(
+            Path configDir,
+            AnnDataSet ds,
+            int parallelism,
+            int shards,
+            int restPort,
+            int prometheusPort,
+            long fetchIntervalMs,
+            Map<String, String> overrides)
+            throws IOException {
+        Configuration conf = GlobalConfiguration.loadConfiguration(configDir.toString());
         conf.setString("vectorstream.collection.dimension", String.valueOf(ds.dimension()));
         conf.setString(
                 "vectorstream.collection.metric", ds.metric().name().toLowerCase(Locale.ROOT));
-        conf.setString("parallelism.default", String.valueOf(o.parallelism()));
-        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(o.parallelism()));
+        conf.setString("parallelism.default", String.valueOf(parallelism));
+        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(parallelism));
         conf.setString("rest.bind-address", "localhost");
         conf.setString("rest.port", String.valueOf(restPort));
         conf.setString("metrics.reporter.prom.port", String.valueOf(prometheusPort));
         conf.setString("metrics.fetcher.update-interval", String.valueOf(fetchIntervalMs));
-        if (o.shards() > 0) {
-            conf.set(VectorStreamOptions.SHARDS, o.shards());
+        if (shards > 0) {
+            conf.set(VectorStreamOptions.SHARDS, shards);
         }
-        applyOverrides(conf, o.overrides());
+        applyOverrides(conf, overrides);
         return conf;
     }
 

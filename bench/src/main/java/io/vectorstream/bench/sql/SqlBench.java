@@ -41,7 +41,6 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -419,22 +418,17 @@ public final class SqlBench {
         printReport(System.out);
     }
 
-    /** The job's configuration, built as the serving bench's {@code JobSettings} builds it. */
+    /** The job's configuration, as the serving bench builds it (config.yaml's shards). */
     private Configuration jobConfiguration(AnnDataSet ds) throws IOException {
-        Configuration conf = GlobalConfiguration.loadConfiguration(o.configDir().toString());
-        conf.setString("vectorstream.collection.dimension", String.valueOf(ds.dimension()));
-        conf.setString(
-                "vectorstream.collection.metric", ds.metric().name().toLowerCase(Locale.ROOT));
-        conf.setString("parallelism.default", String.valueOf(o.parallelism()));
-        conf.setString("taskmanager.numberOfTaskSlots", String.valueOf(o.parallelism()));
-        conf.setString("rest.bind-address", "localhost");
-        conf.setString("rest.port", String.valueOf(freePort()));
-        conf.setString("metrics.reporter.prom.port", String.valueOf(freePort()));
-        conf.setString(
-                "metrics.fetcher.update-interval",
-                String.valueOf(METRICS_FETCH_INTERVAL.toMillis()));
-        JobSettings.applyOverrides(conf, o.overrides());
-        return conf;
+        return JobSettings.of(
+                o.configDir(),
+                ds,
+                o.parallelism(),
+                0,
+                freePort(),
+                freePort(),
+                METRICS_FETCH_INTERVAL.toMillis(),
+                o.overrides());
     }
 
     private static MiniCluster startSqlCluster() throws Exception {
