@@ -32,7 +32,7 @@ import java.util.Objects;
  * ({@link RankedHits}): from memory in the FULL tier, from the source in the PQ_CODES tier (one
  * read per hit that was not already read for reranking). Not thread-safe; one instance per query.
  */
-public final class CrossSegmentSearch {
+public final class CrossSegmentSearch implements RankedHits.Candidates {
 
     /** Lucene's {@code LAMBDA}: standard deviations of extra beam a segment gets. */
     static final int LAMBDA = 16;
@@ -290,7 +290,8 @@ public final class CrossSegmentSearch {
     }
 
     /** The metadata of candidate {@code c}, from its segment's memory (empty for none). */
-    Map<String, String> metadataOf(int c) {
+    @Override
+    public Map<String, String> metadataOf(int c) {
         ShardSegments s = shards.get(shard[c]);
         Map<String, String> m =
                 leaf[c] == GROWING
@@ -300,7 +301,8 @@ public final class CrossSegmentSearch {
     }
 
     /** The stored vector of candidate {@code c}: from memory where the segment holds it. */
-    float[] vectorOf(int c, String id) {
+    @Override
+    public float[] vectorOf(int c, String id) {
         if (readVectors != null && readVectors[c] != null) {
             return readVectors[c];
         }

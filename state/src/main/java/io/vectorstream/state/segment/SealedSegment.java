@@ -11,6 +11,7 @@ import io.vectorstream.state.search.AcceptSet;
 import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.segment.internal.MemoryEstimates;
+import io.vectorstream.state.text.KeywordIndex;
 import io.vectorstream.state.vector.Metric;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,8 +58,14 @@ public final class SealedSegment {
     private final Attributes attributes;
     private final HnswIndex hnsw;
     private final IvfIndex ivf;
+    private final KeywordIndex keywords;
     private final BitSet dead;
     private int deadCount;
+
+    /** Live vectors with a text, and their lengths summed: kept up to date by {@link #kill}. */
+    private int liveTextCount;
+
+    private long liveTextLength;
     private long memoryBytes = -1;
     private final AcceptSet liveOrdinals = new LiveOrdinals();
 
@@ -73,9 +80,11 @@ public final class SealedSegment {
             Attributes attributes,
             HnswIndex hnsw,
             IvfIndex ivf,
+            KeywordIndex keywords,
             BitSet dead) {
         assert ids.length == 0 || (hnsw != null) != (ivf != null) : "exactly one index";
         assert attributes.size() == ids.length : "attributes of every vector";
+        assert keywords.size() == ids.length : "text lengths of every vector";
         this.id = id;
         this.type = type;
         this.dimension = dimension;
@@ -86,8 +95,20 @@ public final class SealedSegment {
         this.attributes = attributes;
         this.hnsw = hnsw;
         this.ivf = ivf;
+        this.keywords = keywords;
         this.dead = dead;
         this.deadCount = dead.cardinality();
+        this.liveTextCount = keywords.textCount();
+        this.liveTextLength = keywords.totalLength();
+        for (int o = dead.nextSetBit(0); o >= 0; o = dead.nextSetBit(o + 1)) {
+            forgetText(o);
+        }
+    }
+
+    private void forgetText(int ordinal) {
+        int length = keywords.length(ordinal);
+        liveTextCount -= length > 0 ? 1 : 0;
+        liveTextLength -= length;
     }
 
     /** {@link #build(long, SegmentSpec, String[], float[], List)} of vectors without metadata. */
@@ -119,6 +140,22 @@ public final class SealedSegment {
             String[] ids,
             float[] vectors,
             List<Map<String, String>> metadata) {
+        return build(segmentId, spec, ids, vectors, metadata, null);
+    }
+
+    /**
+     * As {@link #build(long, SegmentSpec, String[], float[], List)}, with the inverted index of the
+     * vectors' texts (null if none has text).
+     *
+     * @throws IllegalArgumentException also if {@code keywords} does not cover the ids
+     */
+    public static SealedSegment build(
+            long segmentId,
+            SegmentSpec spec,
+            String[] ids,
+            float[] vectors,
+            List<Map<String, String>> metadata,
+            KeywordIndex keywords) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(ids, "ids");
         Objects.requireNonNull(vectors, "vectors");
@@ -142,6 +179,7 @@ public final class SealedSegment {
         if (ordinals.size() != n) {
             throw new IllegalArgumentException("ids of a segment must be distinct");
         }
+        KeywordIndex texts = keywordsOf(keywords, n);
         Attributes attributes = metadata == null ? Attributes.none(n) : Attributes.of(metadata);
         long seed = spec.seed() ^ mix(segmentId);
         HnswIndex hnsw = null;
@@ -162,7 +200,19 @@ public final class SealedSegment {
                 attributes,
                 hnsw,
                 ivf,
+                texts,
                 new BitSet());
+    }
+
+    private static KeywordIndex keywordsOf(KeywordIndex keywords, int n) {
+        if (keywords == null) {
+            return KeywordIndex.empty(n);
+        }
+        if (keywords.size() != n) {
+            throw new IllegalArgumentException(
+                    n + " ids but text lengths of " + keywords.size() + " vectors");
+        }
+        return keywords;
     }
 
     /**
@@ -181,7 +231,8 @@ public final class SealedSegment {
             SegmentSpec spec,
             String[] ids,
             float[] vectors,
-            List<Map<String, String>> metadata) {
+            List<Map<String, String>> metadata,
+            KeywordIndex keywords) {
         int dim = spec.dimension();
         if (base.hnsw == null
                 || base.tier != MemoryTier.FULL
@@ -215,6 +266,7 @@ public final class SealedSegment {
                 metadata == null ? Attributes.none(ids.length) : Attributes.of(metadata),
                 hnsw,
                 null,
+                keywordsOf(keywords, ids.length),
                 new BitSet());
     }
 
@@ -288,6 +340,7 @@ public final class SealedSegment {
                 attributes,
                 null,
                 ivf == null ? null : ivf.withoutVectors(),
+                keywords,
                 (BitSet) dead.clone());
     }
 
@@ -343,6 +396,7 @@ public final class SealedSegment {
         }
         dead.set(ordinal);
         deadCount++;
+        forgetText(ordinal);
         return true;
     }
 
@@ -367,6 +421,21 @@ public final class SealedSegment {
                             + " from the vector source");
         }
         return hnsw != null ? hnsw.vector(ordinal) : ivf.vector(ordinal);
+    }
+
+    /** The inverted index of the texts (dead ordinals included: check {@link #isLive}). */
+    public KeywordIndex keywords() {
+        return keywords;
+    }
+
+    /** Live vectors with a text. */
+    public int liveTextCount() {
+        return liveTextCount;
+    }
+
+    /** The lengths of the live texts, summed. */
+    public long liveTextLength() {
+        return liveTextLength;
     }
 
     /** The metadata of the vector at {@code ordinal}, dead or not (an unmodifiable map). */
@@ -458,7 +527,7 @@ public final class SealedSegment {
         for (String s : ids) {
             bytes += MemoryEstimates.stringBytes(s);
         }
-        bytes += attributes.memoryBytes();
+        bytes += attributes.memoryBytes() + keywords.memoryBytes();
         if (hnsw != null) {
             bytes += hnsw.memoryBytes();
         } else if (ivf != null) {
@@ -492,6 +561,7 @@ public final class SealedSegment {
             String[] ids,
             Map<String, Integer> ordinals,
             Attributes attributes,
+            KeywordIndex keywords,
             HnswIndex hnsw,
             IvfIndex ivf) {
         return new SealedSegment(
@@ -505,6 +575,7 @@ public final class SealedSegment {
                 attributes,
                 hnsw,
                 ivf,
+                keywords,
                 new BitSet());
     }
 

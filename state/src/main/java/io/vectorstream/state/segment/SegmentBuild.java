@@ -1,7 +1,9 @@
 package io.vectorstream.state.segment;
 
+import io.vectorstream.state.text.KeywordIndex;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A segment to build off the task thread: a seal of the growing segment, or a compaction of sealed
@@ -20,6 +22,9 @@ import java.util.Map;
  *     (copied, then the other vectors are inserted: Lucene's incremental graph merge), or null to
  *     build from scratch. Its ordinals are the build's first {@code base.size()}, all live when the
  *     build started.
+ * @param texts makes the inverted index of the vectors' texts, in ordinal order, on the build
+ *     thread (a seal indexes the copied terms, a compaction remaps its sources' postings); null
+ *     when no vector has text
  */
 public record SegmentBuild(
         long segmentId,
@@ -28,7 +33,8 @@ public record SegmentBuild(
         List<Map<String, String>> metadata,
         long[] seqs,
         long[] sourceSegments,
-        SealedSegment base) {
+        SealedSegment base,
+        Supplier<KeywordIndex> texts) {
 
     public SegmentBuild {
         metadata = List.copyOf(metadata);
@@ -45,7 +51,19 @@ public record SegmentBuild(
         }
     }
 
-    /** A build from scratch. */
+    /** A build without texts. */
+    public SegmentBuild(
+            long segmentId,
+            String[] ids,
+            float[] vectors,
+            List<Map<String, String>> metadata,
+            long[] seqs,
+            long[] sourceSegments,
+            SealedSegment base) {
+        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, base, null);
+    }
+
+    /** A build from scratch, without texts. */
     public SegmentBuild(
             long segmentId,
             String[] ids,
@@ -53,7 +71,7 @@ public record SegmentBuild(
             List<Map<String, String>> metadata,
             long[] seqs,
             long[] sourceSegments) {
-        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, null);
+        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, null, null);
     }
 
     /** Whether this build seals the growing segment (rather than compacting sealed ones). */
@@ -67,9 +85,10 @@ public record SegmentBuild(
      * removes the sources.
      */
     public SealedSegment run(SegmentSpec spec) {
+        KeywordIndex keywords = texts == null ? null : texts.get();
         if (base != null) {
-            return SealedSegment.extend(base, segmentId, spec, ids, vectors, metadata);
+            return SealedSegment.extend(base, segmentId, spec, ids, vectors, metadata, keywords);
         }
-        return SealedSegment.build(segmentId, spec, ids, vectors, metadata);
+        return SealedSegment.build(segmentId, spec, ids, vectors, metadata, keywords);
     }
 }

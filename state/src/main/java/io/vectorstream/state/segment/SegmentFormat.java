@@ -5,6 +5,7 @@ import io.vectorstream.state.format.CorruptIndexException;
 import io.vectorstream.state.format.MetricCodes;
 import io.vectorstream.state.hnsw.HnswIndex;
 import io.vectorstream.state.ivf.IvfIndex;
+import io.vectorstream.state.text.KeywordIndex;
 import io.vectorstream.state.vector.Metric;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -22,12 +23,12 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The binary form of a {@link SealedSegment}, version 2. Big-endian, like the index formats it
+ * The binary form of a {@link SealedSegment}, version 3. Big-endian, like the index formats it
  * embeds:
  *
  * <pre>
  *   int    magic 0x56535347 ("VSSG")
- *   int    version 2
+ *   int    version 3
  *   byte   type: 0 hnsw, 1 ivf-flat, 2 ivf-pq
  *   long   segment id
  *   int    dimension
@@ -35,11 +36,14 @@ import java.util.zip.CheckedOutputStream;
  *   int    size (vectors)
  *   size times: int n, byte utf8[n]          the ids in ordinal order
  *   the metadata: Attributes.write bytes    (version 2)
+ *   the texts: KeywordIndex.write bytes     (version 3)
  *   int    CRC32C of every byte above
  *   the index: HnswIndex.write or IvfIndex.write bytes (absent when size is 0)
  * </pre>
  *
- * <p>Version 2 added the metadata columns; version 1 blobs (written before filters existed, never
+ * <p>Version 3 added the inverted index of the texts; a version 2 blob reads as a segment whose
+ * vectors have no text (keyword search finds none of them), which is what it was written from.
+ * Version 2 added the metadata columns; version 1 blobs (written before filters existed, never
  * shipped) are refused with a clear message rather than read without metadata, which would make
  * every filter miss their vectors.
  *
@@ -51,7 +55,10 @@ import java.util.zip.CheckedOutputStream;
 final class SegmentFormat {
 
     static final int MAGIC = 0x56535347;
-    static final int VERSION = 2;
+    static final int VERSION = 3;
+
+    /** The oldest version still read: before texts. */
+    static final int WITHOUT_TEXT = 2;
 
     /** Longest id accepted on read; far above any real id, low enough to stop a corrupt length. */
     static final int MAX_ID_BYTES = 1 << 20;
@@ -78,6 +85,7 @@ final class SegmentFormat {
             data.write(utf8);
         }
         segment.attributes().write(data);
+        segment.keywords().write(data);
         data.flush();
         int crc = (int) checked.getChecksum().getValue();
         data.writeInt(crc);
@@ -108,11 +116,13 @@ final class SegmentFormat {
                             "not a segment: bad magic 0x%08x, expected 0x%08x", magic, MAGIC));
         }
         int version = data.readInt();
-        if (version != VERSION) {
+        if (version != VERSION && version != WITHOUT_TEXT) {
             throw new CorruptIndexException(
                     "unsupported segment format version "
                             + version
-                            + "; this reader knows version "
+                            + "; this reader knows versions "
+                            + WITHOUT_TEXT
+                            + " and "
                             + VERSION
                             + " only: rebuild the segment from its vectors");
         }
@@ -139,6 +149,8 @@ final class SegmentFormat {
             idList.add(new String(utf8, StandardCharsets.UTF_8));
         }
         Attributes attributes = Attributes.read(data, size);
+        KeywordIndex keywords =
+                version == WITHOUT_TEXT ? KeywordIndex.empty(size) : KeywordIndex.read(data, size);
         int expected = (int) checked.getChecksum().getValue();
         int stored = data.readInt();
         if (stored != expected) {
@@ -187,7 +199,8 @@ final class SegmentFormat {
                                 + " PQ codes");
             }
         }
-        return SealedSegment.of(id, type, dimension, metric, ids, ordinals, attributes, hnsw, ivf);
+        return SealedSegment.of(
+                id, type, dimension, metric, ids, ordinals, attributes, keywords, hnsw, ivf);
     }
 
     private static void check(

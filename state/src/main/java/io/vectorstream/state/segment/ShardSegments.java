@@ -3,6 +3,8 @@ package io.vectorstream.state.segment;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.segment.internal.GrowingSegment;
+import io.vectorstream.state.text.DocTerms;
+import io.vectorstream.state.text.KeywordIndex;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -76,6 +78,17 @@ public final class ShardSegments {
      * @throws IllegalStateException if a build is in flight or {@code id} is already growing
      */
     public void restoreGrowing(String id, float[] vector, Map<String, String> metadata, long seq) {
+        restoreGrowing(id, vector, metadata, null, seq);
+    }
+
+    /**
+     * Puts a persisted growing vector back with its metadata and text (null for none); the text is
+     * tokenized again, as the vector is put back again.
+     *
+     * @throws IllegalStateException if a build is in flight or {@code id} is already growing
+     */
+    public void restoreGrowing(
+            String id, float[] vector, Map<String, String> metadata, String text, long seq) {
         Objects.requireNonNull(id, "id");
         checkVector(id, vector);
         if (seq < 0) {
@@ -87,7 +100,7 @@ public final class ShardSegments {
         if (growing.contains(id)) {
             throw new IllegalStateException(id + " is restored twice into the growing segment");
         }
-        growing.upsert(id, vector, copy(metadata), seq);
+        growing.upsert(id, vector, copy(metadata), DocTerms.of(text), seq);
     }
 
     /**
@@ -126,6 +139,15 @@ public final class ShardSegments {
      */
     public List<Tombstone> upsert(
             String id, float[] vector, Map<String, String> metadata, long seq) {
+        return upsert(id, vector, metadata, null, seq);
+    }
+
+    /**
+     * As {@link #upsert(String, float[], Map, long)}, with the text keyword search finds it by
+     * (null for none).
+     */
+    public List<Tombstone> upsert(
+            String id, float[] vector, Map<String, String> metadata, String text, long seq) {
         Objects.requireNonNull(id, "id");
         checkVector(id, vector);
         if (seq < 0) {
@@ -133,7 +155,7 @@ public final class ShardSegments {
         }
         Map<String, String> attributes = copy(metadata);
         List<Tombstone> tombstones = growing.contains(id) ? List.of() : killSealed(id);
-        growing.upsert(id, vector, attributes, seq);
+        growing.upsert(id, vector, attributes, DocTerms.of(text), seq);
         return tombstones;
     }
 
@@ -194,6 +216,7 @@ public final class ShardSegments {
             return null;
         }
         GrowingSegment.Oldest oldest = growing.copyOldest(maxVectors);
+        List<DocTerms> texts = oldest.texts();
         sealing =
                 new SegmentBuild(
                         segmentId,
@@ -201,7 +224,9 @@ public final class ShardSegments {
                         oldest.vectors(),
                         oldest.metadata(),
                         oldest.seqs(),
-                        new long[0]);
+                        new long[0],
+                        null,
+                        () -> KeywordIndex.of(texts));
         return sealing;
     }
 
@@ -280,9 +305,12 @@ public final class ShardSegments {
             }
         }
         long[] sources = new long[picked.size()];
+        List<KeywordIndex> textSources = new ArrayList<>(picked.size());
         for (int i = 0; i < sources.length; i++) {
             sources[i] = picked.get(i).id();
+            textSources.add(picked.get(i).keywords());
         }
+        long[] textOrigins = Arrays.copyOf(origins, n);
         merging =
                 new SegmentBuild(
                         segmentId,
@@ -291,7 +319,8 @@ public final class ShardSegments {
                         metadata,
                         new long[0],
                         sources,
-                        base);
+                        base,
+                        () -> KeywordIndex.merge(textSources, textOrigins));
         mergeOrigins = Arrays.copyOf(origins, n);
         return merging;
     }
@@ -453,6 +482,16 @@ public final class ShardSegments {
                         query,
                         knobs,
                         filter);
+        return new SearchHits(hits.ids(), hits.scores());
+    }
+
+    /**
+     * The k best live texts for the query {@code terms} by BM25 over this shard's statistics, that
+     * match {@code filter} (null for none): a {@link KeywordSearch} of this shard alone.
+     */
+    public SearchHits keywordSearch(List<String> terms, int k, Filter filter) {
+        RankedHits hits =
+                KeywordSearch.search(List.of(this), List.of(VectorSource.NONE), terms, k, filter);
         return new SearchHits(hits.ids(), hits.scores());
     }
 

@@ -3,6 +3,7 @@ package io.vectorstream.state.segment.internal;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.TopK;
+import io.vectorstream.state.text.DocTerms;
 import io.vectorstream.state.vector.Metric;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,11 +30,17 @@ public final class GrowingSegment {
     private String[] ids;
     private long[] seqs;
     private Map<String, String>[] metadata;
+    private DocTerms[] texts;
     private final Map<String, Integer> slotOf = new HashMap<>();
     private int size;
 
     /** Estimated heap bytes of the ids and metadata held, kept as they change. */
     private long contentBytes;
+
+    /** Slots with a text, and the sum of their lengths in terms: BM25's N and avgdl here. */
+    private int textCount;
+
+    private long totalLength;
 
     public GrowingSegment(int dim, Metric metric) {
         if (dim < 1) {
@@ -45,6 +52,7 @@ public final class GrowingSegment {
         this.ids = new String[INITIAL_CAPACITY];
         this.seqs = new long[INITIAL_CAPACITY];
         this.metadata = newMetadataArray(INITIAL_CAPACITY);
+        this.texts = new DocTerms[INITIAL_CAPACITY];
     }
 
     public int size() {
@@ -61,11 +69,17 @@ public final class GrowingSegment {
         return slot == null ? -1 : seqs[slot];
     }
 
-    /**
-     * Inserts {@code id} or replaces its vector, metadata and sequence number; the vector is
-     * copied, the metadata must be immutable.
-     */
+    /** {@link #upsert(String, float[], Map, DocTerms, long)} without text. */
     public void upsert(String id, float[] vector, Map<String, String> metadata, long seq) {
+        upsert(id, vector, metadata, DocTerms.NONE, seq);
+    }
+
+    /**
+     * Inserts {@code id} or replaces its vector, metadata, text terms and sequence number; the
+     * vector is copied, the metadata must be immutable.
+     */
+    public void upsert(
+            String id, float[] vector, Map<String, String> metadata, DocTerms text, long seq) {
         assert vector.length == dim : "vector of " + id + " has dimension " + vector.length;
         Integer slot = slotOf.get(id);
         if (slot == null) {
@@ -76,8 +90,13 @@ public final class GrowingSegment {
             contentBytes += MemoryEstimates.stringBytes(id);
         } else {
             contentBytes -= metadataBytes(this.metadata[slot]);
+            forgetText(slot);
         }
         contentBytes += metadataBytes(metadata);
+        texts[slot] = text;
+        textCount += text.length() > 0 ? 1 : 0;
+        totalLength += text.length();
+        contentBytes += text.memoryBytes();
         System.arraycopy(vector, 0, vectors, slot * dim, dim);
         seqs[slot] = seq;
         this.metadata[slot] = metadata;
@@ -93,20 +112,30 @@ public final class GrowingSegment {
         return true;
     }
 
+    private void forgetText(int slot) {
+        DocTerms old = texts[slot];
+        textCount -= old.length() > 0 ? 1 : 0;
+        totalLength -= old.length();
+        contentBytes -= old.memoryBytes();
+    }
+
     /** Removes {@code id} from {@code slot}, filling the hole with the last slot. */
     private void removeSlot(String id, int slot, boolean shrink) {
         slotOf.remove(id);
         contentBytes -= MemoryEstimates.stringBytes(id) + metadataBytes(metadata[slot]);
+        forgetText(slot);
         int last = --size;
         if (slot != last) {
             System.arraycopy(vectors, last * dim, vectors, slot * dim, dim);
             ids[slot] = ids[last];
             seqs[slot] = seqs[last];
             metadata[slot] = metadata[last];
+            texts[slot] = texts[last];
             slotOf.put(ids[slot], slot);
         }
         ids[last] = null;
         metadata[last] = null;
+        texts[last] = null;
         if (shrink) {
             shrinkIfSparse();
         }
@@ -156,6 +185,22 @@ public final class GrowingSegment {
         return metadata[slot];
     }
 
+    /** The text terms of the vector in {@code slot} ({@link DocTerms#NONE} for none). */
+    public DocTerms textAt(int slot) {
+        assert slot >= 0 && slot < size : "slot " + slot + " out of [0, " + size + ")";
+        return texts[slot];
+    }
+
+    /** Vectors with a text here. */
+    public int textCount() {
+        return textCount;
+    }
+
+    /** The lengths of those texts, summed. */
+    public long totalTextLength() {
+        return totalLength;
+    }
+
     /**
      * The k best vectors for {@code query} whose metadata match {@code filter} (null for all), by
      * exact internal score, best first, as slots.
@@ -190,7 +235,12 @@ public final class GrowingSegment {
             throw new IllegalArgumentException("max must be at least 1, got " + max);
         }
         if (size <= max) {
-            return new Oldest(copyIds(), copyVectors(), copyMetadata(), copySeqs());
+            return new Oldest(
+                    copyIds(),
+                    copyVectors(),
+                    copyMetadata(),
+                    List.of(Arrays.copyOf(texts, size)),
+                    copySeqs());
         }
         long min = Long.MAX_VALUE;
         for (int slot = 0; slot < size; slot++) {
@@ -209,6 +259,7 @@ public final class GrowingSegment {
         float[] takenVectors = new float[taken * dim];
         long[] takenSeqs = new long[taken];
         Map<String, String>[] takenMetadata = newMetadataArray(taken);
+        DocTerms[] takenTexts = new DocTerms[taken];
         int n = 0;
         for (int slot = 0; slot < size; slot++) {
             if (seqs[slot] < bound) {
@@ -216,11 +267,13 @@ public final class GrowingSegment {
                 System.arraycopy(vectors, slot * dim, takenVectors, n * dim, dim);
                 takenSeqs[n] = seqs[slot];
                 takenMetadata[n] = metadata[slot];
+                takenTexts[n] = texts[slot];
                 n++;
             }
         }
         assert n == taken : n + " taken, " + taken + " counted";
-        return new Oldest(takenIds, takenVectors, List.of(takenMetadata), takenSeqs);
+        return new Oldest(
+                takenIds, takenVectors, List.of(takenMetadata), List.of(takenTexts), takenSeqs);
     }
 
     /** The {@code rank}-th smallest of {@code values} (from 0), reordering them: Hoare's select. */
@@ -261,7 +314,11 @@ public final class GrowingSegment {
 
     /** What {@link #copyOldest} took, each array in the same order. */
     public record Oldest(
-            String[] ids, float[] vectors, List<Map<String, String>> metadata, long[] seqs) {}
+            String[] ids,
+            float[] vectors,
+            List<Map<String, String>> metadata,
+            List<DocTerms> texts,
+            long[] seqs) {}
 
     /** A copy of the ids, in slot order. */
     public String[] copyIds() {
@@ -326,6 +383,7 @@ public final class GrowingSegment {
             ids = Arrays.copyOf(ids, smaller);
             seqs = Arrays.copyOf(seqs, smaller);
             metadata = Arrays.copyOf(metadata, smaller);
+            texts = Arrays.copyOf(texts, smaller);
             vectors = Arrays.copyOf(vectors, smaller * dim);
         }
     }
@@ -338,6 +396,7 @@ public final class GrowingSegment {
         ids = Arrays.copyOf(ids, cap);
         seqs = Arrays.copyOf(seqs, cap);
         metadata = Arrays.copyOf(metadata, cap);
+        texts = Arrays.copyOf(texts, cap);
         vectors = Arrays.copyOf(vectors, cap * dim);
     }
 
