@@ -2,6 +2,8 @@ package io.vectorstream.jobs;
 
 import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamOptions;
+import io.vectorstream.operators.embed.EmbedQueries;
+import io.vectorstream.operators.embed.EmbedWrites;
 import io.vectorstream.operators.index.ShardIndexOperator;
 import io.vectorstream.operators.kafka.AnswerSerializer;
 import io.vectorstream.operators.kafka.ControlTopicHistory;
@@ -17,6 +19,7 @@ import io.vectorstream.operators.message.CatalogUpdate;
 import io.vectorstream.operators.message.IndexReply;
 import io.vectorstream.operators.message.MessageTypes;
 import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.QueryOutcome;
 import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.operators.message.ShardMessage;
 import io.vectorstream.operators.validate.CatalogView;
@@ -141,7 +144,7 @@ public final class VectorStreamJob {
                         .setBufferTimeout(0);
 
         // Vectors are decoded where they are read: forward from the source, at its parallelism.
-        SingleOutputStreamOperator<ShardMessage> writes =
+        SingleOutputStreamOperator<ShardMessage> validated =
                 vectors.connect(created.broadcast())
                         .transform(
                                 "validate-vectors",
@@ -149,6 +152,19 @@ public final class VectorStreamJob {
                                 new VectorValidator(cfg, control.history()))
                         .uid("validate-vectors")
                         // So each partition is read by one instance, whose markers vouch for it.
+                        .setParallelism(vectors.getParallelism());
+        // Records with text and no vector for a collection's embedder are embedded here, off the
+        // task thread; in order, so that writes of an id and the markers after them stay in order.
+        SingleOutputStreamOperator<ShardMessage> writes =
+                AsyncDataStream.orderedWait(
+                                validated,
+                                new EmbedWrites(cfg.text().embedderThreads()),
+                                EMBED_WRITE_TIMEOUT_MS,
+                                TimeUnit.MILLISECONDS,
+                                cfg.text().embedderCapacity())
+                        .returns(MessageTypes.SHARD_MESSAGE)
+                        .name("embed-vectors")
+                        .uid("embed-vectors")
                         .setParallelism(vectors.getParallelism());
 
         // Queries: single records someone waits for, so no buffering delay on their way.
@@ -160,7 +176,7 @@ public final class VectorStreamJob {
                         .name("validate-queries")
                         .uid("validate-queries")
                         .setBufferTimeout(0);
-        SingleOutputStreamOperator<Query> admitted =
+        SingleOutputStreamOperator<QueryOutcome> located =
                 AsyncDataStream.unorderedWait(
                                 decoded,
                                 new EndOffsetLookup(vectorsEnd, cfg.limits()),
@@ -170,6 +186,17 @@ public final class VectorStreamJob {
                         .returns(MessageTypes.QUERY_OUTCOME)
                         .name("end-offsets")
                         .uid("end-offsets")
+                        .setBufferTimeout(0);
+        SingleOutputStreamOperator<Query> admitted =
+                AsyncDataStream.unorderedWait(
+                                located,
+                                new EmbedQueries(cfg.text().embedderThreads(), cfg.limits()),
+                                cfg.maxTimeoutMs() + EMBED_WRITE_TIMEOUT_MS,
+                                TimeUnit.MILLISECONDS,
+                                cfg.text().embedderCapacity())
+                        .returns(MessageTypes.QUERY_OUTCOME)
+                        .name("embed-queries")
+                        .uid("embed-queries")
                         .setBufferTimeout(0)
                         .process(new QueryOutcomes())
                         .returns(Types.POJO(Query.class))
@@ -205,10 +232,17 @@ public final class VectorStreamJob {
                         admitted.getSideOutput(QueryOutcomes.ANSWERS),
                         created.getSideOutput(CollectionControl.ANSWERS));
         DataStream<DeadLetter> deadLetters =
-                writes.getSideOutput(VectorValidator.DEAD_LETTERS)
+                validated
+                        .getSideOutput(VectorValidator.DEAD_LETTERS)
                         .union(replies.getSideOutput(ShardIndexOperator.DEAD_LETTERS));
         return new Outputs(answers, deadLetters);
     }
+
+    /**
+     * How long a record may wait for its embedding (in line behind at most the embedder's capacity
+     * of others) before it is dead-lettered: far beyond any model run, so only a stuck embedder.
+     */
+    static final long EMBED_WRITE_TIMEOUT_MS = 600_000;
 
     /**
      * Most requests in flight per instance of an asynchronous check; more wait upstream

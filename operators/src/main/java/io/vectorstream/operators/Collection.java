@@ -1,15 +1,19 @@
 package io.vectorstream.operators;
 
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
+import io.vectorstream.operators.embed.TextEmbedder;
 import io.vectorstream.schema.CollectionInfo;
 import io.vectorstream.state.segment.MemoryTier;
 import io.vectorstream.state.segment.SegmentType;
 import io.vectorstream.state.vector.Metric;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Locale;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
 
 /**
  * One collection as the job serves it: its name, the ordinal that picks its shard keys, its
@@ -19,9 +23,18 @@ import java.util.Locale;
  * <p>The configured collection ({@code vectorstream.collection.*}) has ordinal 0 and takes its
  * settings from the configuration on every start; collections created by control records keep the
  * settings they were created with, in the validator's and the shards' state ({@link #toBytes}).
+ *
+ * <p>{@code embedder} names the model ({@link TextEmbedder}) that embeds records and queries that
+ * bring text and no vector; null for none.
  */
 public record Collection(
-        String name, int ordinal, int dimension, Metric metric, int shards, IndexSettings index)
+        String name,
+        int ordinal,
+        int dimension,
+        Metric metric,
+        int shards,
+        IndexSettings index,
+        String embedder)
         implements Serializable {
 
     /** The ordinal of the configured collection. */
@@ -35,11 +48,12 @@ public record Collection(
                 cfg.dimension(),
                 cfg.metric(),
                 cfg.shards(),
-                cfg.index());
+                cfg.index(),
+                cfg.embedder());
     }
 
     public Collection withDimension(int newDimension) {
-        return new Collection(name, ordinal, newDimension, metric, shards, index);
+        return new Collection(name, ordinal, newDimension, metric, shards, index, embedder);
     }
 
     public CollectionInfo toInfo() {
@@ -59,7 +73,8 @@ public record Collection(
                 index.ivfNprobe(),
                 index.ivfRerank(),
                 index.compactionMaxSegments(),
-                index.compactionDeletedRatio());
+                index.compactionDeletedRatio(),
+                embedder);
     }
 
     /**
@@ -69,6 +84,14 @@ public record Collection(
      * @throws IllegalArgumentException naming the first invalid setting
      */
     public static Collection of(CollectionInfo info, int ordinal, int buildThreads) {
+        String embedder = TextEmbedder.canonical(info.getEmbedder());
+        if (info.getEmbedder() != null && embedder == null) {
+            throw new IllegalArgumentException(
+                    "unknown embedder '"
+                            + info.getEmbedder()
+                            + "'; the job has "
+                            + TextEmbedder.ALL_MINILM_L6_V2);
+        }
         return new Collection(
                 info.getName(),
                 ordinal,
@@ -88,7 +111,27 @@ public record Collection(
                         info.getIvfNprobe(),
                         info.getIvfRerank(),
                         info.getCompactionMaxSegments(),
-                        info.getCompactionDeletedRatio()));
+                        info.getCompactionDeletedRatio()),
+                embedder);
+    }
+
+    /**
+     * Reads {@link CollectionInfo} as written now and as written before {@code embedder} (the
+     * history's CollectionResponse v1 holds that version), so state from before restores.
+     */
+    private static final BinaryMessageDecoder<CollectionInfo> INFO = infoDecoder();
+
+    private static BinaryMessageDecoder<CollectionInfo> infoDecoder() {
+        BinaryMessageDecoder<CollectionInfo> decoder = CollectionInfo.createDecoder(null);
+        try (InputStream in =
+                CollectionInfo.class.getResourceAsStream(
+                        "/io/vectorstream/schema/history/CollectionResponse-v1.avsc")) {
+            Schema response = new Schema.Parser().parse(in);
+            decoder.addSchema(response.getField("collections").schema().getElementType());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return decoder;
     }
 
     /** The ordinal, then {@link CollectionInfo} in Avro binary: what state keeps. */
@@ -105,7 +148,7 @@ public record Collection(
         ByteBuffer b = ByteBuffer.wrap(bytes);
         int ordinal = b.getInt();
         try {
-            return of(CollectionInfo.fromByteBuffer(b.slice()), ordinal, buildThreads);
+            return of(INFO.decode(b.slice()), ordinal, buildThreads);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

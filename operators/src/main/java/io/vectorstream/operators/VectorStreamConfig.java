@@ -1,5 +1,6 @@
 package io.vectorstream.operators;
 
+import io.vectorstream.operators.embed.TextEmbedder;
 import io.vectorstream.state.segment.CompactionPolicy;
 import io.vectorstream.state.segment.MemoryTier;
 import io.vectorstream.state.segment.SegmentType;
@@ -25,7 +26,8 @@ public record VectorStreamConfig(
         int maxRerank,
         Limits limits,
         IndexSettings index,
-        long sealAfterIdleMs)
+        long sealAfterIdleMs,
+        TextSettings text)
         implements Serializable {
 
     /** Largest supported vector dimension. */
@@ -55,6 +57,17 @@ public record VectorStreamConfig(
         check(maxRerank >= 0, "query.max-rerank must not be negative, got " + maxRerank);
         check(limits != null, "limits are missing");
         check(index != null, "index settings are missing");
+        check(text != null, "text settings are missing");
+        check(
+                text.embedder() == null
+                        || dimension == 0
+                        || dimension == TextEmbedder.dimension(text.embedder()),
+                "collection.embedder "
+                        + text.embedder()
+                        + " makes "
+                        + (text.embedder() == null ? 0 : TextEmbedder.dimension(text.embedder()))
+                        + "-d vectors, but collection.dimension is "
+                        + dimension);
         check(
                 sealAfterIdleMs >= 0,
                 "index.seal-after-idle must not be negative, got " + sealAfterIdleMs + " ms");
@@ -131,7 +144,69 @@ public record VectorStreamConfig(
                 conf.get(VectorStreamOptions.MAX_RERANK),
                 Limits.from(conf),
                 IndexSettings.from(conf),
-                conf.get(VectorStreamOptions.SEAL_AFTER_IDLE).toMillis());
+                conf.get(VectorStreamOptions.SEAL_AFTER_IDLE).toMillis(),
+                TextSettings.from(conf));
+    }
+
+    /** The configured collection's embedder, or null. */
+    public String embedder() {
+        return text.embedder();
+    }
+
+    /**
+     * Text search and embedding settings.
+     *
+     * @param embedder the configured collection's embedder (canonical name), or null
+     * @param embedderThreads model threads of each embedding subtask
+     * @param embedderCapacity most messages in flight in one embedding subtask
+     * @param maxQueryTextBytes longest query text, UTF-8 bytes
+     * @param maxQueryTerms most distinct terms of a keyword or hybrid query
+     * @param rankConstant default RRF rank constant of hybrid queries
+     */
+    public record TextSettings(
+            String embedder,
+            int embedderThreads,
+            int embedderCapacity,
+            int maxQueryTextBytes,
+            int maxQueryTerms,
+            int rankConstant)
+            implements Serializable {
+
+        /** Largest rank constant a query may set. */
+        public static final int MAX_RANK_CONSTANT = 10_000;
+
+        public TextSettings {
+            check(embedderThreads >= 1, "embedder.threads must be at least 1");
+            check(embedderCapacity >= 1, "embedder.capacity must be at least 1");
+            check(maxQueryTextBytes >= 1, "query.max-text-bytes must be at least 1");
+            check(maxQueryTerms >= 1, "query.max-text-terms must be at least 1");
+            check(
+                    rankConstant >= 1 && rankConstant <= MAX_RANK_CONSTANT,
+                    "query.rank-constant must be 1.." + MAX_RANK_CONSTANT);
+        }
+
+        /** The defaults of the options, with no embedder. */
+        public static TextSettings defaults() {
+            return from(new Configuration());
+        }
+
+        public static TextSettings from(Configuration conf) {
+            String name = conf.get(VectorStreamOptions.EMBEDDER);
+            String embedder = TextEmbedder.canonical(name);
+            check(
+                    name.isBlank() || embedder != null,
+                    "vectorstream.collection.embedder: unknown embedder '"
+                            + name
+                            + "'; the job has "
+                            + TextEmbedder.ALL_MINILM_L6_V2);
+            return new TextSettings(
+                    embedder,
+                    conf.get(VectorStreamOptions.EMBEDDER_THREADS),
+                    conf.get(VectorStreamOptions.EMBEDDER_CAPACITY),
+                    conf.get(VectorStreamOptions.MAX_QUERY_TEXT_BYTES),
+                    conf.get(VectorStreamOptions.MAX_QUERY_TERMS),
+                    conf.get(VectorStreamOptions.RANK_CONSTANT));
+        }
     }
 
     /**

@@ -94,6 +94,55 @@ public final class VectorStreamOptions {
                     .defaultValue("cosine")
                     .withDescription("cosine (vectors normalised at ingest), dot or euclidean.");
 
+    public static final ConfigOption<String> EMBEDDER =
+            key("vectorstream.collection.embedder")
+                    .stringType()
+                    .defaultValue("")
+                    .withDescription(
+                            "all-minilm-l6-v2 to embed records and queries of the configured"
+                                    + " collection that carry text and no vector, in the job"
+                                    + " (the collection's dimension must then be 0 or 384);"
+                                    + " empty for none.");
+
+    public static final ConfigOption<Integer> EMBEDDER_THREADS =
+            key("vectorstream.embedder.threads")
+                    .intType()
+                    .defaultValue(1)
+                    .withDescription(
+                            "Model threads of each embedding subtask (one runs beside each"
+                                    + " vectors-source subtask for records and each queries"
+                                    + " subtask for queries), off the task threads.");
+
+    public static final ConfigOption<Integer> EMBEDDER_CAPACITY =
+            key("vectorstream.embedder.capacity")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription(
+                            "Most messages in flight in one embedding subtask; more wait upstream"
+                                    + " (backpressure).");
+
+    public static final ConfigOption<Integer> MAX_QUERY_TEXT_BYTES =
+            key("vectorstream.query.max-text-bytes")
+                    .intType()
+                    .defaultValue(4096)
+                    .withDescription("Longest query text, UTF-8 bytes (TEXT_TOO_LONG).");
+
+    public static final ConfigOption<Integer> MAX_QUERY_TERMS =
+            key("vectorstream.query.max-text-terms")
+                    .intType()
+                    .defaultValue(64)
+                    .withDescription(
+                            "Most distinct terms a keyword or hybrid query text may have"
+                                    + " (TOO_MANY_TERMS): each costs a walk of its postings.");
+
+    public static final ConfigOption<Integer> RANK_CONSTANT =
+            key("vectorstream.query.rank-constant")
+                    .intType()
+                    .defaultValue(60)
+                    .withDescription(
+                            "Hybrid queries' default RRF rank constant c: a hit scores the sum of"
+                                    + " 1 / (c + rank) over the keyword and the vector ranking.");
+
     public static final ConfigOption<Integer> SHARDS =
             key("vectorstream.collection.shards")
                     .intType()

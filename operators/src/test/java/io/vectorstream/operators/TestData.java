@@ -52,8 +52,56 @@ public final class TestData {
             VectorStreamConfig.IndexSettings index,
             VectorStreamConfig.Limits limits) {
         return new VectorStreamConfig(
-                "default", dim, metric, 8, 128, 100, 5_000, 60_000, 512, 64, 1000, limits, index,
-                0);
+                "default",
+                dim,
+                metric,
+                8,
+                128,
+                100,
+                5_000,
+                60_000,
+                512,
+                64,
+                1000,
+                limits,
+                index,
+                0,
+                VectorStreamConfig.TextSettings.defaults());
+    }
+
+    /** {@code cfg} whose configured collection embeds texts with all-MiniLM-L6-v2. */
+    public static VectorStreamConfig withEmbedder(VectorStreamConfig cfg) {
+        VectorStreamConfig.TextSettings t = cfg.text();
+        return withText(
+                cfg,
+                new VectorStreamConfig.TextSettings(
+                        "all-minilm-l6-v2",
+                        t.embedderThreads(),
+                        t.embedderCapacity(),
+                        t.maxQueryTextBytes(),
+                        t.maxQueryTerms(),
+                        t.rankConstant()));
+    }
+
+    /** {@code cfg} with text settings {@code text}. */
+    public static VectorStreamConfig withText(
+            VectorStreamConfig cfg, VectorStreamConfig.TextSettings text) {
+        return new VectorStreamConfig(
+                cfg.collection(),
+                cfg.dimension(),
+                cfg.metric(),
+                cfg.shards(),
+                cfg.maxParallelism(),
+                cfg.maxK(),
+                cfg.defaultTimeoutMs(),
+                cfg.maxTimeoutMs(),
+                cfg.maxEf(),
+                cfg.maxNprobe(),
+                cfg.maxRerank(),
+                cfg.limits(),
+                cfg.index(),
+                cfg.sealAfterIdleMs(),
+                text);
     }
 
     public static float[] randomVector(Random rnd, int dim) {

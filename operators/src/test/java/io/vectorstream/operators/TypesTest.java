@@ -11,6 +11,7 @@ import io.vectorstream.operators.message.PartialError;
 import io.vectorstream.operators.message.PartialResult;
 import io.vectorstream.operators.message.ProgressMarker;
 import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.QueryOutcome;
 import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.operators.message.ShardMessage;
 import io.vectorstream.operators.message.VectorWrite;
@@ -19,6 +20,7 @@ import java.util.Map;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.java.typeutils.PojoTypeInfo;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
@@ -79,6 +81,46 @@ class TypesTest {
                 .isEqualTo(a);
         assertThat(back.get(3)).usingRecursiveComparison().isEqualTo(w);
         assertThat(back.stream().map(ShardMessage::shardKey)).containsExactly(7, 9, 11, 7);
+    }
+
+    /**
+     * The embedding steps keep in-flight messages in their checkpoints: the union's serializer
+     * snapshot reads back into a serializer that reads what the old one wrote, and knows itself
+     * compatible with the same kinds.
+     */
+    @Test
+    void aUnionSerializerSnapshotRestoresASerializerForTheSameKinds() throws Exception {
+        TypeSerializer<ShardMessage> s =
+                MessageTypes.SHARD_MESSAGE.createSerializer(noGenericTypes());
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        TypeSerializerSnapshot.writeVersionedSnapshot(out, s.snapshotConfiguration());
+        TypeSerializerSnapshot<ShardMessage> read =
+                TypeSerializerSnapshot.readVersionedSnapshot(
+                        new DataInputDeserializer(out.getCopyOfBuffer()),
+                        getClass().getClassLoader());
+        TypeSerializer<ShardMessage> restored = read.restoreSerializer();
+        VectorWrite w = new VectorWrite();
+        w.id = "a";
+        w.embedder = "all-minilm-l6-v2";
+        w.text = "some text";
+        DataOutputSerializer bytes = new DataOutputSerializer(64);
+        s.serialize(w, bytes);
+        assertThat(restored.deserialize(new DataInputDeserializer(bytes.getCopyOfBuffer())))
+                .usingRecursiveComparison()
+                .isEqualTo(w);
+        assertThat(s.snapshotConfiguration().resolveSchemaCompatibility(read).isCompatibleAsIs())
+                .isTrue();
+        TypeSerializerSnapshot<QueryOutcome> other =
+                MessageTypes.QUERY_OUTCOME
+                        .createSerializer(noGenericTypes())
+                        .snapshotConfiguration();
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        TypeSerializerSnapshot<ShardMessage> mismatched = (TypeSerializerSnapshot) other;
+        assertThat(
+                        s.snapshotConfiguration()
+                                .resolveSchemaCompatibility(mismatched)
+                                .isIncompatible())
+                .isTrue();
     }
 
     private static <T> List<T> roundTrip(TypeSerializer<T> s, List<T> values) throws Exception {

@@ -222,7 +222,7 @@ class PendingRequestsTest {
     private static QueryResponse response(String queryId) {
         return QueryResponse.newBuilder()
                 .setQueryId(queryId)
-                .setHits(List.of(new Hit("hit-of-" + queryId, 0.5f, Map.of(), null)))
+                .setHits(List.of(new Hit("hit-of-" + queryId, 0.5f, Map.of(), null, null)))
                 .setShardsAnswered(1)
                 .setShardsExpected(1)
                 .setComplete(true)

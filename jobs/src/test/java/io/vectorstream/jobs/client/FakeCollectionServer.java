@@ -40,7 +40,8 @@ public final class FakeCollectionServer extends FakeJobServer {
     /** The settings a CREATE leaves unset resolve to these, as the job's defaults would. */
     public static final CollectionInfo DEFAULTS =
             new CollectionInfo(
-                    "", 0, "cosine", 8, "hnsw", "full", 20_000, 16, 100, 64, 0, 0, 16, 100, 8, 0.3);
+                    "", 0, "cosine", 8, "hnsw", "full", 20_000, 16, 100, 64, 0, 0, 16, 100, 8, 0.3,
+                    null);
 
     private final Map<String, CollectionInfo> collections = new ConcurrentHashMap<>();
 

@@ -22,11 +22,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  *
  * <p>Every request is answered on its {@code reply-to} topic (default {@code results}) with its
  * {@code correlation-id} echoed, in the request's wire form. The answer has one hit whose id is the
- * query id and whose score is the query vector's first component, so a test can tell whose answer
- * it got; a query with {@code includeVectors} gets its own vector back as the hit's vector. Before
- * each real answer it writes a decoy: an answer with the same query id but another correlation id
- * and a hit named {@code decoy}, as another client's answer would look. The mode is chosen by the
- * query id's prefix or, for tools that make their own ids, by the collection name:
+ * query id and whose score is the query vector's first component (for a query without a vector, the
+ * length of its text), so a test can tell whose answer it got; a query with {@code includeVectors}
+ * gets its own vector back as the hit's vector, one with {@code includeText} the text {@code "mode
+ * <mode>: <query text>"} as the hit's text (mode {@code null} when unset). Before each real answer
+ * it writes a decoy: an answer with the same query id but another correlation id and a hit named
+ * {@code decoy}, as another client's answer would look. The mode is chosen by the query id's prefix
+ * or, for tools that make their own ids, by the collection name:
  *
  * <ul>
  *   <li>{@code silent}: never answered
@@ -114,7 +116,7 @@ public final class FakeQueryServer extends FakeJobServer {
         }
         QueryResponse decoy =
                 QueryResponse.newBuilder(response(q))
-                        .setHits(List.of(new Hit("decoy", -1f, Map.of(), null)))
+                        .setHits(List.of(new Hit("decoy", -1f, Map.of(), null, null)))
                         .build();
         sendDecoy(r, q.getQueryId(), PayloadCodec.encode(decoy, format));
 
@@ -128,7 +130,10 @@ public final class FakeQueryServer extends FakeJobServer {
                                     new QueryError(
                                             "WRONG_DIMENSION",
                                             "collection expects 384 floats, the query has "
-                                                    + FloatVectors.fromBytes(q.getVector()).length))
+                                                    + (q.getVector() == null
+                                                            ? 0
+                                                            : FloatVectors.fromBytes(q.getVector())
+                                                                    .length)))
                             .build();
         }
         int copies = mode.equals("twice") ? 2 : 1;
@@ -152,7 +157,11 @@ public final class FakeQueryServer extends FakeJobServer {
     }
 
     private static QueryResponse response(QueryRequest q) {
-        float first = FloatVectors.fromBytes(q.getVector())[0];
+        float first =
+                q.getVector() == null
+                        ? (q.getText() == null ? 0 : q.getText().length())
+                        : FloatVectors.fromBytes(q.getVector())[0];
+        String text = q.getIncludeText() ? "mode " + q.getMode() + ": " + q.getText() : null;
         return QueryResponse.newBuilder()
                 .setQueryId(q.getQueryId())
                 .setHits(
@@ -161,7 +170,8 @@ public final class FakeQueryServer extends FakeJobServer {
                                         q.getQueryId(),
                                         first,
                                         Map.of("k", Integer.toString(q.getK())),
-                                        q.getIncludeVectors() ? q.getVector() : null)))
+                                        q.getIncludeVectors() ? q.getVector() : null,
+                                        text)))
                 .setShardsAnswered(SHARDS)
                 .setShardsExpected(SHARDS)
                 .setComplete(true)

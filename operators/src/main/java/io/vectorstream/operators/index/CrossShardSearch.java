@@ -4,10 +4,12 @@ import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.message.PartialResult;
 import io.vectorstream.operators.message.Query;
 import io.vectorstream.operators.message.ScoredHit;
+import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.state.filter.Filter;
 import io.vectorstream.state.filter.FilterException;
 import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.segment.CrossSegmentSearch;
+import io.vectorstream.state.segment.KeywordSearch;
 import io.vectorstream.state.segment.RankedHits;
 import io.vectorstream.state.segment.SearchKnobs;
 import io.vectorstream.state.segment.ShardSegments;
@@ -96,7 +98,7 @@ final class CrossShardSearch {
             if (shard == null || shard.dimension() == 0) {
                 continue;
             }
-            if (shard.dimension() != q.vector.length) {
+            if (q.searchesVectors() && shard.dimension() != q.vector.length) {
                 // Only for a collection whose shards take their dimension from their first vector.
                 throw new WrongDimension(
                         "query vector has dimension "
@@ -111,55 +113,82 @@ final class CrossShardSearch {
             sources.add(sourceOf(key));
             settings = shard.collection.index();
         }
-        RankedHits hits =
-                settings == null
+        RankedHits byVector =
+                settings == null || !q.searchesVectors()
                         ? null
                         : CrossSegmentSearch.search(
                                 searched, sources, q.vector, knobs(q, settings), filter);
-        int found = hits == null ? 0 : hits.size();
-        List<ScoredHit> best = new ArrayList<>(found);
+        RankedHits byKeywords =
+                settings == null || !q.searchesKeywords()
+                        ? null
+                        : KeywordSearch.search(
+                                searched, sources, List.of(q.terms), q.searchDepth(), filter);
         // What the hits weigh in the answer (Avro-sized, the most compact form): past the answer
         // limit the partial carries no hits, only the verdict, so one query cannot make this
-        // instance or the merger hold k large metadata maps and vectors.
-        long answerBytes = 0;
-        boolean tooLarge = false;
-        for (int h = 0; h < found; h++) {
-            if (!q.admits(hits.scores()[h])) {
-                continue; // under the query's minScore / maxDistance
-            }
-            String group = null;
-            if (q.groupBy != null) {
-                group = hits.metadata(h).get(q.groupBy);
-                if (group == null) {
-                    continue; // no value of the key: in no group
-                }
-            }
-            ScoredHit hit =
-                    new ScoredHit(
-                            hits.ids()[h],
-                            hits.scores()[h],
-                            q.includeMetadata ? hits.metadata(h) : null);
-            hit.group = group;
-            if (q.includeVectors) {
-                hit.vector = hits.vector(h);
-            }
-            answerBytes += answerBytes(hit);
-            if (answerBytes > maxAnswerBytes) {
-                tooLarge = true;
-                best.clear();
-                break;
-            }
-            best.add(hit);
-        }
+        // instance or the merger hold k large metadata maps, vectors and texts.
+        AnswerBudget budget = new AnswerBudget();
+        List<ScoredHit> best = collect(q, byVector, budget);
+        List<ScoredHit> bestByKeywords = collect(q, byKeywords, budget);
+        boolean tooLarge = budget.bytes > maxAnswerBytes;
         PartialResult p = new PartialResult();
         p.tooLarge = tooLarge;
         p.queryId = q.queryId;
         p.requestKey = q.requestKey;
         p.subtask = subtask;
         p.shards = held;
-        p.hits = best;
+        p.hits = tooLarge ? List.of() : best;
+        p.keywordHits = tooLarge ? List.of() : bestByKeywords;
         p.searchMicros = (System.nanoTime() - start) / 1000;
         return p;
+    }
+
+    /** The bytes the hits of one partial answer add up to, over both its rankings. */
+    private static final class AnswerBudget {
+        long bytes;
+    }
+
+    /**
+     * The hits of {@code ranked} as the answer carries them, while the answer stays within its size
+     * limit: those the query's threshold admits and that have a value of its groupBy key, with the
+     * metadata, vector and text it asks for.
+     */
+    private List<ScoredHit> collect(Query q, RankedHits ranked, AnswerBudget budget)
+            throws Exception {
+        int found = ranked == null ? 0 : ranked.size();
+        List<ScoredHit> best = new ArrayList<>(found);
+        for (int h = 0; h < found && budget.bytes <= maxAnswerBytes; h++) {
+            if (!q.admits(ranked.scores()[h])) {
+                continue; // under the query's minScore / maxDistance
+            }
+            String group = null;
+            if (q.groupBy != null) {
+                group = ranked.metadata(h).get(q.groupBy);
+                if (group == null) {
+                    continue; // no value of the key: in no group
+                }
+            }
+            ScoredHit hit =
+                    new ScoredHit(
+                            ranked.ids()[h],
+                            ranked.scores()[h],
+                            q.includeMetadata ? ranked.metadata(h) : null);
+            hit.group = group;
+            if (q.includeVectors) {
+                hit.vector = ranked.vector(h);
+            }
+            if (q.includeText) {
+                hit.text = textOf(q, hit.id);
+            }
+            budget.bytes += answerBytes(hit);
+            best.add(hit);
+        }
+        return best;
+    }
+
+    /** The stored text of hit {@code id}, read from its shard's state. */
+    private String textOf(Query q, String id) throws Exception {
+        shards.select(q.shardKeys[ShardRouter.shardOf(id, q.shardKeys.length)]);
+        return store.text(id);
     }
 
     /**
@@ -188,6 +217,9 @@ final class CrossShardSearch {
         }
         if (hit.vector != null) {
             bytes += (long) Float.BYTES * hit.vector.length;
+        }
+        if (hit.text != null) {
+            bytes += 2 + hit.text.length();
         }
         return bytes;
     }

@@ -8,6 +8,12 @@ import java.util.Comparator;
 public final class HitOrder {
     private HitOrder() {}
 
+    /** Highest score first (BM25 and RRF scores), ties broken by id. */
+    public static Comparator<ScoredHit> highestFirst() {
+        Comparator<ScoredHit> byScore = Comparator.comparingDouble(h -> h.score);
+        return byScore.reversed().thenComparing(h -> h.id);
+    }
+
     public static Comparator<ScoredHit> bestFirst(Metric metric) {
         Comparator<ScoredHit> byScore = Comparator.comparingDouble(h -> h.score);
         if (metric != Metric.EUCLIDEAN) {

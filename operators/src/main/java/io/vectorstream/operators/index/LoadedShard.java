@@ -169,7 +169,7 @@ final class LoadedShard {
         SegmentManifest m = manifest;
         ShardStateStore store = ctx.store();
         long seq = m.nextSeq();
-        store.putTombstones(segments.upsert(op.id, op.vector, op.metadata, seq));
+        store.putTombstones(segments.upsert(op.id, op.vector, op.metadata, op.text, seq));
         store.putVector(op.id, new StoredVector(op.vector, op.metadata, op.text));
         store.putGrowing(op.id, seq);
         writeManifest(

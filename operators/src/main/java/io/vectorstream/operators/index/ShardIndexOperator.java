@@ -319,6 +319,19 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
     }
 
     private void write(VectorWrite op) throws Exception {
+        if (!op.delete && (op.failure != null || op.vector == null)) {
+            // Its embedding failed (or, a bug, never ran): the record, not the job, pays.
+            metrics.writesRefused.inc();
+            output.collect(
+                    DEAD_LETTERS,
+                    new StreamRecord<>(
+                            DeadLetters.of(
+                                    op,
+                                    "EMBEDDING_FAILED",
+                                    op.failure != null ? op.failure : "the write has no vector",
+                                    cfg.limits())));
+            return;
+        }
         LoadedShard shard = op.delete ? shard(op.shardKey) : shardForWrite(op.shardKey, op);
         if (shard == null) {
             return; // a delete in a shard that never held a vector

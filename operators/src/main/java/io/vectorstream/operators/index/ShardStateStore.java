@@ -174,6 +174,12 @@ final class ShardStateStore {
         }
     }
 
+    /** The stored text of {@code id} in the current shard, or null (none, or no such id). */
+    String text(String id) throws Exception {
+        StoredVector v = vector(id);
+        return v == null ? null : v.text();
+    }
+
     /** The stored vector of {@code id}, or null. */
     private StoredVector vector(String id) throws Exception {
         byte[] bytes = vectors.get(id);
@@ -217,7 +223,7 @@ final class ShardStateStore {
                 throw new IllegalStateException(
                         "growing vector " + e.getKey() + " has no stored vector");
             }
-            shard.restoreGrowing(e.getKey(), v.vector(), v.metadata(), e.getValue());
+            shard.restoreGrowing(e.getKey(), v.vector(), v.metadata(), v.text(), e.getValue());
         }
         Long writing = writingBlob.value();
         removeUnnamedChunks(m, m.nextSegmentId() - 1);

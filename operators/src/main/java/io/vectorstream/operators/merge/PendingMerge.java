@@ -25,8 +25,11 @@ public class PendingMerge {
 
     public String errorMessage;
 
-    /** Best first, at most k once the query is known. */
+    /** By vector, best first, at most the query's depth once the query is known. */
     public List<ScoredHit> hits = new ArrayList<>();
+
+    /** By BM25 (keyword and hybrid queries), best first, as {@link #hits}. */
+    public List<ScoredHit> keywordHits = new ArrayList<>();
 
     /** When to drop this state if the query never registers (processing time). */
     public long orphanDeadlineMs;

@@ -99,6 +99,12 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
             p.maxSearchMicros = Math.max(p.maxSearchMicros, r.searchMicros);
             p.tooLarge |= r.tooLarge;
             p.hits.addAll(r.hits);
+            if (r.keywordHits != null) {
+                if (p.keywordHits == null) {
+                    p.keywordHits = new ArrayList<>(); // state from before keyword search
+                }
+                p.keywordHits.addAll(r.keywordHits);
+            }
         } else if (p.errorCode == null) {
             PartialError e = (PartialError) reply;
             p.errorCode = e.code;
@@ -129,7 +135,7 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
     private void answer(PendingMerge p, boolean complete, long now, Collector<Answer> out) {
         Query q = p.query;
         List<Hit> hits = new ArrayList<>(p.hits.size());
-        for (ScoredHit h : answered(q, p.hits)) {
+        for (ScoredHit h : answered(q, ranking(q, p))) {
             hits.add(
                     new Hit(
                             h.id,
@@ -137,7 +143,8 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
                             metadataOf(q, h),
                             q.includeVectors && h.vector != null
                                     ? FloatVectors.toBytes(h.vector)
-                                    : null));
+                                    : null,
+                            q.includeText ? h.text : null));
         }
         boolean failed = p.errorCode != null || p.tooLarge;
         QueryResponse response =
@@ -163,6 +170,44 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
         }
         latencyMs.update(now - q.receivedAtMs);
         pending.clear();
+    }
+
+    /** The collection's best hits by the query's mode, best first. */
+    static List<ScoredHit> ranking(Query q, PendingMerge p) {
+        return switch (q.mode) {
+            case VECTOR -> p.hits;
+            case KEYWORD -> p.keywordHits;
+            case HYBRID -> fuse(p.keywordHits, p.hits, q.rankConstant, q.searchDepth());
+        };
+    }
+
+    /**
+     * Reciprocal rank fusion (Cormack et al., as Elasticsearch's and OpenSearch's RRF): each hit
+     * scores the sum over the rankings it is in of {@code 1 / (c + rank)}, rank from 1; the best
+     * {@code depth}, highest first. A hit keeps what its first ranking carried (metadata, vector,
+     * text), with the fused score.
+     */
+    static List<ScoredHit> fuse(
+            List<ScoredHit> first, List<ScoredHit> second, int rankConstant, int depth) {
+        Map<String, ScoredHit> fused = new LinkedHashMap<>();
+        for (List<ScoredHit> ranking : List.of(first, second)) {
+            for (int r = 0; r < ranking.size(); r++) {
+                ScoredHit h = ranking.get(r);
+                float score = 1f / (rankConstant + r + 1);
+                ScoredHit f = fused.get(h.id);
+                if (f == null) {
+                    f = new ScoredHit(h.id, 0, h.metadata);
+                    f.vector = h.vector;
+                    f.group = h.group;
+                    f.text = h.text;
+                    fused.put(h.id, f);
+                }
+                f.score += score;
+            }
+        }
+        List<ScoredHit> out = new ArrayList<>(fused.values());
+        out.sort(HitOrder.highestFirst());
+        return out.size() > depth ? out.subList(0, depth) : out;
     }
 
     /**
@@ -207,9 +252,17 @@ public final class TopKMerger extends KeyedCoProcessFunction<String, Query, Inde
         if (p.query == null) {
             return;
         }
+        int depth = p.query.searchDepth();
         p.hits.sort(HitOrder.bestFirst(p.query.metric));
-        if (p.hits.size() > p.query.searchDepth()) {
-            p.hits = new ArrayList<>(p.hits.subList(0, p.query.searchDepth()));
+        if (p.hits.size() > depth) {
+            p.hits = new ArrayList<>(p.hits.subList(0, depth));
+        }
+        if (p.keywordHits == null) {
+            p.keywordHits = new ArrayList<>(); // state from before keyword search
+        }
+        p.keywordHits.sort(HitOrder.highestFirst());
+        if (p.keywordHits.size() > depth) {
+            p.keywordHits = new ArrayList<>(p.keywordHits.subList(0, depth));
         }
     }
 

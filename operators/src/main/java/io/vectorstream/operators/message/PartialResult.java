@@ -14,8 +14,14 @@ public final class PartialResult implements IndexReply {
     /** Shards this instance holds, whether or not they have data yet. */
     public int shards;
 
-    /** Best first; empty when {@link #tooLarge}. */
+    /** By vector, best first; empty when {@link #tooLarge} or the query ranks by keywords only. */
     public List<ScoredHit> hits;
+
+    /**
+     * By BM25, best first, for a keyword or hybrid query (each shard scored with its own
+     * statistics); null or empty otherwise, and when {@link #tooLarge}.
+     */
+    public List<ScoredHit> keywordHits;
 
     /**
      * Set when this instance's share of the answer alone passed {@code

@@ -52,6 +52,26 @@ public final class Query implements QueryOutcome {
      */
     public float threshold = Float.NaN;
 
+    /** What the query ranks by: nearest vectors, BM25 over the texts, or both fused. */
+    public SearchMode mode = SearchMode.VECTOR;
+
+    /** The query text; null for none. Embedded when {@link #embedder} is set. */
+    public String text;
+
+    /** The distinct terms of {@link #text} that keyword and hybrid search score; null for none. */
+    public String[] terms;
+
+    /** Hybrid: the RRF rank constant c (a hit scores the sum of 1 / (c + rank)). */
+    public int rankConstant = 60;
+
+    /**
+     * The embedder that is to make {@link #vector} from {@link #text} before the query reaches the
+     * index (its collection's); null once it has, or when the query needs no embedding.
+     */
+    public String embedder;
+
+    public boolean includeText;
+
     public boolean includeMetadata;
     public boolean includeVectors;
 
@@ -98,6 +118,16 @@ public final class Query implements QueryOutcome {
     /** {@link #depth}; k for a query held in state from before there was one. */
     public int searchDepth() {
         return depth > 0 ? depth : k + offset;
+    }
+
+    /** Whether the query ranks by vector (alone or fused). */
+    public boolean searchesVectors() {
+        return mode != SearchMode.KEYWORD;
+    }
+
+    /** Whether the query ranks by BM25 (alone or fused). */
+    public boolean searchesKeywords() {
+        return mode != SearchMode.VECTOR;
     }
 
     /** Whether a hit of this user-facing score passes the query's threshold, if it has one. */

@@ -18,6 +18,9 @@ public class ScoredHit {
     /** The hit's value of the query's groupBy key; null unless the query groups. */
     public String group;
 
+    /** The stored text; null unless the query asked for it (or the record had none). */
+    public String text;
+
     public ScoredHit() {}
 
     public ScoredHit(String id, float score, Map<String, String> metadata) {

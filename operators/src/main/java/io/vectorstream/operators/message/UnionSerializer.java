@@ -1,8 +1,10 @@
 package io.vectorstream.operators.message;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.api.common.typeutils.CompositeTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputView;
@@ -10,8 +12,8 @@ import org.apache.flink.core.memory.DataOutputView;
 
 /**
  * Serializes a record of a {@link UnionTypeInfo} as its kind's tag byte and then the kind's own
- * serializer. It has no snapshot: these types travel between operators and are never kept in state
- * (no operator buffers them: the asynchronous operators take raw messages and queries).
+ * serializer. Its snapshot ({@link Snapshot}) names the kinds and nests theirs: the embedding steps
+ * are asynchronous operators whose in-flight messages are kept in their checkpoints.
  */
 final class UnionSerializer<T> extends TypeSerializer<T> {
     private static final long serialVersionUID = 1L;
@@ -114,7 +116,76 @@ final class UnionSerializer<T> extends TypeSerializer<T> {
 
     @Override
     public TypeSerializerSnapshot<T> snapshotConfiguration() {
-        throw new UnsupportedOperationException(
-                "message unions travel between operators and are never kept in state");
+        return new Snapshot<>(this);
+    }
+
+    /**
+     * The kinds' class names, in tag order, and their serializers' snapshots. A restore accepts the
+     * same kinds in the same order only (the tag is the position); each kind's serializer then
+     * decides its own compatibility (POJO fields added, for one).
+     */
+    public static final class Snapshot<T>
+            extends CompositeTypeSerializerSnapshot<T, UnionSerializer<T>> {
+        private static final int VERSION = 1;
+
+        private List<Class<? extends T>> kinds;
+
+        /** For reading a snapshot. */
+        public Snapshot() {}
+
+        Snapshot(UnionSerializer<T> serializer) {
+            super(serializer);
+            this.kinds = serializer.kinds;
+        }
+
+        @Override
+        protected int getCurrentOuterSnapshotVersion() {
+            return VERSION;
+        }
+
+        @Override
+        protected TypeSerializer<?>[] getNestedSerializers(UnionSerializer<T> outer) {
+            return outer.serializers;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        protected UnionSerializer<T> createOuterSerializerWithNestedSerializers(
+                TypeSerializer<?>[] nested) {
+            return new UnionSerializer<>(kinds, (TypeSerializer<? extends T>[]) nested);
+        }
+
+        @Override
+        protected void writeOuterSnapshot(DataOutputView out) throws IOException {
+            out.writeInt(kinds.size());
+            for (Class<? extends T> kind : kinds) {
+                out.writeUTF(kind.getName());
+            }
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        protected void readOuterSnapshot(int version, DataInputView in, ClassLoader loader)
+                throws IOException {
+            int n = in.readInt();
+            List<Class<? extends T>> read = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String name = in.readUTF();
+                try {
+                    read.add((Class<? extends T>) Class.forName(name, false, loader));
+                } catch (ClassNotFoundException e) {
+                    throw new IOException("message kind " + name + " is gone", e);
+                }
+            }
+            kinds = read;
+        }
+
+        @Override
+        protected OuterSchemaCompatibility resolveOuterSchemaCompatibility(
+                TypeSerializerSnapshot<T> old) {
+            return old instanceof Snapshot<T> s && s.kinds.equals(kinds)
+                    ? OuterSchemaCompatibility.COMPATIBLE_AS_IS
+                    : OuterSchemaCompatibility.INCOMPATIBLE;
+        }
     }
 }

@@ -31,7 +31,48 @@ public final class VectorWrite implements ShardMessage {
     public int sourcePartition;
     public long sourceOffset;
 
+    /**
+     * The embedder that is to make {@link #vector} from {@link #text} before the write reaches its
+     * shard (the collection's, for an upsert with text and no vector); null once it has, or when
+     * the write brings its vector.
+     */
+    public String embedder;
+
+    /** Why the write could not be applied (its embedding failed): the shard dead-letters it. */
+    public String failure;
+
     public VectorWrite() {}
+
+    /** A copy of this write with {@code vector}, embedded: no longer waiting for the embedder. */
+    public VectorWrite embedded(float[] vector) {
+        VectorWrite w = copy();
+        w.vector = vector;
+        return w;
+    }
+
+    /** A copy of this write that its shard dead-letters for {@code reason}. */
+    public VectorWrite failed(String reason) {
+        VectorWrite w = copy();
+        w.failure = reason;
+        return w;
+    }
+
+    private VectorWrite copy() {
+        VectorWrite w = new VectorWrite();
+        w.shard = shard;
+        w.shardKey = shardKey;
+        w.id = id;
+        w.delete = delete;
+        w.vector = vector;
+        w.metadata = metadata;
+        w.text = text;
+        w.eventTimeMs = eventTimeMs;
+        w.publishedAtMs = publishedAtMs;
+        w.sourceTopic = sourceTopic;
+        w.sourcePartition = sourcePartition;
+        w.sourceOffset = sourceOffset;
+        return w;
+    }
 
     @Override
     public int shardKey() {

@@ -76,6 +76,11 @@ public final class ShardRouter implements Serializable {
     }
 
     public int shardOf(String id) {
+        return shardOf(id, shards);
+    }
+
+    /** The shard of {@code id} in a collection of {@code shards} shards. */
+    public static int shardOf(String id, int shards) {
         return Math.floorMod(Murmur3.hash32(id.getBytes(StandardCharsets.UTF_8)), shards);
     }
 

@@ -2,6 +2,7 @@ package io.vectorstream.operators.validate;
 
 import io.vectorstream.operators.Collection;
 import io.vectorstream.operators.VectorStreamConfig;
+import io.vectorstream.operators.embed.TextEmbedder;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.CollectionInfo;
 import io.vectorstream.schema.CollectionRequest;
@@ -98,8 +99,28 @@ final class CollectionCatalog {
                     "'collection' must be 1..64 characters of A-Z a-z 0-9 _ . -, got "
                             + (name == null ? "none" : "'" + name + "'"));
         }
-        if (r.getDimension() == null) {
+        String embedder = TextEmbedder.canonical(r.getEmbedder());
+        if (r.getEmbedder() != null && embedder == null) {
+            throw new Rejection(
+                    "BAD_COLLECTION",
+                    "unknown embedder '"
+                            + r.getEmbedder()
+                            + "'; the job has "
+                            + TextEmbedder.ALL_MINILM_L6_V2);
+        }
+        if (r.getDimension() == null && embedder == null) {
             throw new Rejection("BAD_COLLECTION", "'dimension' is required to create a collection");
+        }
+        if (embedder != null
+                && r.getDimension() != null
+                && r.getDimension() != TextEmbedder.dimension(embedder)) {
+            throw new Rejection(
+                    "BAD_COLLECTION",
+                    "embedder "
+                            + embedder
+                            + " makes "
+                            + TextEmbedder.dimension(embedder)
+                            + "-d vectors; leave 'dimension' out or set it to that");
         }
         Served existing = byName.get(name);
         int ordinal = existing != null ? existing.collection().ordinal() : nextOrdinal();
@@ -258,9 +279,10 @@ final class CollectionCatalog {
     /** The request's settings, the job's defaults where it has none. */
     private CollectionInfo resolve(CollectionRequest r) {
         CollectionInfo d = Collection.configured(cfg).toInfo();
+        String embedder = TextEmbedder.canonical(r.getEmbedder());
         return new CollectionInfo(
                 r.getCollection(),
-                r.getDimension(),
+                r.getDimension() != null ? r.getDimension() : TextEmbedder.dimension(embedder),
                 Objects.requireNonNullElse(r.getMetric(), d.getMetric()),
                 Objects.requireNonNullElse(r.getShards(), d.getShards()),
                 Objects.requireNonNullElse(r.getIndexType(), d.getIndexType()),
@@ -276,6 +298,7 @@ final class CollectionCatalog {
                 Objects.requireNonNullElse(
                         r.getCompactionMaxSegments(), d.getCompactionMaxSegments()),
                 Objects.requireNonNullElse(
-                        r.getCompactionDeletedRatio(), d.getCompactionDeletedRatio()));
+                        r.getCompactionDeletedRatio(), d.getCompactionDeletedRatio()),
+                embedder);
     }
 }

@@ -4,11 +4,15 @@ import io.vectorstream.operators.VectorStreamConfig;
 import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.operators.message.Query;
 import io.vectorstream.operators.message.RawMessage;
+import io.vectorstream.operators.message.SearchMode;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.codec.CodecException;
 import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.state.text.Tokenizer;
 import io.vectorstream.state.vector.Metric;
 import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import org.apache.flink.configuration.ConfigOption;
 
@@ -93,13 +97,40 @@ final class QueryDecoder implements Serializable {
         q.collection = served.collection().name();
         q.metric = served.collection().metric();
         q.shardKeys = served.router().keys();
-        q.vector = VectorChecks.vector(r.getVector(), served.collection());
+        q.mode = mode(r);
+        q.text = text(r, q.mode);
+        q.terms = q.searchesKeywords() ? terms(q.text) : null;
+        if (q.searchesVectors()) {
+            if (r.getVector() != null) {
+                q.vector = VectorChecks.vector(r.getVector(), served.collection());
+            } else if (q.text != null && served.collection().embedder() != null) {
+                q.embedder = served.collection().embedder();
+            } else {
+                throw new Rejection(
+                        "MISSING_VECTOR",
+                        "mode "
+                                + q.mode.wireName()
+                                + " needs 'vector'"
+                                + (served.collection().embedder() == null
+                                        ? "; collection '"
+                                                + q.collection
+                                                + "' has no embedder to embed 'text' with"
+                                        : " or 'text' for the collection's embedder"));
+            }
+        }
+        q.rankConstant = rankConstant(r);
+        q.includeText = r.getIncludeText();
         q.k = r.getK();
         q.offset = offset;
         q.groupBy = r.getGroupBy();
         q.groupSize = r.getGroupSize() == null ? 1 : r.getGroupSize();
         q.depth = q.groupBy == null ? r.getK() + offset : groupDepth(r.getK(), q.groupSize);
         q.threshold = threshold(r, q.metric);
+        if (!Float.isNaN(q.threshold) && q.mode != SearchMode.VECTOR) {
+            throw new Rejection(
+                    "BAD_THRESHOLD",
+                    "minScore and maxDistance bound vector scores: they apply to mode vector only");
+        }
         q.includeMetadata = r.getIncludeMetadata();
         q.includeVectors = r.getIncludeVectors();
         q.ef = ef == null ? 0 : ef;
@@ -154,6 +185,67 @@ final class QueryDecoder implements Serializable {
      */
     private int groupDepth(int k, int groupSize) {
         return (int) Math.min(cfg.maxK(), (long) GROUP_DEPTH_FACTOR * k * groupSize);
+    }
+
+    private static SearchMode mode(QueryRequest r) throws Rejection {
+        SearchMode mode = SearchMode.parse(r.getMode());
+        if (mode == null) {
+            throw new Rejection(
+                    "BAD_MODE",
+                    "mode must be vector, keyword or hybrid, got '" + r.getMode() + "'");
+        }
+        return mode;
+    }
+
+    /** The query text, checked against its limit; required by keyword and hybrid search. */
+    private String text(QueryRequest r, SearchMode mode) throws Rejection {
+        String text = r.getText();
+        if (text != null) {
+            int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > cfg.text().maxQueryTextBytes()) {
+                throw new Rejection(
+                        "TEXT_TOO_LONG",
+                        "'text' is "
+                                + bytes
+                                + " UTF-8 bytes; vectorstream.query.max-text-bytes="
+                                + cfg.text().maxQueryTextBytes());
+            }
+        }
+        if (mode != SearchMode.VECTOR && (text == null || text.isBlank())) {
+            throw new Rejection(
+                    "MISSING_TEXT", "mode " + mode.wireName() + " searches by 'text': give one");
+        }
+        return text;
+    }
+
+    /** The distinct terms keyword search scores, at most the configured number. */
+    private String[] terms(String text) throws Rejection {
+        String[] terms = new LinkedHashSet<>(Tokenizer.terms(text)).toArray(new String[0]);
+        if (terms.length > cfg.text().maxQueryTerms()) {
+            throw new Rejection(
+                    "TOO_MANY_TERMS",
+                    "'text' has "
+                            + terms.length
+                            + " distinct terms; vectorstream.query.max-text-terms="
+                            + cfg.text().maxQueryTerms());
+        }
+        return terms;
+    }
+
+    private int rankConstant(QueryRequest r) throws Rejection {
+        Integer c = r.getRankConstant();
+        if (c == null) {
+            return cfg.text().rankConstant();
+        }
+        if (c < 1 || c > VectorStreamConfig.TextSettings.MAX_RANK_CONSTANT) {
+            throw new Rejection(
+                    "BAD_RANK_CONSTANT",
+                    "rankConstant must be 1.."
+                            + VectorStreamConfig.TextSettings.MAX_RANK_CONSTANT
+                            + ", got "
+                            + c);
+        }
+        return c;
     }
 
     /**

@@ -9,7 +9,7 @@ import io.vectorstream.schema.codec.WireFormat;
 import java.nio.charset.StandardCharsets;
 
 /** What the query and control validators share about a request and its answer. */
-final class Requests {
+public final class Requests {
 
     private Requests() {}
 
@@ -68,7 +68,7 @@ final class Requests {
         }
     }
 
-    static QueryResponse errorResponse(String queryId, String code, String message) {
+    public static QueryResponse errorResponse(String queryId, String code, String message) {
         return QueryResponse.newBuilder()
                 .setQueryId(queryId)
                 .setHits(java.util.List.of())

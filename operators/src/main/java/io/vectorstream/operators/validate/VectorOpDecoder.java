@@ -62,11 +62,23 @@ final class VectorOpDecoder implements Serializable {
         op.publishedAtMs = m.timestampMs;
         op.delete = r.getOp() == Op.DELETE;
         if (!op.delete) {
+            String embedder = served.collection().embedder();
             if (r.getVector() == null) {
-                throw new Rejection("MISSING_VECTOR", "an UPSERT needs a vector");
+                if (embedder == null) {
+                    throw new Rejection("MISSING_VECTOR", "an UPSERT needs a vector");
+                }
+                if (r.getText() == null || r.getText().isBlank()) {
+                    throw new Rejection(
+                            "MISSING_VECTOR",
+                            "an UPSERT needs a vector, or a text for the collection's embedder "
+                                    + embedder);
+                }
+                // The embedding step after this one makes the vector.
+                op.embedder = embedder;
+            } else {
+                op.vector = VectorChecks.vector(r.getVector(), served.collection());
             }
-            op.vector = VectorChecks.vector(r.getVector(), served.collection());
-            if (served.collection().dimension() == 0) {
+            if (op.vector != null && served.collection().dimension() == 0) {
                 String tooLarge =
                         cfg.limits()
                                 .segmentProblem(

@@ -63,7 +63,8 @@ class ShardIndexCollectionsTest {
                             64,
                             0,
                             8,
-                            0.3));
+                            0.3),
+                    null);
     private static final ShardRouter DOCS_ROUTER = new ShardRouter(4, 128, 1);
 
     @Test

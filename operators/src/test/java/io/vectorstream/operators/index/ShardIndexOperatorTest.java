@@ -13,6 +13,7 @@ import io.vectorstream.operators.message.IndexReply;
 import io.vectorstream.operators.message.PartialResult;
 import io.vectorstream.operators.message.Query;
 import io.vectorstream.operators.message.ScoredHit;
+import io.vectorstream.operators.message.SearchMode;
 import io.vectorstream.operators.message.ShardMessage;
 import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
@@ -357,7 +358,8 @@ class ShardIndexOperatorTest {
                 base.maxRerank(),
                 base.limits(),
                 base.index(),
-                500);
+                500,
+                base.text());
     }
 
     @Test
@@ -600,6 +602,84 @@ class ShardIndexOperatorTest {
             assertThat(op.shardLoads()).isEqualTo(8);
             assertThat(op.liveVectors()).isEqualTo(live.size());
         }
+    }
+
+    /**
+     * Keyword search through the operator: sealed segments carry their postings into a snapshot,
+     * and the restored operator answers every keyword query as before, with the stored texts,
+     * without a rebuild; deleted texts are never found.
+     */
+    @Test
+    void keywordSearchAnswersTheSameAfterRestoreWithStoredTexts() throws Exception {
+        Random rnd = new Random(15);
+        String[] words = {"kafka", "flink", "vector", "stream", "index", "graph", "rust", "java"};
+        Map<String, String> texts = new HashMap<>();
+        List<PartialResult> before = new ArrayList<>();
+        OperatorSubtaskState snapshot;
+        long sealed;
+        try (var h = harness(SMALL_SEGMENTS, 1, 0)) {
+            h.open();
+            for (int i = 0; i < 300; i++) {
+                StringBuilder text = new StringBuilder();
+                for (int w = 0; w < 1 + rnd.nextInt(6); w++) {
+                    text.append(words[rnd.nextInt(1 + rnd.nextInt(words.length))]).append(' ');
+                }
+                VectorWrite op = upsert("v" + i, unit(TestData.randomVector(rnd, DIM)), i);
+                op.text = text.toString();
+                h.processElement1(new StreamRecord<>(op));
+                texts.put("v" + i, op.text);
+            }
+            awaitBuilds(h);
+            for (int i = 0; i < 300; i += 4) {
+                h.processElement1(new StreamRecord<>(delete("v" + i)));
+                texts.remove("v" + i);
+            }
+            awaitBuilds(h);
+            sealed = operator(h).sealedSegments();
+            assertThat(sealed).isPositive();
+            for (String word : words) {
+                h.processElement2(new StreamRecord<>(keywordQuery(word, 300)));
+                PartialResult p = lastPartial(h);
+                assertThat(p.hits).isEmpty();
+                assertThat(p.keywordHits)
+                        .extracting(hit -> hit.id)
+                        .as("every live text with '%s', and no other", word)
+                        .containsExactlyInAnyOrderElementsOf(
+                                texts.entrySet().stream()
+                                        .filter(e -> e.getValue().contains(word + " "))
+                                        .map(Map.Entry::getKey)
+                                        .toList());
+                assertThat(p.keywordHits)
+                        .allSatisfy(hit -> assertThat(hit.text).isEqualTo(texts.get(hit.id)));
+                before.add(p);
+            }
+            snapshot = h.snapshot(1L, 100L);
+        }
+        try (var restored = harness(SMALL_SEGMENTS, 1, 0)) {
+            restored.initializeState(snapshot);
+            restored.open();
+            for (int w = 0; w < words.length; w++) {
+                restored.processElement2(new StreamRecord<>(keywordQuery(words[w], 300)));
+                PartialResult p = lastPartial(restored);
+                // The same hits and scores; equal scores may come in another order.
+                assertThat(p.keywordHits)
+                        .extracting(hit -> hit.id + " " + hit.score + " " + hit.text)
+                        .containsExactlyInAnyOrderElementsOf(
+                                before.get(w).keywordHits.stream()
+                                        .map(hit -> hit.id + " " + hit.score + " " + hit.text)
+                                        .toList());
+            }
+            assertThat(operator(restored).graphBuilds()).isZero();
+        }
+    }
+
+    private static Query keywordQuery(String word, int k) {
+        Query q = query("kw-" + word, null, k, false);
+        q.mode = SearchMode.KEYWORD;
+        q.text = word;
+        q.terms = new String[] {word};
+        q.includeText = true;
+        return q;
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.vectorstream.operators.merge;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.vectorstream.operators.TestData;
 import io.vectorstream.operators.VectorStreamConfig;
@@ -254,5 +255,25 @@ class TopKMergerTest {
         ScoredHit h = hit(id, score);
         h.vector = vector;
         return h;
+    }
+
+    @Test
+    void reciprocalRankFusionSumsOneOverConstantPlusRankAcrossBothRankings() {
+        List<ScoredHit> keyword = List.of(hit("a", 9f), hit("b", 7f), hit("c", 1f));
+        List<ScoredHit> vector = List.of(hit("c", 0.9f), hit("a", 0.8f), hit("d", 0.7f));
+        List<ScoredHit> fused = TopKMerger.fuse(keyword, vector, 10, 10);
+        // a: 1/11 + 1/12; c: 1/13 + 1/11; b: 1/12; d: 1/13.
+        assertThat(fused).extracting(h -> h.id).containsExactly("a", "c", "b", "d");
+        assertThat(fused.get(0).score).isCloseTo(1f / 11 + 1f / 12, within(1e-6f));
+        assertThat(fused.get(1).score).isCloseTo(1f / 13 + 1f / 11, within(1e-6f));
+        assertThat(fused.get(3).score).isCloseTo(1f / 13, within(1e-6f));
+        assertThat(TopKMerger.fuse(keyword, vector, 10, 2))
+                .extracting(h -> h.id)
+                .containsExactly("a", "c");
+        // A larger constant flattens the ranks: two middling ranks beat one first place.
+        List<ScoredHit> k1 = List.of(hit("x", 4f), hit("p", 3f), hit("q", 2f), hit("y", 1f));
+        List<ScoredHit> v1 = List.of(hit("z", 4f), hit("r", 3f), hit("s", 2f), hit("y", 1f));
+        assertThat(TopKMerger.fuse(k1, v1, 1, 3)).extracting(h -> h.id).startsWith("x");
+        assertThat(TopKMerger.fuse(k1, v1, 60, 3)).extracting(h -> h.id).startsWith("y");
     }
 }

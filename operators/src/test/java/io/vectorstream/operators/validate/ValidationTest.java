@@ -12,6 +12,7 @@ import io.vectorstream.operators.message.Answer;
 import io.vectorstream.operators.message.ProgressMarker;
 import io.vectorstream.operators.message.Query;
 import io.vectorstream.operators.message.RawMessage;
+import io.vectorstream.operators.message.SearchMode;
 import io.vectorstream.operators.message.ShardMessage;
 import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
@@ -238,6 +239,92 @@ class ValidationTest {
             assertThat(page.threshold).isEqualTo(0.25f);
             assertThat(page.admits(0.25f)).isTrue();
             assertThat(page.admits(0.2f)).isFalse();
+        }
+    }
+
+    @Test
+    void textQueriesAreCheckedForModeTextTermsAndEmbedder() throws Exception {
+        // No embedder; max-text-bytes 256, max-text-terms 64.
+        VectorStreamConfig plain =
+                TestData.withText(
+                        DIM3, new VectorStreamConfig.TextSettings(null, 1, 64, 256, 64, 60));
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("MISSING_VECTOR", "{\"queryId\":\"a\",\"text\":\"kafka streams\"}");
+        bad.put("BAD_MODE", "{\"queryId\":\"b\",\"text\":\"x\",\"mode\":\"fuzzy\"}");
+        bad.put("MISSING_TEXT", "{\"queryId\":\"c\",\"mode\":\"keyword\",\"text\":\"  \"}");
+        bad.put(
+                "BAD_THRESHOLD",
+                "{\"queryId\":\"d\",\"mode\":\"keyword\",\"text\":\"x\",\"minScore\":1}");
+        bad.put(
+                "BAD_RANK_CONSTANT",
+                "{\"queryId\":\"e\",\"mode\":\"hybrid\",\"vector\":[1,2,3],\"text\":\"x\","
+                        + "\"rankConstant\":0}");
+        bad.put(
+                "TEXT_TOO_LONG",
+                "{\"queryId\":\"f\",\"mode\":\"keyword\",\"text\":\"" + "é".repeat(129) + "\"}");
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 65; i++) {
+            many.append("w").append(i).append(' ');
+        }
+        bad.put(
+                "TOO_MANY_TERMS",
+                "{\"queryId\":\"g\",\"mode\":\"keyword\",\"text\":\"" + many + "\"}");
+        try (var h = harness(plain)) {
+            for (Map.Entry<String, String> e : bad.entrySet()) {
+                h.request(json("queries", e.getKey(), e.getValue()));
+            }
+            h.request(
+                    json(
+                            "queries",
+                            "kw",
+                            "{\"queryId\":\"kw\",\"mode\":\"Keyword\","
+                                    + "\"text\":\"Hello, hello WORLD\",\"includeText\":true}"));
+            h.request(
+                    json(
+                            "queries",
+                            "hy",
+                            "{\"queryId\":\"hy\",\"mode\":\"hybrid\",\"vector\":[1,2,3],"
+                                    + "\"text\":\"world\",\"rankConstant\":7}"));
+            List<QueryResponse> errors = rejected(h);
+            assertThat(errors)
+                    .extracting(r -> r.getError().getCode())
+                    .containsExactlyElementsOf(bad.keySet());
+            assertThat(errors.get(0).getError().getMessage()).contains("has no embedder");
+            Query keyword = h.queries().get(0);
+            assertThat(keyword.mode).isEqualTo(SearchMode.KEYWORD);
+            assertThat(keyword.terms).containsExactly("hello", "world");
+            assertThat(keyword.vector).isNull();
+            assertThat(keyword.embedder).isNull();
+            assertThat(keyword.includeText).isTrue();
+            assertThat(keyword.rankConstant).isEqualTo(60);
+            Query hybrid = h.queries().get(1);
+            assertThat(hybrid.mode).isEqualTo(SearchMode.HYBRID);
+            assertThat(hybrid.vector).hasSize(3);
+            assertThat(hybrid.terms).containsExactly("world");
+            assertThat(hybrid.rankConstant).isEqualTo(7);
+        }
+        VectorStreamConfig embedding = TestData.withEmbedder(TestData.config(0, Metric.COSINE));
+        try (var h = harness(embedding)) {
+            h.request(json("queries", "t", "{\"queryId\":\"t\",\"text\":\"kafka streams\"}"));
+            h.vector(json("vectors", "d1", "{\"id\":\"d1\",\"text\":\"a text\"}"));
+            h.vector(json("vectors", "d2", "{\"id\":\"d2\"}"));
+            Query byText = h.queries().get(0);
+            assertThat(byText.embedder).isEqualTo("all-minilm-l6-v2");
+            assertThat(byText.vector).as("embedded later, off the validator").isNull();
+            assertThat(h.writes())
+                    .singleElement()
+                    .satisfies(
+                            w -> {
+                                assertThat(w.id).isEqualTo("d1");
+                                assertThat(w.embedder).isEqualTo("all-minilm-l6-v2");
+                                assertThat(w.vector).isNull();
+                            });
+            assertThat(h.deadLetters())
+                    .singleElement()
+                    .satisfies(
+                            d ->
+                                    assertThat(d.getReason())
+                                            .contains("or a text for the collection's embedder"));
         }
     }
 

@@ -89,25 +89,26 @@ public final class PayloadCodec {
                     history(
                             "QueryRequest-v1.avsc",
                             "QueryRequest-v2.avsc",
-                            "QueryRequest-v3.avsc"));
+                            "QueryRequest-v3.avsc",
+                            "QueryRequest-v4.avsc"));
 
     private static final SingleObjectReader<QueryResponse> QUERY_RESPONSE_AVRO =
             SingleObjectReader.of(
                     QueryResponse.createDecoder(null),
                     QueryResponse.getClassSchema(),
-                    history("QueryResponse-v1.avsc"));
+                    history("QueryResponse-v1.avsc", "QueryResponse-v2.avsc"));
 
     private static final SingleObjectReader<CollectionRequest> COLLECTION_REQUEST_AVRO =
             SingleObjectReader.of(
                     CollectionRequest.createDecoder(null),
                     CollectionRequest.getClassSchema(),
-                    List.of());
+                    history("CollectionRequest-v1.avsc"));
 
     private static final SingleObjectReader<CollectionResponse> COLLECTION_RESPONSE_AVRO =
             SingleObjectReader.of(
                     CollectionResponse.createDecoder(null),
                     CollectionResponse.getClassSchema(),
-                    List.of());
+                    history("CollectionResponse-v1.avsc"));
 
     private static final SingleObjectReader<DeadLetter> DEAD_LETTER_AVRO =
             SingleObjectReader.of(
@@ -185,11 +186,9 @@ public final class PayloadCodec {
         if (collection != null) {
             b.setCollection(collection);
         }
-        JsonNode vector = o.get("vector");
-        if (vector == null || vector.isNull()) {
-            throw new CodecException("MISSING_VECTOR", "field 'vector' is required");
-        }
-        b.setVector(FloatVectors.toBytes(floats(vector, "vector")));
+        // Whether a query may lack its vector depends on its mode and collection: the validator's
+        // call.
+        b.setVector(optionalVector(o, "vector"));
         Long k = optionalLong(o, "k");
         if (k != null) {
             b.setK(toInt(k, "k"));
@@ -213,6 +212,13 @@ public final class PayloadCodec {
         b.setMaxDistance(optionalFloat(o, "maxDistance"));
         b.setGroupBy(optionalText(o, "groupBy"));
         b.setGroupSize(optionalInt(o, "groupSize"));
+        b.setText(optionalText(o, "text"));
+        b.setMode(optionalText(o, "mode"));
+        b.setRankConstant(optionalInt(o, "rankConstant"));
+        Boolean includeText = optionalBoolean(o, "includeText");
+        if (includeText != null) {
+            b.setIncludeText(includeText);
+        }
         return b.build();
     }
 
@@ -223,7 +229,9 @@ public final class PayloadCodec {
         ObjectNode o = JSON.createObjectNode();
         o.put("queryId", q.getQueryId());
         o.put("collection", q.getCollection());
-        o.set("vector", floatArray(FloatVectors.fromBytes(q.getVector())));
+        if (q.getVector() != null) {
+            o.set("vector", floatArray(FloatVectors.fromBytes(q.getVector())));
+        }
         o.put("k", q.getK());
         o.put("includeMetadata", q.getIncludeMetadata());
         if (q.getTimeoutMs() != null) {
@@ -260,6 +268,16 @@ public final class PayloadCodec {
         if (q.getGroupSize() != null) {
             o.put("groupSize", q.getGroupSize());
         }
+        if (q.getText() != null) {
+            o.put("text", q.getText());
+        }
+        if (q.getMode() != null) {
+            o.put("mode", q.getMode());
+        }
+        if (q.getRankConstant() != null) {
+            o.put("rankConstant", q.getRankConstant());
+        }
+        o.put("includeText", q.getIncludeText());
         return writeJson(o);
     }
 
@@ -289,7 +307,8 @@ public final class PayloadCodec {
                                 requiredText(ho, "id", "BAD_FIELD"),
                                 (float) ho.path("score").asDouble(),
                                 stringMap(ho.get("metadata"), "metadata"),
-                                optionalVector(ho, "vector")));
+                                optionalVector(ho, "vector"),
+                                optionalText(ho, "text")));
             }
         }
         b.setHits(hits);
@@ -318,6 +337,9 @@ public final class PayloadCodec {
             ho.set("metadata", mapNode(h.getMetadata()));
             if (h.getVector() != null) {
                 ho.set("vector", floatArray(FloatVectors.fromBytes(h.getVector())));
+            }
+            if (h.getText() != null) {
+                ho.put("text", h.getText());
             }
         }
         o.put("shardsAnswered", r.getShardsAnswered());
@@ -409,7 +431,7 @@ public final class PayloadCodec {
                 CollectionInfo info = new CollectionInfo();
                 for (Schema.Field f : CollectionInfo.SCHEMA$.getFields()) {
                     Object v = optionalScalar(co, f);
-                    if (v == null) {
+                    if (v == null && f.schema().getType() != Schema.Type.UNION) {
                         throw new CodecException(
                                 "BAD_FIELD", "collection field '" + f.name() + "' is missing");
                     }

@@ -38,8 +38,23 @@ class CollectionCodecTest {
                         "r1",
                         List.of(
                                 new CollectionInfo(
-                                        "docs", 384, "dot", 8, "ivf-pq", "full", 20000, 16, 100, 64,
-                                        0, 48, 16, 100, 8, 0.25)),
+                                        "docs",
+                                        384,
+                                        "dot",
+                                        8,
+                                        "ivf-pq",
+                                        "full",
+                                        20000,
+                                        16,
+                                        100,
+                                        64,
+                                        0,
+                                        48,
+                                        16,
+                                        100,
+                                        8,
+                                        0.25,
+                                        "all-minilm-l6-v2")),
                         null);
         assertThat(PayloadCodec.decodeCollectionResponse(PayloadCodec.encode(ok, format)))
                 .isEqualTo(ok);

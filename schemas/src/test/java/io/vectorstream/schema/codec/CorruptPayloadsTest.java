@@ -167,7 +167,8 @@ class CorruptPayloadsTest {
                             text(rnd),
                             rnd.nextFloat(),
                             metadata(rnd),
-                            rnd.nextBoolean() ? vector(rnd) : null));
+                            rnd.nextBoolean() ? vector(rnd) : null,
+                            null));
         }
         return QueryResponse.newBuilder()
                 .setQueryId(text(rnd))

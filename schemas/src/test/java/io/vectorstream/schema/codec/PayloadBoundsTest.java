@@ -143,6 +143,7 @@ class PayloadBoundsTest {
                         AvroBytes.header(QueryRequest.getClassSchema())
                                 .string("q")
                                 .string("")
+                                .number(1) // vector: the bytes branch
                                 .number(CLAIM)
                                 .raw(0, 0, 0)),
                 bomb(
@@ -152,7 +153,7 @@ class PayloadBoundsTest {
                         AvroBytes.header(QueryRequest.getClassSchema())
                                 .string("")
                                 .string("")
-                                .string("") // vector
+                                .number(0) // vector: null
                                 .number(10) // k
                                 .raw(1) // includeMetadata
                                 .number(0) // timeoutMs: null

@@ -73,12 +73,13 @@ class PayloadCodecTest {
                         .setQueryId("q")
                         .setHits(
                                 List.of(
-                                        new Hit("a", 0.25f, Map.of("k", "v"), null),
+                                        new Hit("a", 0.25f, Map.of("k", "v"), null, null),
                                         new Hit(
                                                 "b",
                                                 0.125f,
                                                 Map.of(),
-                                                FloatVectors.toBytes(new float[] {0.5f, -1f}))))
+                                                FloatVectors.toBytes(new float[] {0.5f, -1f}),
+                                                null)))
                         .setShardsAnswered(3)
                         .setShardsExpected(8)
                         .setComplete(false)
@@ -187,7 +188,7 @@ class PayloadCodecTest {
         assertThat(response).startsWith(0xC3, 0x01, 0x70, 0x25, 0xA3, 0x59, 0x73, 0xB2, 0xB0, 0xF9);
 
         QueryResponse r = PayloadCodec.decodeQueryResponse(response);
-        assertThat(r.getHits()).containsExactly(new Hit("a", 0.5f, Map.of("k", "v"), null));
+        assertThat(r.getHits()).containsExactly(new Hit("a", 0.5f, Map.of("k", "v"), null, null));
         assertThat(r.getComplete()).isTrue();
         assertThat(r.getTookMs()).isEqualTo(4L);
     }
@@ -242,6 +243,56 @@ class PayloadCodecTest {
         assertThat(q.getMaxDistance()).isNull();
         assertThat(q.getGroupBy()).isNull();
         assertThat(q.getGroupSize()).isNull();
+    }
+
+    @Test
+    void avroPayloadsOfTheQuerySchemaBeforeTextStillDecodeWithTheirRequiredVector()
+            throws IOException {
+        Schema v4Request = historySchema("QueryRequest-v4.avsc");
+        GenericRecord old = new GenericData.Record(v4Request);
+        old.put("queryId", "v4-client");
+        old.put("collection", "default");
+        old.put("vector", FloatVectors.toBytes(new float[] {1f, 2f}));
+        old.put("k", 3);
+        old.put("includeMetadata", true);
+        old.put("includeVectors", false);
+        old.put("offset", 2);
+        byte[] payload = encodeGeneric(v4Request, old);
+        // The header README lists for QueryRequest v4, whose vector was plain bytes.
+        assertThat(payload).startsWith(0xC3, 0x01, 0xFC, 0x8F, 0x97, 0x10, 0x21, 0xE1, 0xA7, 0x25);
+
+        QueryRequest q = PayloadCodec.decodeQueryRequest(payload);
+        assertThat(FloatVectors.fromBytes(q.getVector())).containsExactly(1f, 2f);
+        assertThat(q.getOffset()).isEqualTo(2);
+        assertThat(q.getText()).isNull();
+        assertThat(q.getMode()).isNull();
+        assertThat(q.getRankConstant()).isNull();
+        assertThat(q.getIncludeText()).isFalse();
+    }
+
+    @Test
+    void textQueriesWithoutAVectorAndHitTextsRoundTripInBothForms() {
+        QueryRequest q =
+                QueryRequest.newBuilder()
+                        .setQueryId("t")
+                        .setText("kafka streams")
+                        .setMode("hybrid")
+                        .setRankConstant(20)
+                        .setIncludeText(true)
+                        .build();
+        QueryResponse r =
+                QueryResponse.newBuilder()
+                        .setQueryId("t")
+                        .setHits(List.of(new Hit("a", 0.5f, Map.of(), null, "the text")))
+                        .build();
+        for (WireFormat format : WireFormat.values()) {
+            assertThat(PayloadCodec.decodeQueryRequest(PayloadCodec.encode(q, format)))
+                    .isEqualTo(q);
+            assertThat(PayloadCodec.decodeQueryResponse(PayloadCodec.encode(r, format)))
+                    .isEqualTo(r);
+        }
+        assertThat(new String(PayloadCodec.encode(q, WireFormat.JSON), StandardCharsets.UTF_8))
+                .doesNotContain("vector");
     }
 
     @Test

@@ -1,0 +1,94 @@
+package io.vectorstream.operators.embed;
+
+import io.vectorstream.operators.VectorStreamConfig.Limits;
+import io.vectorstream.operators.message.Answer;
+import io.vectorstream.operators.message.Query;
+import io.vectorstream.operators.message.QueryOutcome;
+import io.vectorstream.operators.validate.Requests;
+import io.vectorstream.state.vector.VectorMath;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+/**
+ * Embeds the text of each admitted query that asks with text and no vector (its collection has an
+ * embedder) on this subtask's own threads; other queries and error answers pass at once. A failed
+ * embedding answers the query EMBEDDING_FAILED.
+ */
+public final class EmbedQueries extends RichAsyncFunction<QueryOutcome, QueryOutcome> {
+    private static final long serialVersionUID = 1L;
+
+    private final int threads;
+    private final Limits limits;
+    private transient ExecutorService pool;
+
+    /**
+     * @param threads model threads of each subtask
+     * @param limits bound the error answers
+     */
+    public EmbedQueries(int threads, Limits limits) {
+        this.threads = threads;
+        this.limits = limits;
+    }
+
+    @Override
+    public void open(OpenContext ctx) {
+        pool =
+                EmbeddingThreads.start(
+                        "embed-queries-"
+                                + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(),
+                        threads);
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.shutdownNow();
+        }
+    }
+
+    @Override
+    public void asyncInvoke(QueryOutcome o, ResultFuture<QueryOutcome> result) {
+        if (!(o instanceof Query q) || q.embedder == null) {
+            result.complete(List.of(o));
+            return;
+        }
+        pool.execute(
+                () -> {
+                    QueryOutcome out;
+                    try {
+                        float[] v = TextEmbedder.embed(q.embedder, q.text);
+                        VectorMath.normalize(v);
+                        q.vector = v;
+                        q.embedder = null;
+                        out = q;
+                    } catch (RuntimeException | LinkageError e) {
+                        out = failed(q, "the embedder failed on the query text: " + e);
+                    }
+                    try {
+                        result.complete(List.of(out));
+                    } catch (RejectedExecutionException closed) {
+                        // The task is closing (cancelled or failed over): its checkpointed
+                        // in-flight elements are embedded again after a restore.
+                    }
+                });
+    }
+
+    @Override
+    public void timeout(QueryOutcome o, ResultFuture<QueryOutcome> result) {
+        result.complete(List.of(failed((Query) o, "the embedder did not finish in time")));
+    }
+
+    private Answer failed(Query q, String reason) {
+        return Answer.of(
+                q.queryId,
+                q.replyTo,
+                q.correlationId,
+                q.jsonReply,
+                Requests.errorResponse(q.queryId, "EMBEDDING_FAILED", reason),
+                limits);
+    }
+}
