@@ -28,6 +28,12 @@ public final class VectorFiles {
         void badLine(long lineNumber, CodecException error);
     }
 
+    /** Given each record of a JSON-lines file with the 1-based number of its line. */
+    @FunctionalInterface
+    public interface NumberedRecordHandler {
+        void record(long lineNumber, VectorRecord record);
+    }
+
     private VectorFiles() {}
 
     /** Every vector of an {@code .fvecs} file; for large files stream with {@link FvecsReader}. */
@@ -73,6 +79,18 @@ public final class VectorFiles {
     public static long forEachJsonLine(
             Path file, Consumer<VectorRecord> onRecord, BadLineHandler onBadLine)
             throws IOException {
+        return forEachNumberedJsonLine(file, (line, record) -> onRecord.accept(record), onBadLine);
+    }
+
+    /**
+     * As {@link #forEachJsonLine}, passing each record with the 1-based number of its line, so that
+     * a caller that finds a record unfit (e.g. one without the field it needs) can name the line.
+     *
+     * @return how many records were passed to {@code onRecord}
+     */
+    public static long forEachNumberedJsonLine(
+            Path file, NumberedRecordHandler onRecord, BadLineHandler onBadLine)
+            throws IOException {
         long lineNumber = 0;
         long records = 0;
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -89,7 +107,7 @@ public final class VectorFiles {
                     onBadLine.badLine(lineNumber, e);
                     continue;
                 }
-                onRecord.accept(record);
+                onRecord.record(lineNumber, record);
                 records++;
             }
         }

@@ -49,6 +49,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  *   client.upsert("doc-1", embedding, Map.of("lang", "en")).get();
  *   QueryResponse answer = client.query(queryEmbedding, 10).get();
  *   CollectionInfo docs = client.createCollection("docs", 384, s -> s.setMetric("dot")).get();
+ *   // A collection that embeds texts itself: write and search texts, no vectors.
+ *   client.createCollection("notes", 384, s -> s.setEmbedder("all-minilm-l6-v2")).get();
+ *   client.upsertText("notes", "note-1", "Kafka keeps the log", Map.of()).get();
+ *   QueryResponse found = client.queryText("notes", "where is the log kept?", 5, "hybrid").get();
  * }
  * }</pre>
  *
@@ -87,6 +91,17 @@ public final class VectorStreamClient implements AutoCloseable {
 
     /** Collection used by the overloads that take none; the job's default collection. */
     public static final String DEFAULT_COLLECTION = "default";
+
+    /** Query mode: nearest neighbours of the vector, or of the text the collection embeds. */
+    public static final String MODE_VECTOR = "vector";
+
+    /** Query mode: BM25 over the stored texts. */
+    public static final String MODE_KEYWORD = "keyword";
+
+    /** Query mode: BM25 and vector search fused by reciprocal rank fusion. */
+    public static final String MODE_HYBRID = "hybrid";
+
+    private static final List<String> MODES = List.of(MODE_VECTOR, MODE_KEYWORD, MODE_HYBRID);
 
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -182,6 +197,30 @@ public final class VectorStreamClient implements AutoCloseable {
                         .build());
     }
 
+    /**
+     * Inserts or replaces {@code id} in {@code collection} with {@code text} and no vector: the job
+     * embeds the text with the collection's embedder (a collection created with one, e.g. {@code s
+     * -> s.setEmbedder("all-minilm-l6-v2")}; see {@link #createCollection(String, int, Consumer,
+     * Duration)}) and stores the text with the vector, for keyword search and {@code includeText}.
+     * In a collection without an embedder the job rejects the record to the dead-letter topic,
+     * where this client does not see it.
+     *
+     * @throws IllegalArgumentException if the id is empty or the text is empty or blank: there
+     *     would be nothing to embed
+     */
+    public CompletableFuture<RecordMetadata> upsertText(
+            String collection, String id, String text, Map<String, String> metadata) {
+        requireNonNull(metadata, "metadata must not be null; pass Map.of() for none");
+        return publish(
+                VectorRecord.newBuilder()
+                        .setId(checkId(id))
+                        .setOp(Op.UPSERT)
+                        .setCollection(requireNonNull(collection, "collection must not be null"))
+                        .setText(checkText(text, "text of '" + id + "'"))
+                        .setMetadata(new LinkedHashMap<>(metadata))
+                        .build());
+    }
+
     /** Deletes {@code id} from the default collection; deleting an unknown id is not an error. */
     public CompletableFuture<RecordMetadata> delete(String id) {
         return delete(DEFAULT_COLLECTION, id);
@@ -232,6 +271,36 @@ public final class VectorStreamClient implements AutoCloseable {
                         .setCollection(requireNonNull(collection, "collection must not be null"))
                         .setVector(FloatVectors.toBytes(vector))
                         .setK(k)
+                        .build());
+    }
+
+    /**
+     * The {@code k} best hits for {@code text} in {@code collection}, each with its metadata and
+     * stored text ({@code includeText}), waiting at most the default timeout.
+     *
+     * <p>{@code mode} is one of {@value #MODE_VECTOR} (nearest neighbours of the text as the
+     * collection's embedder embeds it), {@value #MODE_KEYWORD} (BM25 over the stored texts; no
+     * embedder needed) or {@value #MODE_HYBRID} (both, fused by reciprocal rank fusion with the
+     * job's default rank constant); the hits' scores are then cosine/dot/L2, BM25 or RRF scores.
+     * Vector and hybrid queries need a collection with an embedder: the job rejects them otherwise
+     * (the response's {@code error} is set, as for {@link #query(QueryRequest, Duration)}). To give
+     * the vector yourself, set the rank constant or other fields, build the request and use {@link
+     * #query(QueryRequest)}.
+     *
+     * @throws IllegalArgumentException if the text is empty or blank, or {@code mode} is not one of
+     *     the three
+     */
+    public CompletableFuture<QueryResponse> queryText(
+            String collection, String text, int k, String mode) {
+        return query(
+                QueryRequest.newBuilder()
+                        .setQueryId(UUID.randomUUID().toString())
+                        .setCollection(requireNonNull(collection, "collection must not be null"))
+                        .setText(checkText(text, "query text"))
+                        .setMode(checkMode(mode))
+                        .setK(k)
+                        .setIncludeMetadata(true)
+                        .setIncludeText(true)
                         .build());
     }
 
@@ -299,7 +368,10 @@ public final class VectorStreamClient implements AutoCloseable {
      * Asks the job to create collection {@code name} of {@code dimension}-component vectors and
      * waits at most {@code timeout} for its answer. {@code settings} sets whatever should differ
      * from the job's defaults on the request (e.g. {@code s -> s.setMetric("dot").setHnswM(32)});
-     * the job checks them.
+     * the job checks them. {@code s -> s.setEmbedder("all-minilm-l6-v2")} makes a collection that
+     * embeds texts itself (see {@link #upsertText} and {@link #queryText}); its vectors have 384
+     * components, so pass 384 as {@code dimension} (or {@code s.setDimension(null)} to take the
+     * embedder's).
      *
      * <p>The future completes with the collection as the job serves it, every setting resolved
      * (also when it already existed with the same settings). It fails with a {@link
@@ -503,6 +575,27 @@ public final class VectorStreamClient implements AutoCloseable {
             throw new IllegalArgumentException("id must not be empty");
         }
         return id;
+    }
+
+    private static String checkText(String text, String what) {
+        requireNonNull(text, what + " must not be null");
+        if (text.isBlank()) {
+            throw new IllegalArgumentException(
+                    what
+                            + " is "
+                            + (text.isEmpty() ? "empty" : "blank")
+                            + "; there is nothing to embed or search");
+        }
+        return text;
+    }
+
+    private static String checkMode(String mode) {
+        requireNonNull(mode, "mode must not be null");
+        if (!MODES.contains(mode)) {
+            throw new IllegalArgumentException(
+                    "mode must be vector, keyword or hybrid, got '" + mode + "'");
+        }
+        return mode;
     }
 
     private static void checkFinite(String id, float[] vector) {

@@ -141,6 +141,33 @@ class VectorFilesTest {
         assertThat(records.get(1).getCollection()).isEqualTo("docs");
     }
 
+    @Test
+    void numberedJsonLinesGiveEachRecordItsLineNumber() throws IOException {
+        Path file = dir.resolve("texts.jsonl");
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "{\"id\": \"a\", \"text\": \"first\"}",
+                        "",
+                        "{\"text\": \"no id\"}",
+                        "{\"id\": \"b\", \"text\": \"second\", \"metadata\": {\"n\": 2}}\r",
+                        "{\"id\": \"c\"}"),
+                StandardCharsets.UTF_8);
+        List<String> seen = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+
+        long n =
+                VectorFiles.forEachNumberedJsonLine(
+                        file,
+                        (line, r) -> seen.add(line + ":" + r.getId() + ":" + r.getText()),
+                        (line, e) -> bad.add(line + ":" + e.code()));
+
+        assertThat(n).isEqualTo(3);
+        assertThat(seen).containsExactly("1:a:first", "4:b:second", "5:c:null");
+        assertThat(bad).containsExactly("3:MISSING_ID");
+    }
+
     private static int[] floatBits(float[] v) {
         int[] bits = new int[v.length];
         for (int i = 0; i < v.length; i++) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vectorstream.schema.QueryRequest;
 import io.vectorstream.schema.codec.FloatVectors;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,51 @@ class VectorStreamClientBuilderTest {
     }
 
     @Test
+    void badTextWritesAndQueriesFailBeforeAnythingIsSent() {
+        // No broker at this address: these must fail on the arguments, before any network use.
+        try (VectorStreamClient client = valid().build()) {
+            assertThatThrownBy(() -> client.upsertText("docs", "a", " \n", Map.of()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("text of 'a' is blank; there is nothing to embed or search");
+            assertThatThrownBy(() -> client.upsertText("docs", "a", "", Map.of()))
+                    .hasMessage("text of 'a' is empty; there is nothing to embed or search");
+            assertThatThrownBy(() -> client.upsertText("docs", "a", null, Map.of()))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessage("text of 'a' must not be null");
+            assertThatThrownBy(() -> client.upsertText("docs", "", "hello", Map.of()))
+                    .hasMessage("id must not be empty");
+            assertThatThrownBy(() -> client.upsertText(null, "a", "hello", Map.of()))
+                    .hasMessage("collection must not be null");
+            assertThatThrownBy(() -> client.upsertText("docs", "a", "hello", null))
+                    .hasMessageContaining("metadata must not be null");
+
+            assertThatThrownBy(() -> client.queryText("docs", "hello", 3, "semantic"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("mode must be vector, keyword or hybrid, got 'semantic'");
+            assertThatThrownBy(() -> client.queryText("docs", "hello", 3, "Hybrid"))
+                    .as("modes are lower case on the wire")
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> client.queryText("docs", "hello", 3, null))
+                    .isInstanceOf(NullPointerException.class)
+                    .hasMessage("mode must not be null");
+            assertThatThrownBy(() -> client.queryText("docs", "  ", 3, "keyword"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("query text is blank; there is nothing to embed or search");
+            assertThat(client.inFlightQueries()).isZero();
+        }
+    }
+
+    @Test
+    void modeConstantsAreTheWireValues() {
+        assertThat(
+                        List.of(
+                                VectorStreamClient.MODE_VECTOR,
+                                VectorStreamClient.MODE_KEYWORD,
+                                VectorStreamClient.MODE_HYBRID))
+                .containsExactly("vector", "keyword", "hybrid");
+    }
+
+    @Test
     void closedClientRefusesWork() {
         VectorStreamClient client = valid().clientId("closing").build();
         client.close();
@@ -182,6 +228,10 @@ class VectorStreamClientBuilderTest {
         assertThatThrownBy(() -> client.query(new float[] {1f}, 3))
                 .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(client::listCollections).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> client.upsertText("docs", "a", "hello", Map.of()))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> client.queryText("docs", "hello", 3, "keyword"))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     private static VectorStreamClient.Builder valid() {

@@ -26,9 +26,10 @@ final class CollectionsCommand implements Command {
                             + " index type,",
                     "memory tier, seal size, HNSW m / ef-construction / ef-search, IVF nlist / pq-m"
                             + " / nprobe /",
-                    "rerank and the compaction triggers. With --collection, only that collection;"
-                            + " exits with 2",
-                    "when it does not exist.",
+                    "rerank, the compaction triggers and the embedder (none when records bring"
+                            + " their vectors).",
+                    "With --collection, only that collection; exits with 2 when it does not"
+                            + " exist.",
                     "  --timeout-ms T   how long to wait for the answer (default 10000)",
                     "  --reply-topic R  topic the answer is written to (default "
                             + KafkaContract.COLLECTION_RESULTS_TOPIC
@@ -51,11 +52,12 @@ final class CollectionsCommand implements Command {
         "nprobe",
         "rerank",
         "max-segments",
-        "deleted-ratio"
+        "deleted-ratio",
+        "embedder"
     };
 
-    // Name, metric, index type and memory tier are left-aligned; numbers right-aligned.
-    private static final Set<Integer> TEXT_COLUMNS = Set.of(0, 2, 4, 5);
+    // Name, metric, index type, memory tier and embedder are left-aligned; numbers right-aligned.
+    private static final Set<Integer> TEXT_COLUMNS = Set.of(0, 2, 4, 5, 16);
 
     @Override
     public String name() {
@@ -177,7 +179,8 @@ final class CollectionsCommand implements Command {
             Integer.toString(c.getIvfNprobe()),
             Integer.toString(c.getIvfRerank()),
             Integer.toString(c.getCompactionMaxSegments()),
-            String.format(Locale.ROOT, "%.2f", c.getCompactionDeletedRatio())
+            String.format(Locale.ROOT, "%.2f", c.getCompactionDeletedRatio()),
+            c.getEmbedder() == null ? "none" : c.getEmbedder()
         };
     }
 

@@ -44,6 +44,8 @@ final class CreateCollectionCommand implements Command {
                     "\n",
                     "Usage: vectorstream create-collection --name NAME --dimension D [settings]"
                             + " [common options]",
+                    "       vectorstream create-collection --name NAME --embedder E [settings]"
+                            + " [common options]",
                     "",
                     "Asks the job to create collection NAME and prints it with every setting"
                             + " resolved. Creating",
@@ -55,6 +57,13 @@ final class CreateCollectionCommand implements Command {
                     "  --name NAME                    1 to 64 letters, digits, '_', '.' or '-'",
                     "  --dimension D                  vector components, 1..65536; fixed for the"
                             + " collection's life",
+                    "  --embedder E                   all-minilm-l6-v2: the job embeds records and"
+                            + " queries that carry",
+                    "                                 text and no vector (produce --text, query"
+                            + " --text); its",
+                    "                                 vectors fix the dimension (384, --dimension"
+                            + " optional) and",
+                    "                                 metric cosine is the default",
                     "  --metric M                     cosine, dot or euclidean",
                     "  --shards N                     shards, fixed; must divide the job's"
                             + " max-parallelism",
@@ -105,6 +114,7 @@ final class CreateCollectionCommand implements Command {
                         Set.of(
                                 "name",
                                 "dimension",
+                                "embedder",
                                 "metric",
                                 "index-type",
                                 "memory-tier",
@@ -132,8 +142,11 @@ final class CreateCollectionCommand implements Command {
         }
     }
 
-    /** A collection to create: its name, dimension and the settings the arguments give. */
-    record Spec(String name, int dimension, Consumer<CollectionRequest.Builder> settings) {}
+    /**
+     * A collection to create: its name, dimension (null: the embedder's) and the settings the
+     * arguments give.
+     */
+    record Spec(String name, Integer dimension, Consumer<CollectionRequest.Builder> settings) {}
 
     /** The collection the arguments describe; values are parsed here and checked by the job. */
     static Spec spec(CliArgs args) throws UsageException {
@@ -147,11 +160,23 @@ final class CreateCollectionCommand implements Command {
             throw new UsageException("name the collection to create with --name, not --collection");
         }
         String name = args.required("name", "to name the collection");
-        if (!args.has("dimension")) {
-            throw new UsageException("--dimension D is required: the length of the vectors");
+        String embedder = args.string("embedder", null);
+        if (embedder != null && embedder.isBlank()) {
+            throw new UsageException("--embedder needs a name, e.g. --embedder all-minilm-l6-v2");
         }
-        int dimension = args.intValue("dimension", 0, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        if (!args.has("dimension") && embedder == null) {
+            throw new UsageException(
+                    "--dimension D is required: the length of the vectors (or --embedder E, whose"
+                            + " vectors fix it)");
+        }
+        Integer dimension =
+                args.has("dimension")
+                        ? args.intValue("dimension", 0, Integer.MIN_VALUE, Integer.MAX_VALUE)
+                        : null;
         List<Consumer<CollectionRequest.Builder>> settings = new ArrayList<>();
+        if (embedder != null) {
+            settings.add(r -> r.setEmbedder(embedder));
+        }
         String metric = args.string("metric", null);
         String indexType = args.string("index-type", null);
         String memoryTier = args.string("memory-tier", null);
@@ -178,8 +203,15 @@ final class CreateCollectionCommand implements Command {
             PrintStream err) {
         CollectionInfo created;
         try {
+            // Without --dimension the request carries none (the job takes the embedder's); the
+            // client's dimension argument is then overwritten by the settings.
+            Integer dimension = spec.dimension();
             created =
-                    client.createCollection(spec.name(), spec.dimension(), spec.settings(), timeout)
+                    client.createCollection(
+                                    spec.name(),
+                                    dimension == null ? 0 : dimension,
+                                    spec.settings().andThen(r -> r.setDimension(dimension)),
+                                    timeout)
                             .get();
         } catch (ExecutionException e) {
             err.println("error: " + e.getCause().getMessage());

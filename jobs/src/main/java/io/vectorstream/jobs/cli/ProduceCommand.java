@@ -3,6 +3,7 @@ package io.vectorstream.jobs.cli;
 import io.vectorstream.client.FvecsReader;
 import io.vectorstream.client.VectorFiles;
 import io.vectorstream.client.VectorStreamClient;
+import io.vectorstream.schema.Op;
 import io.vectorstream.schema.VectorRecord;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,7 +14,10 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-/** {@code produce}: publishes random vectors, an {@code .fvecs} file or a JSON-lines file. */
+/**
+ * {@code produce}: publishes random vectors, an {@code .fvecs} file, a JSON-lines file of records,
+ * or a JSON-lines file of texts for the job to embed.
+ */
 final class ProduceCommand implements Command {
 
     static final String USAGE =
@@ -23,10 +27,11 @@ final class ProduceCommand implements Command {
                             + " [common options]",
                     "       vectorstream produce --file F.fvecs [--limit N] [--id-prefix P] [common"
                             + " options]",
-                    "       vectorstream produce --file F.jsonl [common options]",
+                    "       vectorstream produce --file F.jsonl [--limit N] [common options]",
+                    "       vectorstream produce --text F.jsonl [--limit N] [common options]",
                     "",
-                    "Publishes vectors to the vectors topic and waits until Kafka acknowledged"
-                            + " them.",
+                    "Publishes vectors (or texts) to the vectors topic and waits until Kafka"
+                            + " acknowledged them.",
                     "  --random N       N random unit vectors (ids P0, P1, ...)",
                     "  --dim D          their dimension",
                     "  --seed S         random seed (default: a new one, printed so the run can be"
@@ -39,8 +44,61 @@ final class ProduceCommand implements Command {
                     "                   lines that do not parse are reported with their number and"
                             + " skipped;",
                     "                   --collection, when given, overrides the lines' collection",
-                    "  --limit N        publish at most N vectors of the file",
-                    "  --id-prefix P    prefix of generated ids (default none)");
+                    "  --text F         a JSON-lines file of texts for the job to embed, one record"
+                            + " a line like",
+                    "                   {\"id\":\"a\",\"text\":\"Kafka keeps the"
+                            + " log\",\"metadata\":{\"lang\":\"en\"}}",
+                    "                   (\"collection\" optional), published with the text and no"
+                            + " vector; the",
+                    "                   collection must have an embedder (create-collection"
+                            + " --embedder). Lines",
+                    "                   that do not parse, lack id or text, carry a vector or are"
+                            + " not upserts",
+                    "                   are reported with their number and skipped; --collection"
+                            + " overrides the",
+                    "                   lines' collection",
+                    "  --limit N        publish at most N records of the file",
+                    "  --id-prefix P    prefix of generated ids (default none)",
+                    "  --no-progress    no progress line: by default loads that last more than"
+                            + " half a second",
+                    "                   redraw one on stderr (count/total, percent, records/s)"
+                            + " every 500 ms");
+
+    /** Why a record read from a file is skipped: a code and what is wrong. */
+    record Problem(String code, String message) {}
+
+    /** Decides which records of a JSON-lines file are published. */
+    @FunctionalInterface
+    interface RecordCheck {
+        /** The reason {@code record} is skipped, or null to publish it. */
+        Problem problem(VectorRecord record);
+    }
+
+    /** --file: every record that parses is published as it is. */
+    static final RecordCheck ANY_RECORD = r -> null;
+
+    /** --text: upserts with text and no vector, for the collection's embedder. */
+    static final RecordCheck TEXT_RECORD =
+            r -> {
+                if (r.getOp() != Op.UPSERT) {
+                    return new Problem(
+                            "NOT_UPSERT",
+                            "a --text line is an upsert; publish deletes with --file or"
+                                    + " 'vectorstream delete'");
+                }
+                if (r.getText() == null || r.getText().isBlank()) {
+                    return new Problem(
+                            "MISSING_TEXT",
+                            "field 'text' is required and must not be blank in a --text file");
+                }
+                if (r.getVector() != null) {
+                    return new Problem(
+                            "HAS_VECTOR",
+                            "a --text line has no vector (the job embeds its text); publish"
+                                    + " records with vectors with --file");
+                }
+                return null;
+            };
 
     /** What one run did, for the summary line and for tests. */
     record Report(
@@ -62,7 +120,7 @@ final class ProduceCommand implements Command {
 
     @Override
     public String summary() {
-        return "publish random vectors, an .fvecs file or a JSON-lines file";
+        return "publish random vectors, an .fvecs or JSON-lines file, or texts to embed";
     }
 
     @Override
@@ -72,12 +130,12 @@ final class ProduceCommand implements Command {
 
     @Override
     public Set<String> valueOptions() {
-        return Set.of("random", "dim", "seed", "id-prefix", "file", "limit");
+        return Set.of("random", "dim", "seed", "id-prefix", "file", "text", "limit");
     }
 
     @Override
     public Set<String> flags() {
-        return Set.of();
+        return Set.of("no-progress");
     }
 
     @Override
@@ -86,12 +144,18 @@ final class ProduceCommand implements Command {
         if (!args.positionals().isEmpty()) {
             throw new UsageException("unexpected argument '" + args.positionals().get(0) + "'");
         }
-        if (args.has("random") == args.has("file")) {
-            throw new UsageException("give exactly one of --random N or --file F");
+        int sources = (args.has("random") ? 1 : 0) + (args.has("file") ? 1 : 0);
+        sources += args.has("text") ? 1 : 0;
+        if (sources != 1) {
+            throw new UsageException("give exactly one of --random N, --file F or --text F.jsonl");
         }
-        Report report =
-                args.has("random") ? runRandom(args, common, err) : runFile(args, common, err);
-        return summarize(report, out, err);
+        if (args.has("random")) {
+            return summarize(runRandom(args, common, err), "vectors", out, err);
+        }
+        if (args.has("file")) {
+            return summarize(runFile(args, common, err), "vectors", out, err);
+        }
+        return summarize(runText(args, common, err), "texts", out, err);
     }
 
     private static Report runRandom(CliArgs args, CommonOptions common, PrintStream err)
@@ -112,9 +176,17 @@ final class ProduceCommand implements Command {
             seed = new Random().nextLong();
             err.println("random seed " + seed + " (repeat this run with --seed " + seed + ")");
         }
+        Progress progress =
+                args.flag("no-progress") ? Progress.off(err) : Progress.of(err, "vectors", n);
         try (VectorStreamClient client = common.client()) {
             return produceRandom(
-                    client, common.collection(), n, dim, seed, args.string("id-prefix", ""));
+                    client,
+                    common.collection(),
+                    n,
+                    dim,
+                    seed,
+                    args.string("id-prefix", ""),
+                    progress);
         }
     }
 
@@ -151,8 +223,49 @@ final class ProduceCommand implements Command {
             }
             // Lines name their collection; only an explicit --collection overrides them.
             String collection = args.has("collection") ? common.collection() : null;
-            return produceJsonLines(client, collection, file, limit, err);
+            return produceJsonLines(
+                    client, collection, file, limit, ANY_RECORD, lineProgress(args, file, err));
         }
+    }
+
+    private static Report runText(CliArgs args, CommonOptions common, PrintStream err)
+            throws UsageException {
+        Path file = Path.of(args.string("text", null));
+        if (args.has("dim") || args.has("seed")) {
+            throw new UsageException("--dim and --seed apply to --random only");
+        }
+        if (args.has("id-prefix")) {
+            throw new UsageException(
+                    "--id-prefix does not apply to --text: the ids are in the file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException(
+                    "--text '"
+                            + file
+                            + "' does not exist or is not a file; --text takes a JSON-lines file"
+                            + " of {\"id\":\"...\",\"text\":\"...\"} records");
+        }
+        long limit = args.longValue("limit", Long.MAX_VALUE, 0, Long.MAX_VALUE);
+        try (VectorStreamClient client = common.client()) {
+            // Lines name their collection; only an explicit --collection overrides them.
+            String collection = args.has("collection") ? common.collection() : null;
+            return produceJsonLines(
+                    client, collection, file, limit, TEXT_RECORD, lineProgress(args, file, err));
+        }
+    }
+
+    /** A progress display over the file's lines, unless --no-progress. */
+    private static Progress lineProgress(CliArgs args, Path file, PrintStream err) {
+        if (args.flag("no-progress")) {
+            return Progress.off(err);
+        }
+        long total;
+        try {
+            total = Progress.countLines(file);
+        } catch (IOException e) {
+            total = 0; // reading the records will fail and say why; the display shows no total
+        }
+        return Progress.of(err, "lines", total);
     }
 
     static boolean isFvecs(Path file) {
@@ -173,14 +286,17 @@ final class ProduceCommand implements Command {
             long n,
             int dim,
             long seed,
-            String prefix) {
+            String prefix,
+            Progress progress) {
         Random random = new Random(seed);
         AckTracker acks = new AckTracker();
         long start = System.nanoTime();
         for (long i = 0; i < n; i++) {
             acks.track(
                     client.upsert(collection, prefix + i, randomUnitVector(random, dim), Map.of()));
+            progress.update(i + 1, i + 1);
         }
+        progress.finish();
         return finish(client, acks, 0, null, start);
     }
 
@@ -216,52 +332,74 @@ final class ProduceCommand implements Command {
     }
 
     /**
-     * Publishes each record of a JSON-lines file as it is (upsert or delete).
+     * Publishes each record of a JSON-lines file that {@code check} accepts, as it is (upsert or
+     * delete). Lines that do not parse and records {@code check} refuses are reported on the
+     * progress's stream with their line number and skipped; {@code progress} follows the lines.
      *
      * @param collection when not null, replaces every record's collection
      */
     static Report produceJsonLines(
-            VectorStreamClient client, String collection, Path file, long limit, PrintStream err) {
+            VectorStreamClient client,
+            String collection,
+            Path file,
+            long limit,
+            RecordCheck check,
+            Progress progress) {
         AckTracker acks = new AckTracker();
         long[] counts = new long[2]; // published, skipped
         String inputError = null;
         long start = System.nanoTime();
         try {
-            VectorFiles.forEachJsonLine(
+            VectorFiles.forEachNumberedJsonLine(
                     file,
-                    record -> {
+                    (line, record) -> {
                         if (counts[0] >= limit) {
+                            progress.update(line, counts[0]);
                             return;
                         }
-                        counts[0]++;
-                        VectorRecord r = record;
-                        if (collection != null) {
-                            r = VectorRecord.newBuilder(record).setCollection(collection).build();
-                        }
-                        try {
-                            acks.track(client.publish(r));
-                        } catch (IllegalArgumentException e) {
-                            err.println(
-                                    "record '" + r.getId() + "': " + e.getMessage() + " (skipped)");
+                        Problem problem = check.problem(record);
+                        if (problem != null) {
+                            badLine(progress, file, line, problem.code(), problem.message());
                             counts[1]++;
+                        } else {
+                            counts[0]++;
+                            VectorRecord r = record;
+                            if (collection != null) {
+                                r =
+                                        VectorRecord.newBuilder(record)
+                                                .setCollection(collection)
+                                                .build();
+                            }
+                            try {
+                                acks.track(client.publish(r));
+                            } catch (IllegalArgumentException e) {
+                                progress.println(
+                                        "record '"
+                                                + r.getId()
+                                                + "': "
+                                                + e.getMessage()
+                                                + " (skipped)");
+                                counts[1]++;
+                            }
                         }
+                        progress.update(line, counts[0]);
                     },
                     (line, e) -> {
-                        err.println(
-                                file.getFileName()
-                                        + ":"
-                                        + line
-                                        + ": "
-                                        + e.code()
-                                        + ": "
-                                        + e.getMessage()
-                                        + " (skipped)");
+                        badLine(progress, file, line, e.code(), e.getMessage());
                         counts[1]++;
+                        progress.update(line, counts[0]);
                     });
         } catch (IOException e) {
             inputError = e.getMessage();
         }
+        progress.finish();
         return finish(client, acks, counts[1], inputError, start);
+    }
+
+    private static void badLine(
+            Progress progress, Path file, long line, String code, String message) {
+        progress.println(
+                file.getFileName() + ":" + line + ": " + code + ": " + message + " (skipped)");
     }
 
     private static Report finish(
@@ -285,13 +423,15 @@ final class ProduceCommand implements Command {
                 System.nanoTime() - start);
     }
 
-    private static int summarize(Report r, PrintStream out, PrintStream err) {
+    private static int summarize(Report r, String noun, PrintStream out, PrintStream err) {
         out.printf(
                 Locale.ROOT,
-                "acknowledged %d vectors in %.2f s (%.0f vectors/s)%s%n",
+                "acknowledged %d %s in %.2f s (%.0f %s/s)%s%n",
                 r.acked(),
+                noun,
                 r.nanos() / 1e9,
                 r.perSecond(),
+                noun,
                 r.skipped() == 0 ? "" : "; skipped " + r.skipped() + " bad input records");
         if (r.inputError() != null) {
             err.println("error: " + r.inputError() + "; stopped reading there");

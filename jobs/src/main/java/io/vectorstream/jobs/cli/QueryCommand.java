@@ -18,7 +18,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
-/** {@code query}: sends one k-NN query and prints the answer. */
+/** {@code query}: sends one k-NN, keyword or hybrid query and prints the answer. */
 final class QueryCommand implements Command {
 
     static final String USAGE =
@@ -27,6 +27,8 @@ final class QueryCommand implements Command {
                     "Usage: vectorstream query --vector \"0.1,0.2,...\" [options] [common options]",
                     "       vectorstream query --random --dim D [--seed S] [options] [common"
                             + " options]",
+                    "       vectorstream query --text \"...\" [--keyword | --hybrid [--vector V]"
+                            + " [--rank-constant C]] [options]",
                     "",
                     "Sends one query and prints the hits best first, then how many shards answered,"
                             + " whether",
@@ -34,6 +36,20 @@ final class QueryCommand implements Command {
                     "  --vector V        the query vector, comma-separated numbers",
                     "  --random          a random unit vector of --dim D components (seed --seed"
                             + " S)",
+                    "  --text T          the query text (quote it): without --keyword/--hybrid the"
+                            + " job embeds it",
+                    "                    with the collection's embedder and searches the nearest"
+                            + " neighbours;",
+                    "                    each hit's stored text is printed under it (includeText)",
+                    "  --keyword         BM25 over the stored texts instead (needs --text, no"
+                            + " vector)",
+                    "  --hybrid          BM25 and vector search fused by reciprocal rank fusion"
+                            + " (needs --text;",
+                    "                    the vector is --vector when given, else the embedded"
+                            + " text)",
+                    "  --rank-constant C --hybrid: the RRF constant, a hit scoring the sum of"
+                            + " 1/(C + rank)",
+                    "                    (default: the job's, 60)",
                     "  --k K             number of neighbours (default 10)",
                     "  --timeout-ms T    how long to wait for the answer (default 5000)",
                     "  --ef E            HNSW beam width for this query (default: the job's"
@@ -49,6 +65,8 @@ final class QueryCommand implements Command {
                     "                    published before the query was read is indexed",
                     "  --include-vectors return each hit's stored vector (printed under the hit,"
                             + " in --vector form)",
+                    "  --include-text    return each hit's stored text (printed under the hit);"
+                            + " implied by --text",
                     "  --offset O        skip the best O hits (paging; k + O at most the job's"
                             + " max-k)",
                     "  --min-score S     cosine and dot: only hits scoring at least S",
@@ -95,12 +113,14 @@ final class QueryCommand implements Command {
                 "min-score",
                 "max-distance",
                 "group-by",
-                "group-size");
+                "group-size",
+                "text",
+                "rank-constant");
     }
 
     @Override
     public Set<String> flags() {
-        return Set.of("random", "json", "include-vectors");
+        return Set.of("random", "json", "include-vectors", "include-text", "keyword", "hybrid");
     }
 
     @Override
@@ -110,18 +130,37 @@ final class QueryCommand implements Command {
             throw new UsageException(
                     "unexpected argument '"
                             + args.positionals().get(0)
-                            + "'; pass the vector with --vector");
+                            + (args.has("text")
+                                    ? "'; quote a text of several words: --text \"two words\""
+                                    : "'; pass the vector with --vector or the text with --text"));
+        }
+        String mode = mode(args);
+        String text = null;
+        if (args.has("text")) {
+            text = args.string("text", "");
+            if (text.isBlank()) {
+                throw new UsageException(
+                        "--text needs the query text, e.g. --text \"how does compaction work\"");
+            }
+        }
+        boolean randomVector = args.flag("random");
+        int sources = (args.has("vector") ? 1 : 0) + (randomVector ? 1 : 0);
+        sources += text != null ? 1 : 0;
+        boolean hybridWithVector =
+                VectorStreamClient.MODE_HYBRID.equals(mode) && sources == 2 && !randomVector;
+        if (sources != 1 && !hybridWithVector) {
+            throw new UsageException(
+                    "give exactly one of --vector \"0.1,0.2,...\", --random --dim D or --text"
+                            + " \"...\" (only --hybrid takes both --text and --vector)");
+        }
+        if (!randomVector && (args.has("dim") || args.has("seed"))) {
+            throw new UsageException("--dim and --seed apply to --random only");
         }
         float[] vector;
-        if (args.has("vector") == args.flag("random")) {
-            throw new UsageException(
-                    "give exactly one of --vector \"0.1,0.2,...\" or --random --dim D");
-        }
         if (args.has("vector")) {
-            if (args.has("dim") || args.has("seed")) {
-                throw new UsageException("--dim and --seed apply to --random only");
-            }
             vector = parseVector(args.string("vector", ""));
+        } else if (!randomVector) {
+            vector = null; // keyword search, or the job embeds the text
         } else {
             if (!args.has("dim")) {
                 throw new UsageException("--dim D is required with --random");
@@ -139,9 +178,19 @@ final class QueryCommand implements Command {
                 QueryRequest.newBuilder()
                         .setQueryId(UUID.randomUUID().toString())
                         .setCollection(common.collection())
-                        .setVector(FloatVectors.toBytes(vector))
+                        .setVector(vector == null ? null : FloatVectors.toBytes(vector))
+                        .setText(text)
+                        .setMode(mode)
                         .setK(k)
-                        .setIncludeVectors(args.flag("include-vectors"));
+                        .setIncludeVectors(args.flag("include-vectors"))
+                        .setIncludeText(text != null || args.flag("include-text"));
+        if (args.has("rank-constant")) {
+            if (!VectorStreamClient.MODE_HYBRID.equals(mode)) {
+                throw new UsageException(
+                        "--rank-constant applies to --hybrid only: it weighs the two rankings");
+            }
+            request.setRankConstant(args.intValue("rank-constant", 0, 1, Integer.MAX_VALUE));
+        }
         // Checked only for sense here; the job applies its caps (vectorstream.query.max-*).
         if (args.has("ef")) {
             request.setEf(args.intValue("ef", 0, 1, Integer.MAX_VALUE));
@@ -193,6 +242,34 @@ final class QueryCommand implements Command {
         try (client) {
             return query(client, request.build(), timeout, args.flag("json"), out, err);
         }
+    }
+
+    /**
+     * The query mode the flags ask for: null for the job's default (vector), {@code keyword} or
+     * {@code hybrid}; both need --text, and --keyword takes no vector.
+     */
+    private static String mode(CliArgs args) throws UsageException {
+        boolean keyword = args.flag("keyword");
+        boolean hybrid = args.flag("hybrid");
+        if (keyword && hybrid) {
+            throw new UsageException("give at most one of --keyword and --hybrid");
+        }
+        if ((keyword || hybrid) && !args.has("text")) {
+            throw new UsageException(
+                    "--"
+                            + (keyword ? "keyword" : "hybrid")
+                            + " searches the stored texts with BM25: give the query text with"
+                            + " --text \"...\"");
+        }
+        if (keyword && (args.has("vector") || args.flag("random"))) {
+            throw new UsageException(
+                    "--keyword takes no vector: it ranks by BM25 alone; use --hybrid to combine"
+                            + " it with --vector");
+        }
+        if (keyword) {
+            return VectorStreamClient.MODE_KEYWORD;
+        }
+        return hybrid ? VectorStreamClient.MODE_HYBRID : null;
     }
 
     /** Sends {@code request}, prints the answer, and returns the exit code. */
@@ -258,6 +335,9 @@ final class QueryCommand implements Command {
                     out.println(
                             "      vector " + vectorText(FloatVectors.fromBytes(h.getVector())));
                 }
+                if (h.getText() != null) {
+                    out.println("      text " + oneLine(h.getText()));
+                }
             }
             if (r.getHits().isEmpty()) {
                 out.println("(no hits)");
@@ -272,6 +352,16 @@ final class QueryCommand implements Command {
                 r.getComplete(),
                 r.getTookMs(),
                 roundTripMs);
+    }
+
+    /** {@code text} with every line break and other control character shown as a space. */
+    static String oneLine(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            sb.append(Character.isISOControl(c) ? ' ' : c);
+        }
+        return sb.toString();
     }
 
     /** The vector as {@code --vector} takes it, so it can be pasted into the next query. */

@@ -3,6 +3,7 @@ package io.vectorstream.jobs.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vectorstream.client.VectorFiles;
+import io.vectorstream.client.VectorStreamClient;
 import io.vectorstream.jobs.client.FakeCollectionServer;
 import io.vectorstream.jobs.client.FakeQueryServer;
 import io.vectorstream.jobs.local.EmbeddedKafka;
@@ -15,6 +16,9 @@ import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
 import io.vectorstream.schema.codec.FloatVectors;
 import io.vectorstream.schema.codec.PayloadCodec;
+import io.vectorstream.schema.codec.WireFormat;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -201,6 +205,150 @@ class VectorStreamCliITCase {
     }
 
     @Test
+    void produceTextPublishesTextsWithoutVectorsAndSkipsUnfitLinesByNumber() throws Exception {
+        Path file = dir.resolve("texts.jsonl");
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "{\"id\":\"t1\",\"collection\":\"texts\",\"text\":\"Kafka keeps the"
+                                + " log\",\"metadata\":{\"lang\":\"en\"}}",
+                        "{\"id\":\"t2\",\"collection\":\"texts\",\"text\":\"Flink reads it\"}",
+                        "not json",
+                        "{\"collection\":\"texts\",\"text\":\"no id\"}",
+                        "{\"id\":\"t5\",\"collection\":\"texts\"}",
+                        "{\"id\":\"t6\",\"collection\":\"texts\",\"text\":\"with a"
+                                + " vector\",\"vector\":[1,2]}",
+                        "{\"id\":\"t7\",\"collection\":\"texts\",\"op\":\"delete\",\"text\":\"x\"}",
+                        "",
+                        "{\"id\":\"t9\",\"collection\":\"texts\",\"text\":\"  \"}",
+                        "{\"id\":\"t10\",\"collection\":\"texts\",\"text\":\"Grüße, last"
+                                + " line\"}"),
+                StandardCharsets.UTF_8);
+
+        CliRun run = CliRun.of("produce", "--text", file.toString(), "--bootstrap", bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out())
+                .contains("acknowledged 3 texts")
+                .contains("texts/s")
+                .contains("skipped 6 bad input records");
+        assertThat(run.err())
+                .contains("texts.jsonl:3: UNDECODABLE")
+                .contains("texts.jsonl:4: MISSING_ID")
+                .contains("texts.jsonl:5: MISSING_TEXT")
+                .contains("texts.jsonl:6: HAS_VECTOR")
+                .contains("texts.jsonl:7: NOT_UPSERT")
+                .contains("texts.jsonl:9: MISSING_TEXT")
+                .doesNotContain("texts.jsonl:1:", "texts.jsonl:2:", "texts.jsonl:8:")
+                .doesNotContain("texts.jsonl:10:");
+        Map<String, VectorRecord> landed = vectorsOf("texts");
+        assertThat(landed.keySet()).containsExactlyInAnyOrder("t1", "t2", "t10");
+        assertThat(landed.get("t1"))
+                .isEqualTo(
+                        VectorRecord.newBuilder()
+                                .setId("t1")
+                                .setOp(Op.UPSERT)
+                                .setCollection("texts")
+                                .setText("Kafka keeps the log")
+                                .setMetadata(Map.of("lang", "en"))
+                                .build());
+        assertThat(landed.get("t10").getText()).isEqualTo("Grüße, last line");
+        assertThat(landed.values()).allSatisfy(r -> assertThat(r.getVector()).isNull());
+    }
+
+    @Test
+    void produceTextHonoursCollectionLimitAndFormat() throws Exception {
+        Path file = dir.resolve("more.ndjson");
+        Files.writeString(
+                file,
+                "{\"id\":\"m1\",\"collection\":\"elsewhere\",\"text\":\"one\"}\n"
+                        + "{\"id\":\"m2\",\"text\":\"two\"}\n"
+                        + "{\"id\":\"m3\",\"text\":\"three\"}\n",
+                StandardCharsets.UTF_8);
+
+        CliRun run =
+                CliRun.of(
+                        "produce",
+                        "--text",
+                        file.toString(),
+                        "--limit",
+                        "2",
+                        "--collection",
+                        "text-override",
+                        "--format",
+                        "json",
+                        "--no-progress",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out()).contains("acknowledged 2 texts");
+        assertThat(run.err()).doesNotContain("\r");
+        Map<String, VectorRecord> landed = vectorsOf("text-override");
+        assertThat(landed.keySet()).containsExactlyInAnyOrder("m1", "m2");
+        assertThat(landed.get("m2").getText()).isEqualTo("two");
+        assertThat(vectorsOf("elsewhere")).isEmpty();
+        List<ConsumerRecord<byte[], byte[]>> raw =
+                readVectorsTopic().stream()
+                        .filter(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("m"))
+                        .toList();
+        assertThat(raw)
+                .allSatisfy(
+                        r -> assertThat(WireFormat.detect(r.value())).isEqualTo(WireFormat.JSON));
+    }
+
+    @Test
+    void jsonLinesLoadDrawsProgressAndKeepsBadLinesOnTheirOwnLine() throws Exception {
+        Path file = dir.resolve("progress.jsonl");
+        Files.writeString(
+                file,
+                "{\"id\":\"p1\",\"text\":\"one\"}\n"
+                        + "{\"id\":\"p2\",\"text\":\"two\"}\n"
+                        + "{\"id\":\"p3\"}\n"
+                        + "{\"id\":\"p4\",\"text\":\"four\"}\n",
+                StandardCharsets.UTF_8);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        // Every reading of the clock is 250 ms after the one before (the first at creation), so
+        // the line is drawn at lines 2 and 4 (500 ms apart) and once more when finished.
+        long[] now = {-250_000_000L};
+        Progress progress =
+                Progress.of(err, "lines", Progress.countLines(file), () -> now[0] += 250_000_000L);
+
+        ProduceCommand.Report report;
+        try (VectorStreamClient client =
+                VectorStreamClient.builder().bootstrapServers(bootstrap).build()) {
+            report =
+                    ProduceCommand.produceJsonLines(
+                            client,
+                            "progress",
+                            file,
+                            Long.MAX_VALUE,
+                            ProduceCommand.TEXT_RECORD,
+                            progress);
+        }
+
+        assertThat(report.acked()).isEqualTo(3);
+        assertThat(report.skipped()).isEqualTo(1);
+        String shown = bytes.toString(StandardCharsets.UTF_8);
+        String line2 = "2/4 lines   50.0%  4 records/s";
+        String blank = "\r" + " ".repeat(line2.length()) + "\r";
+        assertThat(shown)
+                .isEqualTo(
+                        "\r"
+                                + line2
+                                + blank
+                                + "progress.jsonl:3: MISSING_TEXT: field 'text' is required and"
+                                + " must not be blank in a --text file (skipped)"
+                                + System.lineSeparator()
+                                + "\r4/4 lines  100.0%  3 records/s"
+                                + "\r4/4 lines  100.0%  2 records/s"
+                                + System.lineSeparator());
+        assertThat(vectorsOf("progress").keySet()).containsExactlyInAnyOrder("p1", "p2", "p4");
+    }
+
+    @Test
     void deletePublishesOneDeletePerId() {
         CliRun run =
                 CliRun.of(
@@ -327,6 +475,122 @@ class VectorStreamCliITCase {
         assertThat(sent.getConsistency()).isNull();
         assertThat(sent.getFilter()).isNull();
         assertThat(sent.getIncludeVectors()).isFalse();
+    }
+
+    @Test
+    void queryTextLetsTheJobEmbedItAndPrintsEachHitsText() {
+        CliRun run =
+                CliRun.of(
+                        "query",
+                        "--text",
+                        "where is the log\nkept",
+                        "--k",
+                        "2",
+                        "--collection",
+                        "cli-text",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        // The fake scores a query without vector by its text's length and returns "mode M: text"
+        // as the hit's text; a line break in it is printed as a space.
+        assertThat(run.out())
+                .containsPattern("(?m)^\\s+1\\s+\\S+\\s+21\\.000000\\s+k=2$")
+                .containsPattern("(?m)^      text mode null: where is the log kept$");
+        QueryRequest sent = sentQuery("cli-text");
+        assertThat(sent.getVector()).isNull();
+        assertThat(sent.getText()).isEqualTo("where is the log\nkept");
+        assertThat(sent.getMode()).as("vector, the job's default").isNull();
+        assertThat(sent.getIncludeText()).isTrue();
+        assertThat(sent.getRankConstant()).isNull();
+    }
+
+    @Test
+    void queryKeywordSendsTheTextAlone() {
+        CliRun run =
+                CliRun.of(
+                        "query",
+                        "--text",
+                        "log",
+                        "--keyword",
+                        "--json",
+                        "--collection",
+                        "cli-keyword",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        QueryResponse r =
+                PayloadCodec.decodeQueryResponse(run.out().trim().getBytes(StandardCharsets.UTF_8));
+        assertThat(r.getHits().get(0).getText()).isEqualTo("mode keyword: log");
+        QueryRequest sent = sentQuery("cli-keyword");
+        assertThat(sent.getMode()).isEqualTo("keyword");
+        assertThat(sent.getVector()).isNull();
+        assertThat(sent.getText()).isEqualTo("log");
+        assertThat(sent.getIncludeText()).isTrue();
+    }
+
+    @Test
+    void queryHybridSendsTextVectorAndRankConstant() {
+        CliRun run =
+                CliRun.of(
+                        "query",
+                        "--text",
+                        "log",
+                        "--hybrid",
+                        "--vector",
+                        "0.5,0.25",
+                        "--rank-constant",
+                        "30",
+                        "--collection",
+                        "cli-hybrid",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out())
+                .containsPattern("(?m)^\\s+1\\s+\\S+\\s+0\\.500000\\s+k=10$")
+                .containsPattern("(?m)^      text mode hybrid: log$");
+        QueryRequest sent = sentQuery("cli-hybrid");
+        assertThat(sent.getMode()).isEqualTo("hybrid");
+        assertThat(FloatVectors.fromBytes(sent.getVector())).containsExactly(0.5f, 0.25f);
+        assertThat(sent.getText()).isEqualTo("log");
+        assertThat(sent.getRankConstant()).isEqualTo(30);
+        assertThat(sent.getIncludeText()).isTrue();
+    }
+
+    @Test
+    void vectorQueryAsksForTextsOnlyWithIncludeText() {
+        CliRun with =
+                CliRun.of(
+                        "query",
+                        "--vector",
+                        "3",
+                        "--include-text",
+                        "--collection",
+                        "cli-include-text",
+                        "--bootstrap",
+                        bootstrap);
+
+        CliRun without =
+                CliRun.of(
+                        "query",
+                        "--vector",
+                        "3",
+                        "--collection",
+                        "cli-without-text",
+                        "--bootstrap",
+                        bootstrap);
+
+        assertThat(with.exitCode()).as(with.err()).isEqualTo(ExitCodes.OK);
+        // The fake answers "mode M: text" to includeText, here without mode and text.
+        assertThat(with.out()).containsPattern("(?m)^      text mode null: null$");
+        assertThat(sentQuery("cli-include-text").getIncludeText()).isTrue();
+        assertThat(sentQuery("cli-include-text").getText()).isNull();
+        assertThat(sentQuery("cli-include-text").getMode()).isNull();
+        assertThat(without.exitCode()).as(without.err()).isEqualTo(ExitCodes.OK);
+        assertThat(without.out()).doesNotContain("text ");
+        assertThat(sentQuery("cli-without-text").getIncludeText()).isFalse();
     }
 
     @Test
@@ -482,10 +746,12 @@ class VectorStreamCliITCase {
         assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
         assertThat(run.out())
                 .contains("collection 'cli-docs' is ready:")
-                .containsPattern("(?m)^name\\s+dim\\s+metric\\s+shards\\s+index\\s+tier\\s+")
+                .containsPattern(
+                        "(?m)^name\\s+dim\\s+metric\\s+shards\\s+index\\s+tier\\s+.*"
+                                + "\\s+deleted-ratio\\s+embedder$")
                 .containsPattern(
                         "(?m)^cli-docs\\s+12\\s+euclidean\\s+4\\s+ivf-pq\\s+pq-codes\\s+500\\s+8"
-                                + "\\s+40\\s+30\\s+10\\s+3\\s+5\\s+0\\s+6\\s+0\\.25$");
+                                + "\\s+40\\s+30\\s+10\\s+3\\s+5\\s+0\\s+6\\s+0\\.25\\s+none$");
         CollectionRequest sent = sentCollectionRequest("cli-docs");
         assertThat(sent.getMetric()).isEqualTo("euclidean");
         assertThat(sent.getIvfRerank()).isZero();
@@ -509,11 +775,39 @@ class VectorStreamCliITCase {
         assertThat(run.out())
                 .containsPattern(
                         "(?m)^cli-plain\\s+3\\s+cosine\\s+8\\s+hnsw\\s+full\\s+20000\\s+16"
-                                + "\\s+100\\s+64\\s+auto\\s+auto\\s+16\\s+100\\s+8\\s+0\\.30$");
+                            + "\\s+100\\s+64\\s+auto\\s+auto\\s+16\\s+100\\s+8\\s+0\\.30\\s+none$");
         CollectionRequest sent = sentCollectionRequest("cli-plain");
+        assertThat(sent.getEmbedder()).isNull();
         assertThat(sent.getMetric()).isNull();
         assertThat(sent.getShards()).isNull();
         assertThat(sent.getCompactionDeletedRatio()).isNull();
+    }
+
+    @Test
+    void createCollectionWithAnEmbedderMayLeaveTheDimensionToIt() {
+        CliRun run =
+                CliRun.of(
+                        "create-collection",
+                        "--name",
+                        "cli-embedded",
+                        "--embedder",
+                        "all-minilm-l6-v2",
+                        "--bootstrap",
+                        bootstrap);
+        CliRun listed =
+                CliRun.of("collections", "--collection", "cli-embedded", "--bootstrap", bootstrap);
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+        assertThat(run.out())
+                .contains("collection 'cli-embedded' is ready:")
+                .containsPattern("(?m)^cli-embedded\\s+auto\\s+cosine\\s+.*\\s+all-minilm-l6-v2$");
+        CollectionRequest sent = sentCollectionRequest("cli-embedded");
+        assertThat(sent.getEmbedder()).isEqualTo("all-minilm-l6-v2");
+        assertThat(sent.getDimension()).as("the job takes the embedder's").isNull();
+        assertThat(listed.exitCode()).as(listed.err()).isEqualTo(ExitCodes.OK);
+        assertThat(listed.out())
+                .containsPattern("(?m)\\s+embedder$")
+                .containsPattern("(?m)^cli-embedded\\s+.*\\s+all-minilm-l6-v2$");
     }
 
     @Test
@@ -595,6 +889,14 @@ class VectorStreamCliITCase {
     }
 
     // ------------------------------------------------------------------------------------ helpers
+
+    private static QueryRequest sentQuery(String collection) {
+        return server.requests().stream()
+                .map(r -> PayloadCodec.decodeQueryRequest(r.value()))
+                .filter(q -> q.getCollection().equals(collection))
+                .findFirst()
+                .orElseThrow();
+    }
 
     private static CollectionRequest sentCollectionRequest(String name) {
         return collectionServer.requests().stream()

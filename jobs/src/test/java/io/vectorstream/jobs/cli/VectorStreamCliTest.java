@@ -77,7 +77,9 @@ class VectorStreamCliTest {
 
     @Test
     void usageErrorsSayWhatIsWrongAndExitWithOne() {
-        assertUsageError(new String[] {"produce"}, "give exactly one of --random N or --file F");
+        assertUsageError(
+                new String[] {"produce"},
+                "give exactly one of --random N, --file F or --text F.jsonl");
         assertUsageError(
                 new String[] {"produce", "--random", "5"}, "--dim D is required with --random");
         assertUsageError(
@@ -133,6 +135,137 @@ class VectorStreamCliTest {
                 },
                 "missing.properties' does not exist");
         assertUsageError(new String[] {"tail-dlq", "--max", "-1"}, "--max must be between 1 and");
+    }
+
+    @Test
+    void textHelpListsTheNewOptions() {
+        assertThat(CliRun.of("produce", "--help").out())
+                .contains(
+                        "vectorstream produce --text F.jsonl",
+                        "--text F",
+                        "{\"id\":\"a\",\"text\":\"Kafka keeps the log\"",
+                        "--no-progress");
+        assertThat(CliRun.of("query", "--help").out())
+                .contains(
+                        "vectorstream query --text",
+                        "--text T",
+                        "--keyword",
+                        "--hybrid",
+                        "--rank-constant C",
+                        "--include-text");
+        assertThat(CliRun.of("create-collection", "--help").out())
+                .contains("--name NAME --embedder E", "--embedder E", "all-minilm-l6-v2");
+        assertThat(CliRun.of("collections", "--help").out()).contains("the embedder");
+    }
+
+    @Test
+    void textUsageErrorsSayWhatIsWrongAndExitWithOne() throws Exception {
+        Path texts = dir.resolve("texts.jsonl");
+        java.nio.file.Files.writeString(texts, "{\"id\":\"a\",\"text\":\"b\"}\n");
+        assertUsageError(
+                new String[] {"produce", "--random", "3", "--dim", "2", "--text", texts.toString()},
+                "give exactly one of --random N, --file F or --text F.jsonl");
+        assertUsageError(
+                new String[] {"produce", "--file", texts.toString(), "--text", texts.toString()},
+                "give exactly one of");
+        assertUsageError(
+                new String[] {"produce", "--text", "what a nice day"},
+                "--text 'what a nice day' does not exist or is not a file; --text takes a"
+                        + " JSON-lines file");
+        assertUsageError(
+                new String[] {"produce", "--text", texts.toString(), "--id-prefix", "p"},
+                "--id-prefix does not apply to --text");
+        assertUsageError(
+                new String[] {"produce", "--text", texts.toString(), "--dim", "3"},
+                "--dim and --seed apply to --random only");
+        assertUsageError(
+                new String[] {"produce", "--text", texts.toString(), "--no-progress=yes"},
+                "--no-progress takes no value");
+        assertUsageError(new String[] {"query", "--text", " "}, "--text needs the query text");
+        assertUsageError(
+                new String[] {"query", "--text", "hello", "world"},
+                "unexpected argument 'world'; quote a text of several words");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--vector", "1"},
+                "give exactly one of --vector \"0.1,0.2,...\", --random --dim D or --text"
+                        + " \"...\" (only --hybrid takes both --text and --vector)");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--random", "--dim", "2"},
+                "give exactly one of");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--hybrid", "--random", "--dim", "2"},
+                "only --hybrid takes both --text and --vector");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--hybrid", "--vector", "1", "--random"},
+                "give exactly one of");
+        assertUsageError(
+                new String[] {"query", "--keyword", "--vector", "1"},
+                "--keyword searches the stored texts with BM25: give the query text with --text");
+        assertUsageError(
+                new String[] {"query", "--hybrid", "--vector", "1"},
+                "--hybrid searches the stored texts with BM25");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--keyword", "--hybrid"},
+                "give at most one of --keyword and --hybrid");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--keyword", "--vector", "1"},
+                "--keyword takes no vector");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--rank-constant", "5"},
+                "--rank-constant applies to --hybrid only");
+        assertUsageError(
+                new String[] {"query", "--vector", "1", "--rank-constant", "5"},
+                "--rank-constant applies to --hybrid only");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--hybrid", "--rank-constant", "0"},
+                "--rank-constant must be between 1 and");
+        assertUsageError(
+                new String[] {"query", "--text", "a", "--dim", "3"},
+                "--dim and --seed apply to --random only");
+        assertUsageError(
+                new String[] {"create-collection", "--name", "d", "--embedder", " "},
+                "--embedder needs a name");
+        assertUsageError(
+                new String[] {"create-collection", "--name", "d"},
+                "--dimension D is required: the length of the vectors (or --embedder E");
+    }
+
+    @Test
+    void createCollectionWithAnEmbedderSendsItAndNoDimensionUnlessGiven() throws UsageException {
+        CreateCollectionCommand.Spec bare =
+                CreateCollectionCommand.spec(
+                        createArgs("--name", "notes", "--embedder", "all-minilm-l6-v2"));
+        CollectionRequest withDimension =
+                request(
+                        CreateCollectionCommand.spec(
+                                createArgs(
+                                        "--name",
+                                        "notes",
+                                        "--embedder",
+                                        "all-minilm-l6-v2",
+                                        "--dimension",
+                                        "384",
+                                        "--metric",
+                                        "dot")));
+
+        assertThat(bare.dimension()).isNull();
+        assertThat(request(bare))
+                .isEqualTo(
+                        CollectionRequest.newBuilder()
+                                .setRequestId("r")
+                                .setOp(CollectionOp.CREATE)
+                                .setCollection("notes")
+                                .setEmbedder("all-minilm-l6-v2")
+                                .build());
+        assertThat(withDimension.getDimension()).isEqualTo(384);
+        assertThat(withDimension.getEmbedder()).isEqualTo("all-minilm-l6-v2");
+        assertThat(withDimension.getMetric()).isEqualTo("dot");
+    }
+
+    @Test
+    void hitTextsArePrintedOnOneLine() {
+        assertThat(QueryCommand.oneLine("a\nb\r\nc\td")).isEqualTo("a b  c d");
+        assertThat(QueryCommand.oneLine("Grüße")).isEqualTo("Grüße");
     }
 
     @Test

@@ -55,6 +55,9 @@ class VectorStreamClientITCase {
 
     private static final Duration GENEROUS = Duration.ofSeconds(60);
 
+    /** Vectors topic of the text writes, so that they do not change the vectors topic's count. */
+    private static final String TEXT_VECTORS_TOPIC = "text-vectors";
+
     @TempDir static Path dataDir;
 
     private static EmbeddedKafka kafka;
@@ -71,6 +74,7 @@ class VectorStreamClientITCase {
         kafka.createTopic("other-results", 1);
         kafka.createTopic(KafkaContract.COLLECTIONS_TOPIC, 1);
         kafka.createTopic(KafkaContract.COLLECTION_RESULTS_TOPIC, 2);
+        kafka.createTopic(TEXT_VECTORS_TOPIC, 2);
         server = new FakeQueryServer(kafka.bootstrapServers());
         collectionServer = new FakeCollectionServer(kafka.bootstrapServers());
         client =
@@ -410,7 +414,145 @@ class VectorStreamClientITCase {
         }
     }
 
+    @Test
+    void upsertTextPublishesTheTextWithoutAVectorKeyedById() throws Exception {
+        List<RecordMetadata> acks = new ArrayList<>();
+        try (VectorStreamClient texts =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .vectorsTopic(TEXT_VECTORS_TOPIC)
+                        .build()) {
+            acks.add(
+                    texts.upsertText("notes", "note-1", "Kafka keeps the log", Map.of("lang", "en"))
+                            .get(60, TimeUnit.SECONDS));
+            acks.add(
+                    texts.upsertText("notes", "note-2", "Flink reads it", Map.of())
+                            .get(60, TimeUnit.SECONDS));
+        }
+        assertThat(acks).allSatisfy(m -> assertThat(m.topic()).isEqualTo(TEXT_VECTORS_TOPIC));
+
+        List<ConsumerRecord<byte[], byte[]>> landed = readAll(TEXT_VECTORS_TOPIC, 2);
+
+        Map<String, VectorRecord> byKey = new java.util.TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : landed) {
+            assertThat(WireFormat.detect(r.value())).isEqualTo(WireFormat.AVRO);
+            byKey.put(key(r), PayloadCodec.decodeVectorRecord(r.value()));
+        }
+        assertThat(byKey)
+                .containsExactly(
+                        Map.entry(
+                                "note-1",
+                                VectorRecord.newBuilder()
+                                        .setId("note-1")
+                                        .setOp(Op.UPSERT)
+                                        .setCollection("notes")
+                                        .setText("Kafka keeps the log")
+                                        .setMetadata(Map.of("lang", "en"))
+                                        .build()),
+                        Map.entry(
+                                "note-2",
+                                VectorRecord.newBuilder()
+                                        .setId("note-2")
+                                        .setCollection("notes")
+                                        .setText("Flink reads it")
+                                        .build()));
+        assertThat(byKey.values()).allSatisfy(r -> assertThat(r.getVector()).isNull());
+    }
+
+    @Test
+    void queryTextSendsTextModeAndIncludeTextAndReturnsTheHitsText() throws Exception {
+        QueryResponse hybrid =
+                client.queryText("notes-hybrid", "where is the log kept?", 4, "hybrid")
+                        .get(60, TimeUnit.SECONDS);
+        QueryResponse keyword =
+                client.queryText("notes-keyword", "log", 2, VectorStreamClient.MODE_KEYWORD)
+                        .get(60, TimeUnit.SECONDS);
+
+        // The fake scores a vector-less query by its text's length and returns "mode M: text".
+        assertThat(hybrid.getHits()).hasSize(1);
+        assertThat(hybrid.getHits().get(0).getScore()).isEqualTo(22f);
+        assertThat(hybrid.getHits().get(0).getText())
+                .isEqualTo("mode hybrid: where is the log kept?");
+        assertThat(hybrid.getHits().get(0).getMetadata()).containsEntry("k", "4");
+        assertThat(keyword.getHits().get(0).getText()).isEqualTo("mode keyword: log");
+
+        QueryRequest sent = sentQuery("notes-hybrid");
+        assertThat(sent.getQueryId()).isEqualTo(hybrid.getQueryId()).isNotBlank();
+        assertThat(sent.getVector()).as("the job embeds the text").isNull();
+        assertThat(sent.getText()).isEqualTo("where is the log kept?");
+        assertThat(sent.getMode()).isEqualTo("hybrid");
+        assertThat(sent.getK()).isEqualTo(4);
+        assertThat(sent.getIncludeText()).isTrue();
+        assertThat(sent.getIncludeMetadata()).isTrue();
+        assertThat(sent.getRankConstant()).as("left to the job").isNull();
+        assertThat(sentQuery("notes-keyword").getMode()).isEqualTo("keyword");
+    }
+
+    @Test
+    void textQueriesTravelAsJsonToo() throws Exception {
+        try (VectorStreamClient jsonClient =
+                VectorStreamClient.builder()
+                        .bootstrapServers(kafka.bootstrapServers())
+                        .wireFormat(WireFormat.JSON)
+                        .defaultTimeout(GENEROUS)
+                        .build()) {
+            QueryResponse r =
+                    jsonClient
+                            .queryText("notes-json", "Grüße", 1, "vector")
+                            .get(60, TimeUnit.SECONDS);
+
+            assertThat(r.getHits().get(0).getText()).isEqualTo("mode vector: Grüße");
+        }
+        ConsumerRecord<byte[], byte[]> request =
+                server.requests().stream()
+                        .filter(
+                                x ->
+                                        PayloadCodec.decodeQueryRequest(x.value())
+                                                .getCollection()
+                                                .equals("notes-json"))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(WireFormat.detect(request.value())).isEqualTo(WireFormat.JSON);
+        QueryRequest sent = PayloadCodec.decodeQueryRequest(request.value());
+        assertThat(sent.getVector()).isNull();
+        assertThat(sent.getText()).isEqualTo("Grüße");
+        assertThat(sent.getMode()).isEqualTo("vector");
+        assertThat(sent.getIncludeText()).isTrue();
+    }
+
     // -------------------------------------------------------------------------------- collections
+
+    @Test
+    void collectionWithAnEmbedderIsCreatedAndListedWithIt() throws Exception {
+        CollectionInfo info =
+                client.createCollection(
+                                "embedded-docs", 384, s -> s.setEmbedder("all-minilm-l6-v2"))
+                        .get(60, TimeUnit.SECONDS);
+        CollectionInfo dimensionless =
+                client.createCollection(
+                                "embedded-auto",
+                                0,
+                                s -> s.setDimension(null).setEmbedder("all-minilm-l6-v2"))
+                        .get(60, TimeUnit.SECONDS);
+
+        assertThat(info.getEmbedder()).isEqualTo("all-minilm-l6-v2");
+        assertThat(info.getDimension()).isEqualTo(384);
+        assertThat(dimensionless.getEmbedder()).isEqualTo("all-minilm-l6-v2");
+        CollectionRequest sent =
+                PayloadCodec.decodeCollectionRequest(collectionRequestFor("embedded-docs").value());
+        assertThat(sent.getEmbedder()).isEqualTo("all-minilm-l6-v2");
+        assertThat(sent.getDimension()).isEqualTo(384);
+        assertThat(
+                        PayloadCodec.decodeCollectionRequest(
+                                        collectionRequestFor("embedded-auto").value())
+                                .getDimension())
+                .as("the settings may leave the dimension to the embedder")
+                .isNull();
+        assertThat(client.listCollections().get(60, TimeUnit.SECONDS))
+                .filteredOn(c -> c.getName().equals("embedded-docs"))
+                .extracting(CollectionInfo::getEmbedder)
+                .containsExactly("all-minilm-l6-v2");
+    }
 
     @Test
     void createdCollectionComesBackWithEverySettingResolved() throws Exception {
@@ -565,6 +707,14 @@ class VectorStreamClientITCase {
                                 name.equals(
                                         PayloadCodec.decodeCollectionRequest(r.value())
                                                 .getCollection()))
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static QueryRequest sentQuery(String collection) {
+        return server.requests().stream()
+                .map(x -> PayloadCodec.decodeQueryRequest(x.value()))
+                .filter(q -> q.getCollection().equals(collection))
                 .findFirst()
                 .orElseThrow();
     }
