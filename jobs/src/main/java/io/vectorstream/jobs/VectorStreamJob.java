@@ -19,7 +19,6 @@ import io.vectorstream.operators.message.CatalogUpdate;
 import io.vectorstream.operators.message.IndexReply;
 import io.vectorstream.operators.message.MessageTypes;
 import io.vectorstream.operators.message.Query;
-import io.vectorstream.operators.message.QueryOutcome;
 import io.vectorstream.operators.message.RawMessage;
 import io.vectorstream.operators.message.ShardMessage;
 import io.vectorstream.operators.validate.CatalogView;
@@ -176,7 +175,7 @@ public final class VectorStreamJob {
                         .name("validate-queries")
                         .uid("validate-queries")
                         .setBufferTimeout(0);
-        SingleOutputStreamOperator<QueryOutcome> located =
+        SingleOutputStreamOperator<Query> ready =
                 AsyncDataStream.unorderedWait(
                                 decoded,
                                 new EndOffsetLookup(vectorsEnd, cfg.limits()),
@@ -186,12 +185,19 @@ public final class VectorStreamJob {
                         .returns(MessageTypes.QUERY_OUTCOME)
                         .name("end-offsets")
                         .uid("end-offsets")
+                        .setBufferTimeout(0)
+                        .process(new QueryOutcomes())
+                        .returns(Types.POJO(Query.class))
+                        .name("admitted-queries")
+                        .uid("admitted-queries")
                         .setBufferTimeout(0);
-        SingleOutputStreamOperator<Query> admitted =
+        // Only queries that ask with text for a collection's embedder take this detour: the
+        // others never wait behind a model run, nor pay for another asynchronous step.
+        SingleOutputStreamOperator<Query> embedded =
                 AsyncDataStream.unorderedWait(
-                                located,
+                                ready.getSideOutput(QueryOutcomes.TO_EMBED),
                                 new EmbedQueries(cfg.text().embedderThreads(), cfg.limits()),
-                                cfg.maxTimeoutMs() + EMBED_WRITE_TIMEOUT_MS,
+                                cfg.maxTimeoutMs(),
                                 TimeUnit.MILLISECONDS,
                                 cfg.text().embedderCapacity())
                         .returns(MessageTypes.QUERY_OUTCOME)
@@ -200,9 +206,10 @@ public final class VectorStreamJob {
                         .setBufferTimeout(0)
                         .process(new QueryOutcomes())
                         .returns(Types.POJO(Query.class))
-                        .name("admitted-queries")
-                        .uid("admitted-queries")
+                        .name("embedded-queries")
+                        .uid("embedded-queries")
                         .setBufferTimeout(0);
+        DataStream<Query> admitted = ready.union(embedded);
 
         SingleOutputStreamOperator<IndexReply> replies =
                 writes.keyBy(ShardMessage::shardKey, Types.INT)
@@ -229,7 +236,8 @@ public final class VectorStreamJob {
         DataStream<Answer> answers =
                 merged.union(
                         decoded.getSideOutput(QueryValidator.REJECTED),
-                        admitted.getSideOutput(QueryOutcomes.ANSWERS),
+                        ready.getSideOutput(QueryOutcomes.ANSWERS),
+                        embedded.getSideOutput(QueryOutcomes.ANSWERS),
                         created.getSideOutput(CollectionControl.ANSWERS));
         DataStream<DeadLetter> deadLetters =
                 validated

@@ -15,10 +15,11 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
  * Embeds the text of each admitted query that asks with text and no vector (its collection has an
- * embedder) on this subtask's own threads; other queries and error answers pass at once. A failed
- * embedding answers the query EMBEDDING_FAILED.
+ * embedder) on this subtask's own threads. Only such queries come here ({@code
+ * QueryOutcomes#TO_EMBED}). A failed or late embedding (past the job's longest query timeout)
+ * answers the query EMBEDDING_FAILED.
  */
-public final class EmbedQueries extends RichAsyncFunction<QueryOutcome, QueryOutcome> {
+public final class EmbedQueries extends RichAsyncFunction<Query, QueryOutcome> {
     private static final long serialVersionUID = 1L;
 
     private final int threads;
@@ -51,9 +52,9 @@ public final class EmbedQueries extends RichAsyncFunction<QueryOutcome, QueryOut
     }
 
     @Override
-    public void asyncInvoke(QueryOutcome o, ResultFuture<QueryOutcome> result) {
-        if (!(o instanceof Query q) || q.embedder == null) {
-            result.complete(List.of(o));
+    public void asyncInvoke(Query q, ResultFuture<QueryOutcome> result) {
+        if (q.embedder == null) {
+            result.complete(List.of(q));
             return;
         }
         pool.execute(
@@ -78,8 +79,8 @@ public final class EmbedQueries extends RichAsyncFunction<QueryOutcome, QueryOut
     }
 
     @Override
-    public void timeout(QueryOutcome o, ResultFuture<QueryOutcome> result) {
-        result.complete(List.of(failed((Query) o, "the embedder did not finish in time")));
+    public void timeout(Query q, ResultFuture<QueryOutcome> result) {
+        result.complete(List.of(failed(q, "the embedder did not finish in time")));
     }
 
     private Answer failed(Query q, String reason) {
