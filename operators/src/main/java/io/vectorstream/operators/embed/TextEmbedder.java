@@ -1,6 +1,14 @@
 package io.vectorstream.operators.embed;
 
-import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.langchain4j.model.embedding.onnx.AbstractInProcessEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.OnnxBertBiEncoder;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.Locale;
 
 /**
@@ -9,7 +17,10 @@ import java.util.Locale;
  * file inside its Maven artifact: nothing is downloaded. Flink-free.
  *
  * <p>One model instance per JVM, loaded on first use and shared by every subtask there: it holds
- * about 90 MB and its ONNX session is safe to run from several threads.
+ * about 90 MB and its ONNX session is safe to run from several threads. The session runs each text
+ * on the calling thread alone (one intra-op thread, no spinning): the embedding operators own their
+ * threads, and ONNX Runtime's default (a spinning pool of every core per run) made two concurrent
+ * runs on two cores spend half their time in the kernel.
  */
 public final class TextEmbedder {
 
@@ -27,7 +38,7 @@ public final class TextEmbedder {
      */
     public static final int MAX_EMBEDDED_CHARS = 2048;
 
-    private static volatile AllMiniLmL6V2EmbeddingModel model;
+    private static volatile Model model;
 
     private TextEmbedder() {}
 
@@ -59,18 +70,63 @@ public final class TextEmbedder {
         return model().embed(input).content().vector();
     }
 
-    private static AllMiniLmL6V2EmbeddingModel model() {
-        AllMiniLmL6V2EmbeddingModel m = model;
+    private static Model model() {
+        Model m = model;
         if (m == null) {
             synchronized (TextEmbedder.class) {
                 m = model;
                 if (m == null) {
-                    // Runs each text on the caller's thread: the operator owns the threads.
-                    m = new AllMiniLmL6V2EmbeddingModel(Runnable::run);
+                    m = new Model(load());
                     model = m;
                 }
             }
         }
         return m;
+    }
+
+    /** all-MiniLM-L6-v2 from the files its artifact carries, in a single-threaded session. */
+    private static OnnxBertBiEncoder load() {
+        try (InputStream onnx = resource("/all-minilm-l6-v2.onnx");
+                InputStream tokenizer = resource("/all-minilm-l6-v2-tokenizer.json")) {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            options.setIntraOpNumThreads(1);
+            options.setInterOpNumThreads(1);
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            OrtSession session = env.createSession(onnx.readAllBytes(), options);
+            return new OnnxBertBiEncoder(env, session, tokenizer, PoolingMode.MEAN);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the all-MiniLM-L6-v2 model", e);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime cannot load all-MiniLM-L6-v2", e);
+        }
+    }
+
+    private static InputStream resource(String name) throws IOException {
+        InputStream in = TextEmbedder.class.getResourceAsStream(name);
+        if (in == null) {
+            throw new IOException(name + " is not on the class path (langchain4j artifact)");
+        }
+        return in;
+    }
+
+    /** The langchain4j model around our session; each text runs on the caller's thread. */
+    private static final class Model extends AbstractInProcessEmbeddingModel {
+        private final OnnxBertBiEncoder encoder;
+
+        Model(OnnxBertBiEncoder encoder) {
+            super(Runnable::run);
+            this.encoder = encoder;
+        }
+
+        @Override
+        protected OnnxBertBiEncoder model() {
+            return encoder;
+        }
+
+        @Override
+        protected Integer knownDimension() {
+            return MINILM_DIMENSION;
+        }
     }
 }
