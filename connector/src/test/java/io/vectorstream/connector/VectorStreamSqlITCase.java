@@ -202,7 +202,7 @@ class VectorStreamSqlITCase {
         assertThat(best.getField(0)).isEqualTo(id);
         assertThat(toFloats((Float[]) best.getField(1))).containsExactly(v);
         assertThat(best.getField(2)).isEqualTo(metadata.get(id));
-        assertThat(best.getField(3)).as("the job does not return text").isNull();
+        assertThat(best.getField(3)).as("the stored text").isEqualTo("text of " + id);
         assertThat((Double) best.getField(4)).isCloseTo(0.0, within(1e-6));
         assertMatchesBruteForce(
                 rows.stream().map(r -> Row.of(0, r.getField(0), r.getField(4))).toList(),

@@ -122,6 +122,7 @@ public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction 
                         .setK(topK)
                         .setIncludeMetadata(selects(Role.METADATA))
                         .setIncludeVectors(settings.includeVectors() && selects(Role.EMBEDDING))
+                        .setIncludeText(selects(Role.TEXT))
                         .setTimeoutMs(settings.jobTimeoutMillis())
                         .setConsistency(settings.consistency());
         if (settings.ef() != null) {
@@ -173,8 +174,7 @@ public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction 
                                                 StringData.fromString(val.toString())));
                 return new GenericMapData(m);
             case TEXT:
-                // The job keeps a record's text but does not return it (yet): README "Flink SQL".
-                return null;
+                return hit.getText() == null ? null : StringData.fromString(hit.getText());
             default:
                 throw new IllegalStateException("unknown column role " + role);
         }
