@@ -7,7 +7,6 @@ import io.vectorstream.state.vector.Metric;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -32,13 +31,10 @@ import java.util.Objects;
  * ({@link RankedHits}): from memory in the FULL tier, from the source in the PQ_CODES tier (one
  * read per hit that was not already read for reranking). Not thread-safe; one instance per query.
  */
-public final class CrossSegmentSearch implements RankedHits.Candidates {
+public final class CrossSegmentSearch {
 
     /** Lucene's {@code LAMBDA}: standard deviations of extra beam a segment gets. */
     static final int LAMBDA = 16;
-
-    /** Marks a candidate of a growing segment in {@link #leaf}. */
-    private static final int GROWING = -1;
 
     private final List<ShardSegments> shards;
     private final List<VectorSource> sources;
@@ -49,12 +45,8 @@ public final class CrossSegmentSearch implements RankedHits.Candidates {
     private final int dim;
     private final TopK top;
 
-    // The candidate table: a TopK node number is an index into these.
-    private int[] shard = new int[64];
-    private int[] leaf = new int[64];
-    private int[] node = new int[64];
-    private float[][] readVectors;
-    private int candidates;
+    /** A TopK node number is a candidate of this table. */
+    private final CandidateTable candidates;
 
     /** Budgeted segments whose first pass may have stopped short: see {@link #secondPass}. */
     private final List<Reentry> reentries = new ArrayList<>();
@@ -73,6 +65,7 @@ public final class CrossSegmentSearch implements RankedHits.Candidates {
         this.metric = shards.get(0).spec().metric();
         this.dim = shards.get(0).spec().dimension();
         this.top = new TopK(knobs.k());
+        this.candidates = new CandidateTable(shards, sources);
     }
 
     /**
@@ -141,7 +134,7 @@ public final class CrossSegmentSearch implements RankedHits.Candidates {
         for (int i = 0; i < shards.size(); i++) {
             ShardSegments s = shards.get(i);
             ScoredNodes growing = s.growing().search(query, knobs.k(), filter);
-            offerAll(growing, i, GROWING);
+            offerAll(growing, i, CandidateTable.GROWING);
             if (s.tier() == MemoryTier.PQ_CODES && knobs.rerank() > 0 && !s.sealed().isEmpty()) {
                 rerankFromSource(i);
                 continue;
@@ -214,12 +207,12 @@ public final class CrossSegmentSearch implements RankedHits.Candidates {
                 if (byEstimate.threshold() >= found.scores()[n]) {
                     break; // best first: the rest of this segment's cannot make it either
                 }
-                byEstimate.offer(found.scores()[n], add(i, j, found.nodes()[n]));
+                byEstimate.offer(found.scores()[n], candidates.add(i, j, found.nodes()[n]));
             }
         }
         for (long packed : byEstimate.drainBestFirst()) {
             int c = TopK.unpackNode(packed);
-            String id = idOf(c);
+            String id = candidates.idOf(c);
             float[] v = source.vector(id);
             if (v == null) {
                 continue; // deleted since: the segment's tombstone is on its way
@@ -229,10 +222,7 @@ public final class CrossSegmentSearch implements RankedHits.Candidates {
                         "stored vector of " + id + " has dimension " + v.length + ", not " + dim);
             }
             if (top.offer(metric.score(query, v, 0, dim), c)) {
-                if (readVectors == null) {
-                    readVectors = new float[shard.length][];
-                }
-                readVectors[c] = v;
+                candidates.keepVector(c, v);
             }
         }
     }
@@ -249,31 +239,7 @@ public final class CrossSegmentSearch implements RankedHits.Candidates {
         if (score <= top.threshold()) {
             return false; // rejected before it takes a row of the candidate table
         }
-        return top.offer(score, add(shardIndex, leafIndex, ordinal));
-    }
-
-    /** Adds a candidate to the table; returns its number. */
-    private int add(int shardIndex, int leafIndex, int ordinal) {
-        if (candidates == shard.length) {
-            int grown = shard.length * 2;
-            shard = Arrays.copyOf(shard, grown);
-            leaf = Arrays.copyOf(leaf, grown);
-            node = Arrays.copyOf(node, grown);
-            if (readVectors != null) {
-                readVectors = Arrays.copyOf(readVectors, grown);
-            }
-        }
-        shard[candidates] = shardIndex;
-        leaf[candidates] = leafIndex;
-        node[candidates] = ordinal;
-        return candidates++;
-    }
-
-    private String idOf(int c) {
-        ShardSegments s = shards.get(shard[c]);
-        return leaf[c] == GROWING
-                ? s.growing().idAt(node[c])
-                : s.sealed().get(leaf[c]).idAt(node[c]);
+        return top.offer(score, candidates.add(shardIndex, leafIndex, ordinal));
     }
 
     private RankedHits hits() {
@@ -283,37 +249,10 @@ public final class CrossSegmentSearch implements RankedHits.Candidates {
         float[] scores = new float[best.length];
         for (int h = 0; h < best.length; h++) {
             chosen[h] = TopK.unpackNode(best[h]);
-            ids[h] = idOf(chosen[h]);
+            ids[h] = candidates.idOf(chosen[h]);
             scores[h] = metric.externalScore(TopK.unpackScore(best[h]));
         }
-        return new RankedHits(this, chosen, ids, scores);
-    }
-
-    /** The metadata of candidate {@code c}, from its segment's memory (empty for none). */
-    @Override
-    public Map<String, String> metadataOf(int c) {
-        ShardSegments s = shards.get(shard[c]);
-        Map<String, String> m =
-                leaf[c] == GROWING
-                        ? s.growing().metadataAt(node[c])
-                        : s.sealed().get(leaf[c]).metadataAt(node[c]);
-        return m == null ? Map.of() : m;
-    }
-
-    /** The stored vector of candidate {@code c}: from memory where the segment holds it. */
-    @Override
-    public float[] vectorOf(int c, String id) {
-        if (readVectors != null && readVectors[c] != null) {
-            return readVectors[c];
-        }
-        ShardSegments s = shards.get(shard[c]);
-        if (leaf[c] == GROWING) {
-            return s.growing().vectorAt(node[c]);
-        }
-        SealedSegment segment = s.sealed().get(leaf[c]);
-        return segment.tier() == MemoryTier.FULL
-                ? segment.vectorAt(node[c])
-                : sources.get(shard[c]).vector(id);
+        return new RankedHits(candidates, chosen, ids, scores);
     }
 
     /** A budgeted segment's first-pass hits, best first. */

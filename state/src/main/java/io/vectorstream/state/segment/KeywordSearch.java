@@ -6,10 +6,8 @@ import io.vectorstream.state.segment.internal.GrowingSegment;
 import io.vectorstream.state.text.Bm25;
 import io.vectorstream.state.text.DocTerms;
 import io.vectorstream.state.text.KeywordIndex;
-import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -24,22 +22,18 @@ import java.util.Objects;
  * <p>The work is bounded by the query's terms and their postings: a growing segment is scanned (it
  * is small and has no postings), a sealed one walks only the postings of the query's terms.
  */
-public final class KeywordSearch implements RankedHits.Candidates {
-
-    private static final int GROWING = -1;
+public final class KeywordSearch {
 
     private final List<ShardSegments> shards;
-    private final List<VectorSource> sources;
     private final TopK top;
-    private int[] shard = new int[64];
-    private int[] leaf = new int[64];
-    private int[] node = new int[64];
-    private int candidates;
+
+    /** A TopK node number is a candidate of this table. */
+    private final CandidateTable candidates;
 
     private KeywordSearch(List<ShardSegments> shards, List<VectorSource> sources, int k) {
         this.shards = shards;
-        this.sources = sources;
         this.top = new TopK(k);
+        this.candidates = new CandidateTable(shards, sources);
     }
 
     /**
@@ -142,7 +136,7 @@ public final class KeywordSearch implements RankedHits.Candidates {
                 }
             }
             if (matched && (filter == null || filter.matches(growing.metadataAt(slot)))) {
-                offer(score, s, GROWING, slot);
+                offer(score, s, CandidateTable.GROWING, slot);
             }
         }
     }
@@ -192,18 +186,9 @@ public final class KeywordSearch implements RankedHits.Candidates {
 
     private void offer(float score, int shardIndex, int leafIndex, int ordinal) {
         if (top.size() == top.capacity() && score <= top.threshold()) {
-            return;
+            return; // rejected before it takes a row of the candidate table
         }
-        if (candidates == shard.length) {
-            int grown = shard.length * 2;
-            shard = Arrays.copyOf(shard, grown);
-            leaf = Arrays.copyOf(leaf, grown);
-            node = Arrays.copyOf(node, grown);
-        }
-        shard[candidates] = shardIndex;
-        leaf[candidates] = leafIndex;
-        node[candidates] = ordinal;
-        top.offer(score, candidates++);
+        top.offer(score, candidates.add(shardIndex, leafIndex, ordinal));
     }
 
     private RankedHits hits() {
@@ -213,36 +198,9 @@ public final class KeywordSearch implements RankedHits.Candidates {
         float[] scores = new float[best.length];
         for (int h = 0; h < best.length; h++) {
             chosen[h] = TopK.unpackNode(best[h]);
-            int c = chosen[h];
-            ShardSegments s = shards.get(shard[c]);
-            ids[h] =
-                    leaf[c] == GROWING
-                            ? s.growing().idAt(node[c])
-                            : s.sealed().get(leaf[c]).idAt(node[c]);
+            ids[h] = candidates.idOf(chosen[h]);
             scores[h] = TopK.unpackScore(best[h]);
         }
-        return new RankedHits(this, chosen, ids, scores);
-    }
-
-    @Override
-    public Map<String, String> metadataOf(int c) {
-        ShardSegments s = shards.get(shard[c]);
-        Map<String, String> m =
-                leaf[c] == GROWING
-                        ? s.growing().metadataAt(node[c])
-                        : s.sealed().get(leaf[c]).metadataAt(node[c]);
-        return m == null ? Map.of() : m;
-    }
-
-    @Override
-    public float[] vectorOf(int c, String id) {
-        ShardSegments s = shards.get(shard[c]);
-        if (leaf[c] == GROWING) {
-            return s.growing().vectorAt(node[c]);
-        }
-        SealedSegment segment = s.sealed().get(leaf[c]);
-        return segment.tier() == MemoryTier.FULL
-                ? segment.vectorAt(node[c])
-                : sources.get(shard[c]).vector(id);
+        return new RankedHits(candidates, chosen, ids, scores);
     }
 }

@@ -10,21 +10,12 @@ import java.util.Map;
  */
 public final class RankedHits {
 
-    /** Where a search's candidates live: what a hit's metadata and vector are read from. */
-    interface Candidates {
-        /** The metadata of candidate {@code c} (an empty map for none). */
-        Map<String, String> metadataOf(int c);
-
-        /** The stored vector of candidate {@code c}, or null if it was deleted since. */
-        float[] vectorOf(int c, String id);
-    }
-
-    private final Candidates search;
+    private final CandidateTable search;
     private final int[] candidates;
     private final String[] ids;
     private final float[] scores;
 
-    RankedHits(Candidates search, int[] candidates, String[] ids, float[] scores) {
+    RankedHits(CandidateTable search, int[] candidates, String[] ids, float[] scores) {
         assert candidates.length == ids.length && ids.length == scores.length : "hits line up";
         this.search = search;
         this.candidates = candidates;
