@@ -114,6 +114,16 @@ public final class VectorStreamConnectorOptions {
                                     + " which columns a statement uses). Overridden per call by"
                                     + " 'include-vectors'.");
 
+    public static final ConfigOption<Boolean> SEARCH_INCLUDE_TEXT =
+            ConfigOptions.key("search.include-text")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Whether search results carry each hit's stored text. When false the"
+                                    + " text column is NULL, which saves the job one state read"
+                                    + " and the text's bytes per hit. Overridden per call by"
+                                    + " 'include-text'.");
+
     public static final ConfigOption<OnError> SEARCH_ON_ERROR =
             ConfigOptions.key("search.on-error")
                     .enumType(OnError.class)

@@ -8,6 +8,7 @@ import static io.vectorstream.connector.VectorStreamConnectorOptions.PROPERTIES_
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_CONSISTENCY;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_EF;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_FILTER;
+import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_INCLUDE_TEXT;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_INCLUDE_VECTORS;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_ON_ERROR;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_TIMEOUT;
@@ -80,6 +81,7 @@ public final class VectorStreamTableFactory
                 SEARCH_CONSISTENCY,
                 SEARCH_TIMEOUT,
                 SEARCH_INCLUDE_VECTORS,
+                SEARCH_INCLUDE_TEXT,
                 SEARCH_ON_ERROR);
     }
 

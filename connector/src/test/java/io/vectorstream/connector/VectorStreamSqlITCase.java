@@ -196,13 +196,20 @@ class VectorStreamSqlITCase {
                 collect(
                         "SELECT * FROM TABLE(VECTOR_SEARCH(TABLE docs, DESCRIPTOR(embedding), "
                                 + arrayLiteral(v)
-                                + ", 5, MAP['include-vectors', 'true']))");
+                                + ", 5, MAP['include-vectors', 'true', 'include-text', 'true']))");
         assertThat(rows).hasSize(5);
         Row best = rows.get(0);
         assertThat(best.getField(0)).isEqualTo(id);
         assertThat(toFloats((Float[]) best.getField(1))).containsExactly(v);
         assertThat(best.getField(2)).isEqualTo(metadata.get(id));
         assertThat(best.getField(3)).as("the stored text").isEqualTo("text of " + id);
+        List<Row> plain =
+                collect(
+                        "SELECT * FROM TABLE(VECTOR_SEARCH(TABLE docs, DESCRIPTOR(embedding), "
+                                + arrayLiteral(v)
+                                + ", 1))");
+        assertThat(plain.get(0).getField(0)).isEqualTo(id);
+        assertThat(plain.get(0).getField(3)).as("text only when asked for").isNull();
         assertThat((Double) best.getField(4)).isCloseTo(0.0, within(1e-6));
         assertMatchesBruteForce(
                 rows.stream().map(r -> Row.of(0, r.getField(0), r.getField(4))).toList(),

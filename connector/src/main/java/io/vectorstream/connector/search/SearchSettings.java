@@ -3,6 +3,7 @@ package io.vectorstream.connector.search;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_CONSISTENCY;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_EF;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_FILTER;
+import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_INCLUDE_TEXT;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_INCLUDE_VECTORS;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_ON_ERROR;
 import static io.vectorstream.connector.VectorStreamConnectorOptions.SEARCH_TIMEOUT;
@@ -21,7 +22,8 @@ import org.apache.flink.table.api.ValidationException;
 /**
  * How one {@code VECTOR_SEARCH} call searches: the table's {@code search.*} options, overridden by
  * the keys of the call's {@code MAP[...]} ({@code ef}, {@code filter}, {@code consistency}, {@code
- * timeout}, {@code include-vectors}, {@code min-score}, {@code max-distance}, {@code on-error}).
+ * timeout}, {@code include-vectors}, {@code include-text}, {@code min-score}, {@code max-distance},
+ * {@code on-error}).
  */
 public final class SearchSettings implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -33,6 +35,8 @@ public final class SearchSettings implements Serializable {
             ConfigOptions.key("consistency").stringType().noDefaultValue();
     static final ConfigOption<Boolean> INCLUDE_VECTORS =
             ConfigOptions.key("include-vectors").booleanType().noDefaultValue();
+    static final ConfigOption<Boolean> INCLUDE_TEXT =
+            ConfigOptions.key("include-text").booleanType().noDefaultValue();
     static final ConfigOption<Float> MIN_SCORE =
             ConfigOptions.key("min-score").floatType().noDefaultValue();
     static final ConfigOption<Float> MAX_DISTANCE =
@@ -56,6 +60,7 @@ public final class SearchSettings implements Serializable {
                     "filter",
                     "consistency",
                     "include-vectors",
+                    "include-text",
                     "min-score",
                     "max-distance",
                     "on-error");
@@ -66,6 +71,7 @@ public final class SearchSettings implements Serializable {
     private final Duration timeout;
     private final Duration flinkTimeout;
     private final boolean includeVectors;
+    private final boolean includeText;
     private final Float minScore;
     private final Float maxDistance;
     private final OnError onError;
@@ -77,6 +83,7 @@ public final class SearchSettings implements Serializable {
             Duration timeout,
             Duration flinkTimeout,
             boolean includeVectors,
+            boolean includeText,
             Float minScore,
             Float maxDistance,
             OnError onError) {
@@ -88,6 +95,7 @@ public final class SearchSettings implements Serializable {
         this.timeout = timeout.compareTo(flinkTimeout) > 0 ? flinkTimeout : timeout;
         this.flinkTimeout = flinkTimeout;
         this.includeVectors = includeVectors;
+        this.includeText = includeText;
         this.minScore = minScore;
         this.maxDistance = maxDistance;
         this.onError = onError;
@@ -116,6 +124,7 @@ public final class SearchSettings implements Serializable {
                 tableOptions.get(SEARCH_TIMEOUT),
                 flinkTimeout,
                 tableOptions.get(SEARCH_INCLUDE_VECTORS),
+                tableOptions.get(SEARCH_INCLUDE_TEXT),
                 null,
                 null,
                 tableOptions.get(SEARCH_ON_ERROR));
@@ -152,6 +161,7 @@ public final class SearchSettings implements Serializable {
                     callTimeout != null ? callTimeout : timeout,
                     callTimeout != null ? callTimeout : flinkTimeout,
                     call.getOptional(INCLUDE_VECTORS).orElse(includeVectors),
+                    call.getOptional(INCLUDE_TEXT).orElse(includeText),
                     call.getOptional(MIN_SCORE).orElse(minScore),
                     call.getOptional(MAX_DISTANCE).orElse(maxDistance),
                     call.getOptional(ON_ERROR).orElse(onError));
@@ -181,6 +191,11 @@ public final class SearchSettings implements Serializable {
     /** Whether answers carry the stored vectors (the embedding column is NULL otherwise). */
     public boolean includeVectors() {
         return includeVectors;
+    }
+
+    /** Whether answers carry the stored texts (the text column is NULL otherwise). */
+    public boolean includeText() {
+        return includeText;
     }
 
     /** The call's score threshold (cosine, dot), or null; the job checks it against the metric. */

@@ -122,7 +122,7 @@ public final class VectorStreamSearchFunction extends AsyncVectorSearchFunction 
                         .setK(topK)
                         .setIncludeMetadata(selects(Role.METADATA))
                         .setIncludeVectors(settings.includeVectors() && selects(Role.EMBEDDING))
-                        .setIncludeText(selects(Role.TEXT))
+                        .setIncludeText(settings.includeText() && selects(Role.TEXT))
                         .setTimeoutMs(settings.jobTimeoutMillis())
                         .setConsistency(settings.consistency());
         if (settings.ef() != null) {
