@@ -42,10 +42,16 @@ public record Collection(
 
     /** The configured collection of {@code cfg}. */
     public static Collection configured(VectorStreamConfig cfg) {
+        // With an embedder the dimension is the model's from the start: a stray vector of another
+        // dimension must not pin the collection (or a shard) to it.
+        int dimension =
+                cfg.dimension() == 0 && cfg.embedder() != null
+                        ? TextEmbedder.dimension(cfg.embedder())
+                        : cfg.dimension();
         return new Collection(
                 cfg.collection(),
                 CONFIGURED,
-                cfg.dimension(),
+                dimension,
                 cfg.metric(),
                 cfg.shards(),
                 cfg.index(),

@@ -61,11 +61,20 @@ public final class EmbedQueries extends RichAsyncFunction<Query, QueryOutcome> {
                 () -> {
                     QueryOutcome out;
                     try {
-                        float[] v = TextEmbedder.embed(q.embedder, q.text);
-                        VectorMath.normalize(v);
-                        q.vector = v;
-                        q.embedder = null;
-                        out = q;
+                        if (System.currentTimeMillis() >= q.deadlineMs) {
+                            // Nobody waits for it any more: the model's time goes to the next.
+                            out =
+                                    failed(
+                                            q,
+                                            "the query's deadline passed while it waited for the"
+                                                + " embedder; raise timeoutMs or send fewer text"
+                                                + " queries");
+                        } else {
+                            float[] v = TextEmbedder.embed(q.embedder, q.text);
+                            VectorMath.normalize(v);
+                            // A copy: the operator may be checkpointing the query it holds.
+                            out = q.embedded(v);
+                        }
                     } catch (RuntimeException | LinkageError e) {
                         out = failed(q, "the embedder failed on the query text: " + e);
                     }

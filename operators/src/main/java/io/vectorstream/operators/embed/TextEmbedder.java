@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A text embedding model that runs in the job's own process. The only one is all-MiniLM-L6-v2
@@ -31,14 +33,19 @@ public final class TextEmbedder {
     public static final int MINILM_DIMENSION = 384;
 
     /**
-     * At most this many characters of a text are embedded. The model reads 256 word pieces (about
-     * 1,000 to 1,500 characters of English; sentence-transformers truncates there too), so the rest
-     * would change the vector little and cost one more model run per 510 pieces: this bounds the
-     * work one record or query can cause.
+     * At most this many characters of a text (after leading and trailing white space) reach the
+     * tokenizer. The model reads the first 128 word pieces (the truncation of the tokenizer its
+     * artifact ships; about 100 English words), so the rest never changes the vector: the cut only
+     * bounds the tokenizing one record or query can cause.
      */
     public static final int MAX_EMBEDDED_CHARS = 2048;
 
     private static volatile Model model;
+
+    /** Why the model could not be loaded, once it could not: not tried again for every text. */
+    private static volatile RuntimeException loadFailure;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TextEmbedder.class);
 
     private TextEmbedder() {}
 
@@ -65,9 +72,20 @@ public final class TextEmbedder {
      */
     public static float[] embed(String name, String text) {
         dimension(name);
-        String input =
-                text.length() > MAX_EMBEDDED_CHARS ? text.substring(0, MAX_EMBEDDED_CHARS) : text;
-        return model().embed(input).content().vector();
+        return model().embed(bounded(text)).content().vector();
+    }
+
+    /** {@code text} without surrounding white space, cut to its first MAX_EMBEDDED_CHARS chars. */
+    static String bounded(String text) {
+        String t = text.strip();
+        if (t.length() <= MAX_EMBEDDED_CHARS) {
+            return t;
+        }
+        int end = MAX_EMBEDDED_CHARS;
+        if (Character.isHighSurrogate(t.charAt(end - 1))) {
+            end--; // never half a character
+        }
+        return t.substring(0, end);
     }
 
     private static Model model() {
@@ -76,7 +94,19 @@ public final class TextEmbedder {
             synchronized (TextEmbedder.class) {
                 m = model;
                 if (m == null) {
-                    m = new Model(load());
+                    if (loadFailure != null) {
+                        throw loadFailure;
+                    }
+                    try {
+                        m = new Model(load());
+                    } catch (RuntimeException | LinkageError e) {
+                        loadFailure =
+                                new IllegalStateException("all-MiniLM-L6-v2 failed to load", e);
+                        LOG.error(
+                                "The embedder cannot run: texts without vectors are dead-lettered",
+                                e);
+                        throw loadFailure;
+                    }
                     model = m;
                 }
             }

@@ -15,6 +15,7 @@ import io.vectorstream.state.segment.SearchKnobs;
 import io.vectorstream.state.segment.ShardSegments;
 import io.vectorstream.state.segment.VectorSource;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -142,9 +143,13 @@ final class CrossShardSearch {
         return p;
     }
 
-    /** The bytes the hits of one partial answer add up to, over both its rankings. */
+    /**
+     * The bytes the hits of one partial answer add up to, over both its rankings, and the texts
+     * read for them: a hit in both rankings is read once.
+     */
     private static final class AnswerBudget {
         long bytes;
+        final Map<String, String> texts = new HashMap<>();
     }
 
     /**
@@ -177,7 +182,11 @@ final class CrossShardSearch {
                 hit.vector = ranked.vector(h);
             }
             if (q.includeText) {
-                hit.text = textOf(q, hit.id);
+                hit.text =
+                        budget.texts.containsKey(hit.id)
+                                ? budget.texts.get(hit.id)
+                                : textOf(q, hit.id);
+                budget.texts.put(hit.id, hit.text);
             }
             budget.bytes += answerBytes(hit);
             best.add(hit);
@@ -219,9 +228,28 @@ final class CrossShardSearch {
             bytes += (long) Float.BYTES * hit.vector.length;
         }
         if (hit.text != null) {
-            bytes += 2 + hit.text.length();
+            bytes += 2 + utf8Length(hit.text);
         }
         return bytes;
+    }
+
+    /** The UTF-8 length of {@code s}, without encoding it. */
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /** The query's own ef, nprobe and rerank where it sets them, the collection's elsewhere. */

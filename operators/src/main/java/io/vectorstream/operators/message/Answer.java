@@ -97,7 +97,7 @@ public final class Answer implements QueryOutcome {
                         + limits.maxAnswerBytes()
                         + "; ask for fewer hits (a lower k, offset or groupSize), leave out"
                         + " includeVectors (each"
-                        + " vector adds 4 bytes per dimension in Avro, about 10 in JSON) or"
-                        + " includeMetadata");
+                        + " vector adds 4 bytes per dimension in Avro, about 10 in JSON),"
+                        + " includeText or includeMetadata");
     }
 }

@@ -115,6 +115,43 @@ public final class Query implements QueryOutcome {
 
     public Query() {}
 
+    /** A copy of this query with {@code vector}, embedded: no longer waiting for the embedder. */
+    public Query embedded(float[] vector) {
+        Query q = new Query();
+        q.queryId = queryId;
+        q.requestKey = requestKey;
+        q.collection = collection;
+        q.metric = metric;
+        q.shardKeys = shardKeys;
+        q.vector = vector;
+        q.k = k;
+        q.offset = offset;
+        q.depth = depth;
+        q.groupBy = groupBy;
+        q.groupSize = groupSize;
+        q.threshold = threshold;
+        q.mode = mode;
+        q.text = text;
+        q.terms = terms;
+        q.rankConstant = rankConstant;
+        q.includeText = includeText;
+        q.includeMetadata = includeMetadata;
+        q.includeVectors = includeVectors;
+        q.ef = ef;
+        q.nprobe = nprobe;
+        q.rerank = rerank;
+        q.filter = filter;
+        q.receivedAtMs = receivedAtMs;
+        q.deadlineMs = deadlineMs;
+        q.replyTo = replyTo;
+        q.correlationId = correlationId;
+        q.jsonReply = jsonReply;
+        q.strong = strong;
+        q.endPartitions = endPartitions;
+        q.endOffsets = endOffsets;
+        return q;
+    }
+
     /** {@link #depth}; k for a query held in state from before there was one. */
     public int searchDepth() {
         return depth > 0 ? depth : k + offset;

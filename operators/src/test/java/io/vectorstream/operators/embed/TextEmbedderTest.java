@@ -42,6 +42,16 @@ class TextEmbedderTest {
         assertThat(TextEmbedder.canonical("bert")).isNull();
     }
 
+    @Test
+    void aTextIsStrippedAndCutWithoutSplittingACharacter() {
+        assertThat(TextEmbedder.bounded("  hello \n")).isEqualTo("hello");
+        String spaces = " ".repeat(5000) + "word";
+        assertThat(TextEmbedder.bounded(spaces)).isEqualTo("word");
+        String emoji = "a".repeat(TextEmbedder.MAX_EMBEDDED_CHARS - 1) + "\uD83D\uDE00tail";
+        assertThat(TextEmbedder.bounded(emoji)).hasSize(TextEmbedder.MAX_EMBEDDED_CHARS - 1);
+        assertThat(TextEmbedder.bounded("b".repeat(3000))).hasSize(TextEmbedder.MAX_EMBEDDED_CHARS);
+    }
+
     private static double dot(float[] a, float[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {

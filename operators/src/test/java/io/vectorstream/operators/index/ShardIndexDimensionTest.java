@@ -69,6 +69,33 @@ class ShardIndexDimensionTest {
         }
     }
 
+    /** A write whose embedding failed is dead-lettered by its shard and changes nothing. */
+    @Test
+    void aWriteWhoseEmbeddingFailedIsDeadLetteredAndNotIndexed() throws Exception {
+        try (var h = harness()) {
+            h.processElement1(new StreamRecord<>(write("a", 1, 2, 3)));
+            VectorWrite failed =
+                    write("b", 1, 2, 3).failed("the embedder failed on the text: boom");
+            h.processElement1(new StreamRecord<>(failed));
+            assertThat(
+                            h.getSideOutput(ShardIndexOperator.DEAD_LETTERS).stream()
+                                    .map(StreamRecord::getValue)
+                                    .toList())
+                    .singleElement()
+                    .satisfies(
+                            d -> {
+                                assertThat(d.getCode()).isEqualTo("EMBEDDING_FAILED");
+                                assertThat(d.getReason()).contains("boom");
+                            });
+            h.processElement2(new StreamRecord<>(query("all", 1, 0, 0)));
+            assertThat(h.extractOutputValues())
+                    .singleElement()
+                    .isInstanceOfSatisfying(
+                            PartialResult.class,
+                            p -> assertThat(p.hits).extracting(hit -> hit.id).containsExactly("a"));
+        }
+    }
+
     private static KeyedTwoInputStreamOperatorTestHarness<Integer, ShardMessage, Query, IndexReply>
             harness() throws Exception {
         var h =

@@ -308,6 +308,8 @@ class ValidationTest {
             h.request(json("queries", "t", "{\"queryId\":\"t\",\"text\":\"kafka streams\"}"));
             h.vector(json("vectors", "d1", "{\"id\":\"d1\",\"text\":\"a text\"}"));
             h.vector(json("vectors", "d2", "{\"id\":\"d2\"}"));
+            // Dimension 0 with an embedder is the model's 384: a stray 3-d vector pins nothing.
+            h.vector(json("vectors", "d3", "{\"id\":\"d3\",\"vector\":[1,2,3]}"));
             Query byText = h.queries().get(0);
             assertThat(byText.embedder).isEqualTo("all-minilm-l6-v2");
             assertThat(byText.vector).as("embedded later, off the validator").isNull();
@@ -320,11 +322,11 @@ class ValidationTest {
                                 assertThat(w.vector).isNull();
                             });
             assertThat(h.deadLetters())
-                    .singleElement()
-                    .satisfies(
-                            d ->
-                                    assertThat(d.getReason())
-                                            .contains("or a text for the collection's embedder"));
+                    .extracting(DeadLetter::getCode)
+                    .containsExactly("MISSING_VECTOR", "WRONG_DIMENSION");
+            assertThat(h.deadLetters().get(0).getReason())
+                    .contains("or a text for the collection's embedder");
+            assertThat(h.deadLetters().get(1).getReason()).contains("384");
         }
     }
 

@@ -21,8 +21,21 @@ public record DocTerms(String[] terms, int[] freqs, int length) {
         }
     }
 
-    /** The terms of {@code text} ({@link Tokenizer}); {@link #NONE} for null or no words. */
+    /**
+     * The keyword index reads at most this many characters of a text: tokenizing and holding the
+     * terms of a whole megabyte record on the index's task thread would cost one record too much
+     * (Lucene's LimitTokenCountAnalyzer bounds the same). The whole text is still stored.
+     */
+    public static final int MAX_INDEXED_CHARS = 65_536;
+
+    /**
+     * The terms of the first {@value #MAX_INDEXED_CHARS} characters of {@code text} ({@link
+     * Tokenizer}); {@link #NONE} for null or no words.
+     */
     public static DocTerms of(String text) {
+        if (text != null && text.length() > MAX_INDEXED_CHARS) {
+            text = text.substring(0, MAX_INDEXED_CHARS);
+        }
         List<String> all = Tokenizer.terms(text);
         if (all.isEmpty()) {
             return NONE;

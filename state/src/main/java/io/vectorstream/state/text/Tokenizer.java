@@ -5,13 +5,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Splits text into the terms the keyword index holds: maximal runs of Unicode letters and digits,
- * lower-cased (root locale), as Lucene's StandardTokenizer plus LowerCaseFilter does for plain
- * words. No stemming and no stop words: BM25's idf already gives common words little weight, and a
- * query that names a rare word (a package, a product code) must find it as written.
+ * Splits text into the terms the keyword index holds: maximal runs of Unicode letters, combining
+ * marks and digits, lower-cased (root locale). No stemming and no stop words: BM25's idf already
+ * gives common words little weight, and a query that names a rare word (a package, a product code)
+ * must find it as written.
  *
  * <p>A run longer than {@value #MAX_TERM_CHARS} characters is not a term (a hash, base64, a URL
  * body): it would only bloat the dictionary, as Lucene's 255-character token limit guards against.
+ * Scripts written without spaces (Chinese, Japanese, Thai) are not segmented into words: a run of
+ * them is one term, and is dropped when longer than that (README "Text search").
  */
 public final class Tokenizer {
 
@@ -44,6 +46,11 @@ public final class Tokenizer {
     }
 
     private static boolean isWordChar(int codePoint) {
-        return Character.isLetterOrDigit(codePoint);
+        if (Character.isLetterOrDigit(codePoint)) {
+            return true;
+        }
+        // Vowel signs and accents written as their own code points belong to their word.
+        int type = Character.getType(codePoint);
+        return type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK;
     }
 }

@@ -26,6 +26,13 @@ class KeywordIndexTest {
         assertThat(d.freq("the")).isEqualTo(2);
         assertThat(d.freq("dog")).isZero();
         assertThat(DocTerms.of(" ,.; ")).isSameAs(DocTerms.NONE);
+        // Vowel signs are part of their word; only the first 64 Ki characters are indexed.
+        assertThat(Tokenizer.terms("हिन्दी भाषा")).containsExactly("हिन्दी", "भाषा");
+        DocTerms huge = DocTerms.of("word ".repeat(20_000) + "tail");
+        assertThat(huge.length())
+                .as("13,107 words and the cut one")
+                .isEqualTo(DocTerms.MAX_INDEXED_CHARS / 5 + 1);
+        assertThat(huge.freq("tail")).isZero();
     }
 
     @Test
