@@ -9,6 +9,7 @@ import io.vectorstream.state.filter.FilterParser;
 import io.vectorstream.state.format.CorruptIndexException;
 import io.vectorstream.state.search.ExactSearch;
 import io.vectorstream.state.search.SearchHits;
+import io.vectorstream.state.text.KeywordIndex;
 import io.vectorstream.state.vector.Metric;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -278,6 +279,35 @@ class SealedSegmentTest {
         assertThat(bytes(read(rewritten, MemoryTier.FULL))).isEqualTo(rewritten);
         assertThat(read(rewritten, MemoryTier.FULL).metadataRows())
                 .isEqualTo(segment.metadataRows());
+    }
+
+    /**
+     * The stored snapshot pins format version 3: the version 2 snapshot's segment with texts, so
+     * its postings are read back, not rebuilt. Texts: alpha "Alpha streams Kafka records", beta
+     * none, gamma "gamma rays, gamma GAMMA", delta "Delta: the delta of a river", épsilon "épsilon
+     * ε small", zeta "東京 zeta".
+     */
+    @Test
+    void readsTheStoredVersion3SnapshotWithItsPostings() throws IOException {
+        byte[] stored;
+        try (InputStream in = getClass().getResourceAsStream("/formats/segment-v3.bin")) {
+            stored = in.readAllBytes();
+        }
+        SealedSegment segment = read(stored, MemoryTier.FULL);
+        assertThat(readInt(stored, 4)).isEqualTo(3);
+        assertThat(segment.idAt(4)).isEqualTo("épsilon");
+        assertThat(segment.metadataAt(5)).isEqualTo(Map.of("lang", "日本語", "year", "2024"));
+        KeywordIndex texts = segment.keywords();
+        assertThat(texts.textCount()).isEqualTo(5);
+        assertThat(texts.length(1)).isZero();
+        assertThat(texts.length(2)).isEqualTo(4);
+        int gamma = texts.termIndex("gamma");
+        assertThat(texts.postingsEnd(gamma) - texts.postingsStart(gamma)).isOne();
+        assertThat(texts.docAt(texts.postingsStart(gamma))).isEqualTo(2);
+        assertThat(texts.freqAt(texts.postingsStart(gamma))).isEqualTo(3);
+        assertThat(texts.termIndex("東京")).isNotNegative();
+        assertThat(segment.liveTextLength()).isEqualTo(4 + 4 + 6 + 3 + 2);
+        assertThat(bytes(segment)).isEqualTo(stored);
     }
 
     /** Version 1 (before metadata) was never shipped: it is refused, not read without metadata. */
