@@ -6,6 +6,7 @@ import io.vectorstream.state.segment.internal.GrowingSegment;
 import io.vectorstream.state.text.Bm25;
 import io.vectorstream.state.text.DocTerms;
 import io.vectorstream.state.text.KeywordIndex;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Objects;
@@ -153,33 +154,82 @@ public final class KeywordSearch {
             return;
         }
         KeywordIndex index = segment.keywords();
-        float[] scores = null;
-        BitSet touched = null;
+        int[] found = new int[idf.length];
+        long postings = 0;
         for (int t = 0; t < idf.length; t++) {
-            int term = index.termIndex(terms.get(t));
-            if (term < 0) {
+            found[t] = index.termIndex(terms.get(t));
+            if (found[t] >= 0) {
+                postings += index.postingsEnd(found[t]) - index.postingsStart(found[t]);
+            }
+        }
+        if (postings == 0) {
+            return;
+        }
+        BitSet matching = filter == null ? null : segment.attributes().select(filter);
+        // Rare terms in a large segment: sum the few postings by ordinal instead of holding a
+        // score per ordinal of the segment for every query.
+        if (postings * 8 < segment.size()) {
+            scoreSparse(s, leafIndex, segment, found, idf, avgLength, matching, (int) postings);
+            return;
+        }
+        float[] scores = new float[segment.size()];
+        BitSet touched = new BitSet(segment.size());
+        for (int t = 0; t < idf.length; t++) {
+            if (found[t] < 0) {
                 continue;
             }
-            if (scores == null) {
-                scores = new float[segment.size()];
-                touched = new BitSet(segment.size());
-            }
-            for (int p = index.postingsStart(term); p < index.postingsEnd(term); p++) {
+            for (int p = index.postingsStart(found[t]); p < index.postingsEnd(found[t]); p++) {
                 int ordinal = index.docAt(p);
                 scores[ordinal] +=
                         Bm25.score(idf[t], index.freqAt(p), index.length(ordinal), avgLength);
                 touched.set(ordinal);
             }
         }
-        if (touched == null) {
-            return;
-        }
-        if (filter != null) {
-            touched.and(segment.attributes().select(filter));
+        if (matching != null) {
+            touched.and(matching);
         }
         for (int o = touched.nextSetBit(0); o >= 0; o = touched.nextSetBit(o + 1)) {
             if (segment.isLive(o)) {
                 offer(scores[o], s, leafIndex, o);
+            }
+        }
+    }
+
+    /**
+     * The scores of a few postings: each term's contribution packed beside its ordinal (ordinal in
+     * the high half, so sorting groups an ordinal's terms), summed per ordinal.
+     */
+    private void scoreSparse(
+            int s,
+            int leafIndex,
+            SealedSegment segment,
+            int[] found,
+            float[] idf,
+            float avgLength,
+            BitSet matching,
+            int postings) {
+        KeywordIndex index = segment.keywords();
+        long[] packed = new long[postings];
+        int n = 0;
+        for (int t = 0; t < idf.length; t++) {
+            if (found[t] < 0) {
+                continue;
+            }
+            for (int p = index.postingsStart(found[t]); p < index.postingsEnd(found[t]); p++) {
+                int ordinal = index.docAt(p);
+                float part = Bm25.score(idf[t], index.freqAt(p), index.length(ordinal), avgLength);
+                packed[n++] = (long) ordinal << 32 | (Float.floatToRawIntBits(part) & 0xffffffffL);
+            }
+        }
+        Arrays.sort(packed);
+        for (int i = 0; i < n; ) {
+            int ordinal = (int) (packed[i] >>> 32);
+            float score = 0;
+            for (; i < n && (int) (packed[i] >>> 32) == ordinal; i++) {
+                score += Float.intBitsToFloat((int) packed[i]);
+            }
+            if ((matching == null || matching.get(ordinal)) && segment.isLive(ordinal)) {
+                offer(score, s, leafIndex, ordinal);
             }
         }
     }
