@@ -69,9 +69,9 @@ public final class VectorStreamJob {
      * the collections' control beside it.
      *
      * <pre>
-     * vectors ─► validate-vectors ─keyBy(shard)─► shard-index ─keyBy(request)─► merge-top-k ─► answers
-     * queries ─► reply-topic-check ─► validate-queries ─► end-offsets ─broadcast─┘      ▲
-     *                                                                 └─keyBy(request)─┘
+     * vectors ─► validate-vectors ─► embed-vectors ─keyBy(shard)─► shard-index ─keyBy(request)─► merge-top-k ─► answers
+     * queries ─► reply-topic-check ─► validate-queries ─► end-offsets ─┬──────broadcast──────┘          ▲
+     *                     (text for an embedder) └─► embed-queries ─┘ └──────────keyBy(request)─────────┘
      * collections ─► reply-topic-check ─► collection-control ─broadcast catalog─► both validators
      * </pre>
      *
