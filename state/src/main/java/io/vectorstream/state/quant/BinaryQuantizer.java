@@ -1,0 +1,211 @@
+package io.vectorstream.state.quant;
+
+import java.util.SplittableRandom;
+
+/**
+ * One-bit codes with per-vector correction terms, after RaBitQ (Gao and Long, SIGMOD 2024): a
+ * vector x is centred on the data's mean c, turned by a random rotation R, and kept as the signs of
+ * R(x − c) (one bit a dimension) plus two floats, ‖x − c‖ and ⟨b, x̂⟩, where x̂ is the unit rotated
+ * residual and b its sign vector scaled to unit length. For a query q,
+ *
+ * <pre>
+ *   ⟨x, q⟩ = ‖x − c‖ · ⟨x̂, Rq⟩ + ⟨c, q⟩,   ⟨x̂, Rq⟩ ≈ ⟨b, Rq⟩ / ⟨b, x̂⟩
+ * </pre>
+ *
+ * an unbiased estimate whose error shrinks as 1/√dim; candidates ranked by it are rescored exactly
+ * from the full vectors. The rotation spreads the residual's energy over all dimensions, so no sign
+ * carries much more than another. Pure JDK, immutable after {@link #train}; {@link #estimator} is
+ * per query and not thread-safe.
+ */
+public final class BinaryQuantizer {
+
+    private final int dim;
+    private final int words;
+    private final float[] center;
+
+    /** Row-major dim × dim orthogonal matrix. */
+    private final float[] rotation;
+
+    private BinaryQuantizer(int dim, float[] center, float[] rotation) {
+        this.dim = dim;
+        this.words = (dim + 63) / 64;
+        this.center = center;
+        this.rotation = rotation;
+    }
+
+    /**
+     * A quantizer for {@code n} vectors of {@code dim} in {@code vectors} (row after row): their
+     * mean as the centre and a rotation drawn from {@code seed} (Gram-Schmidt on a Gaussian
+     * matrix).
+     */
+    public static BinaryQuantizer train(float[] vectors, int n, int dim, long seed) {
+        if (n < 1 || (long) n * dim > vectors.length) {
+            throw new IllegalArgumentException(n + " vectors of " + dim + " do not fit the array");
+        }
+        double[] mean = new double[dim];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < dim; j++) {
+                mean[j] += vectors[i * dim + j];
+            }
+        }
+        float[] center = new float[dim];
+        for (int j = 0; j < dim; j++) {
+            center[j] = (float) (mean[j] / n);
+        }
+        return new BinaryQuantizer(dim, center, randomRotation(dim, seed));
+    }
+
+    public int dimension() {
+        return dim;
+    }
+
+    /** Bytes of one vector's code and correction terms. */
+    public int bytesPerVector() {
+        return words * Long.BYTES + 2 * Float.BYTES;
+    }
+
+    /** The codes of {@code n} vectors (row after row). */
+    public Codes encode(float[] vectors, int n) {
+        long[] bits = new long[n * words];
+        float[] norms = new float[n];
+        float[] factors = new float[n];
+        float[] residual = new float[dim];
+        float[] rotated = new float[dim];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < dim; j++) {
+                residual[j] = vectors[i * dim + j] - center[j];
+            }
+            rotate(residual, rotated);
+            double norm = 0;
+            double abs = 0;
+            for (int j = 0; j < dim; j++) {
+                norm += (double) rotated[j] * rotated[j];
+                abs += Math.abs(rotated[j]);
+                if (rotated[j] > 0) {
+                    bits[i * words + (j >>> 6)] |= 1L << (j & 63);
+                }
+            }
+            norms[i] = (float) Math.sqrt(norm);
+            // <b, x̂> = Σ|x̂_j| / √dim; a zero residual sits on the centre: its estimate is <c, q>.
+            factors[i] = norm == 0 ? 1f : (float) (abs / Math.sqrt(norm) / Math.sqrt(dim));
+        }
+        return new Codes(n, words, bits, norms, factors);
+    }
+
+    /** An estimator of ⟨x, query⟩ for every code, with its tables built once for the query. */
+    public Estimator estimator(float[] query) {
+        float[] rotated = new float[dim];
+        rotate(query, rotated);
+        double centerDot = 0;
+        for (int j = 0; j < dim; j++) {
+            centerDot += (double) center[j] * query[j];
+        }
+        return new Estimator(rotated, (float) centerDot, dim, words);
+    }
+
+    private void rotate(float[] v, float[] out) {
+        for (int r = 0; r < dim; r++) {
+            double s = 0;
+            int row = r * dim;
+            for (int j = 0; j < dim; j++) {
+                s += (double) rotation[row + j] * v[j];
+            }
+            out[r] = (float) s;
+        }
+    }
+
+    private static float[] randomRotation(int dim, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[][] rows = new double[dim][dim];
+        for (int r = 0; r < dim; r++) {
+            for (int j = 0; j < dim; j++) {
+                rows[r][j] = gaussian(random);
+            }
+            for (int p = 0; p < r; p++) {
+                double dot = 0;
+                for (int j = 0; j < dim; j++) {
+                    dot += rows[r][j] * rows[p][j];
+                }
+                for (int j = 0; j < dim; j++) {
+                    rows[r][j] -= dot * rows[p][j];
+                }
+            }
+            double norm = 0;
+            for (int j = 0; j < dim; j++) {
+                norm += rows[r][j] * rows[r][j];
+            }
+            norm = Math.sqrt(norm);
+            for (int j = 0; j < dim; j++) {
+                rows[r][j] /= norm;
+            }
+        }
+        float[] flat = new float[dim * dim];
+        for (int r = 0; r < dim; r++) {
+            for (int j = 0; j < dim; j++) {
+                flat[r * dim + j] = (float) rows[r][j];
+            }
+        }
+        return flat;
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        double u = 1 - random.nextDouble();
+        double v = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    }
+
+    /** The codes of a set of vectors, by ordinal. */
+    public record Codes(int size, int words, long[] bits, float[] norms, float[] factors) {}
+
+    /**
+     * Estimates ⟨x, q⟩ from a code with one table lookup per byte of it: for each byte position,
+     * the sum of the rotated query's components whose bit is set, for all 256 byte values.
+     */
+    public static final class Estimator {
+        private final float[] table;
+        private final float total;
+        private final float centerDot;
+        private final float scale;
+        private final int bytes;
+        private final int words;
+
+        Estimator(float[] rotated, float centerDot, int dim, int words) {
+            this.bytes = (dim + 7) / 8;
+            this.words = words;
+            this.table = new float[bytes * 256];
+            double sum = 0;
+            for (int k = 0; k < bytes; k++) {
+                for (int value = 1; value < 256; value++) {
+                    int low = Integer.numberOfTrailingZeros(value);
+                    int j = k * 8 + low;
+                    table[k * 256 + value] =
+                            table[k * 256 + (value & (value - 1))] + (j < dim ? rotated[j] : 0);
+                }
+            }
+            for (float r : rotated) {
+                sum += r;
+            }
+            this.total = (float) sum;
+            this.centerDot = centerDot;
+            this.scale = (float) (1 / Math.sqrt(dim));
+        }
+
+        /** The estimate of ⟨x, q⟩ for code {@code i}. */
+        public float estimate(Codes codes, int i) {
+            float set = 0;
+            int base = i * words;
+            for (int k = 0; k < bytes; k++) {
+                int value = (int) (codes.bits()[base + (k >>> 3)] >>> ((k & 7) * 8)) & 0xff;
+                set += table[k * 256 + value];
+            }
+            // <b, Rq> with b_j = ±1/√dim: (set − (total − set)) / √dim.
+            float signedDot = (2 * set - total) * scale;
+            return codes.norms()[i] * signedDot / codes.factors()[i] + centerDot;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BinaryQuantizer(" + dim + " dims, " + bytesPerVector() + " bytes/vector)";
+    }
+}
