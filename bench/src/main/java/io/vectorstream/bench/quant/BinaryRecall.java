@@ -5,9 +5,11 @@ import io.vectorstream.client.FvecsReader;
 import io.vectorstream.state.quant.BinaryQuantizer;
 import io.vectorstream.state.search.TopK;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 /**
  * How much one-bit RaBitQ-style codes ({@link BinaryQuantizer}) lose on a real data set, outside
@@ -20,8 +22,9 @@ import java.util.List;
  *   java -cp ... io.vectorstream.bench.quant.BinaryRecall DATA_DIR
  * </pre>
  *
- * DATA_DIR holds base.fvecs, query.fvecs and groundtruth.ivecs (bench/make-ann-data.sh); vectors
- * are unit length (cosine), so the inner product ranks them.
+ * DATA_DIR holds base.fvecs, query.fvecs, groundtruth.ivecs and dataset.properties
+ * (bench/make-ann-data.sh). Under cosine (unit vectors) the inner product ranks them; under
+ * euclidean the ranking is by 2⟨x, q⟩ − ‖x‖², with each ‖x‖² kept exactly (4 more bytes).
  */
 public final class BinaryRecall {
 
@@ -32,6 +35,11 @@ public final class BinaryRecall {
         List<float[]> base = read(dir.resolve("base.fvecs"));
         List<float[]> queries = read(dir.resolve("query.fvecs"));
         int[][] truth = IvecsFiles.read(dir.resolve("groundtruth.ivecs"));
+        Properties props = new Properties();
+        try (var in = Files.newInputStream(dir.resolve("dataset.properties"))) {
+            props.load(in);
+        }
+        boolean euclidean = "euclidean".equalsIgnoreCase(props.getProperty("metric"));
         int n = base.size();
         int dim = base.get(0).length;
         float[] flat = new float[n * dim];
@@ -41,16 +49,24 @@ public final class BinaryRecall {
         long start = System.nanoTime();
         BinaryQuantizer quantizer = BinaryQuantizer.train(flat, n, dim, 42);
         BinaryQuantizer.Codes codes = quantizer.encode(flat, n);
+        float[] squared = new float[n];
+        if (euclidean) {
+            for (int i = 0; i < n; i++) {
+                squared[i] = dot(flat, i, dim, base.get(i));
+            }
+        }
+        int bytes = quantizer.bytesPerVector() + (euclidean ? Float.BYTES : 0);
         System.out.printf(
-                "%,d x %d, %,d queries; trained and encoded in %.1f s; %d bytes/vector (codes and"
-                        + " two floats) against %d for float32: %.1fx smaller%n",
+                "%,d x %d (%s), %,d queries; trained and encoded in %.1f s; %d bytes/vector"
+                        + " (codes and correction floats) against %d for float32: %.1fx smaller%n",
                 n,
                 dim,
+                euclidean ? "euclidean" : "inner product",
                 queries.size(),
                 (System.nanoTime() - start) / 1e9,
-                quantizer.bytesPerVector(),
+                bytes,
                 dim * 4,
-                dim * 4.0 / quantizer.bytesPerVector());
+                dim * 4.0 / bytes);
         System.out.println(
                 "| oversampling | candidates rescored | recall@10 | queries/s (one thread, flat"
                         + " scan) |");
@@ -64,12 +80,14 @@ public final class BinaryRecall {
                 BinaryQuantizer.Estimator estimator = quantizer.estimator(query);
                 TopK byEstimate = new TopK(pool);
                 for (int i = 0; i < n; i++) {
-                    byEstimate.offer(estimator.estimate(codes, i), i);
+                    float estimate = estimator.estimate(codes, i);
+                    byEstimate.offer(euclidean ? 2 * estimate - squared[i] : estimate, i);
                 }
                 TopK exact = new TopK(K);
                 for (long packed : byEstimate.drainBestFirst()) {
                     int i = TopK.unpackNode(packed);
-                    exact.offer(dot(flat, i, dim, query), i);
+                    float d = dot(flat, i, dim, query);
+                    exact.offer(euclidean ? 2 * d - squared[i] : d, i);
                 }
                 for (long packed : exact.drainBestFirst()) {
                     int i = TopK.unpackNode(packed);
