@@ -1,5 +1,9 @@
 package io.vectorstream.bench.serving;
 
+import static io.vectorstream.bench.BenchHost.deleteRecursively;
+import static io.vectorstream.bench.BenchHost.freePort;
+import static io.vectorstream.bench.BenchHost.loadAverage;
+
 import io.vectorstream.bench.JobMetrics;
 import io.vectorstream.bench.ann.AnnDataSet;
 import io.vectorstream.bench.data.GroundTruth;
@@ -9,14 +13,10 @@ import io.vectorstream.jobs.local.LocalSystem;
 import io.vectorstream.operators.VectorStreamOptions;
 import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.state.vector.Metric;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 
@@ -300,29 +299,6 @@ public final class ServingBench {
         log(
                 "%s (%,d queries in %.1f s; load %s)",
                 row, r.sortedMicros().length, r.seconds(), loadAverage());
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Paths.get("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static double secondsSince(long startNanos) {

@@ -1,5 +1,11 @@
 package io.vectorstream.bench.sql;
 
+import static io.vectorstream.bench.BenchHost.cpuModel;
+import static io.vectorstream.bench.BenchHost.deleteRecursively;
+import static io.vectorstream.bench.BenchHost.freePort;
+import static io.vectorstream.bench.BenchHost.loadAverage;
+import static io.vectorstream.bench.BenchHost.memTotal;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vectorstream.bench.FlinkRest;
 import io.vectorstream.bench.JobMetrics;
@@ -16,14 +22,12 @@ import io.vectorstream.schema.codec.FloatVectors;
 import io.vectorstream.state.vector.Metric;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -1070,58 +1073,6 @@ public final class SqlBench {
 
     private static long remainingNanos(long deadline) {
         return deadline - System.nanoTime();
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Paths.get("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    private static String cpuModel() {
-        try (Stream<String> lines = Files.lines(Paths.get("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst()
-                    .orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String memTotal() {
-        try (Stream<String> lines = Files.lines(Paths.get("/proc/meminfo"))) {
-            return lines.filter(l -> l.startsWith("MemTotal:"))
-                    .map(
-                            l ->
-                                    String.format(
-                                            Locale.ROOT,
-                                            "%.0f GB",
-                                            Long.parseLong(l.replaceAll("\\D", ""))
-                                                    / 1024.0
-                                                    / 1024))
-                    .findFirst()
-                    .orElse("unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static void log(String format, Object... args) {

@@ -1,5 +1,11 @@
 package io.vectorstream.bench.text;
 
+import static io.vectorstream.bench.BenchHost.cpuModel;
+import static io.vectorstream.bench.BenchHost.deleteRecursively;
+import static io.vectorstream.bench.BenchHost.freePort;
+import static io.vectorstream.bench.BenchHost.loadAverage;
+import static io.vectorstream.bench.BenchHost.memTotal;
+
 import io.vectorstream.bench.JobMetrics;
 import io.vectorstream.bench.ann.AnnDataSet;
 import io.vectorstream.bench.serving.JobSettings;
@@ -18,15 +24,12 @@ import io.vectorstream.schema.QueryResponse;
 import io.vectorstream.schema.VectorRecord;
 import io.vectorstream.state.vector.Metric;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -35,7 +38,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 
@@ -611,58 +613,6 @@ public final class TextQualityBench {
 
     private static long remaining(long deadline) {
         return Math.max(0, deadline - System.nanoTime());
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Paths.get("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    private static String cpuModel() {
-        try (Stream<String> lines = Files.lines(Paths.get("/proc/cpuinfo"))) {
-            return lines.filter(l -> l.startsWith("model name"))
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
-                    .findFirst()
-                    .orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String memTotal() {
-        try (Stream<String> lines = Files.lines(Paths.get("/proc/meminfo"))) {
-            return lines.filter(l -> l.startsWith("MemTotal:"))
-                    .map(
-                            l ->
-                                    String.format(
-                                            Locale.ROOT,
-                                            "%.0f GB",
-                                            Long.parseLong(l.replaceAll("\\D", ""))
-                                                    / 1024.0
-                                                    / 1024))
-                    .findFirst()
-                    .orElse("unknown");
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static double secondsSince(long startNanos) {
