@@ -2,12 +2,14 @@ package io.vectorstream.bench.quant;
 
 import io.vectorstream.bench.data.IvecsFiles;
 import io.vectorstream.client.FvecsReader;
+import io.vectorstream.state.kmeans.KMeans;
 import io.vectorstream.state.quant.BinaryQuantizer;
 import io.vectorstream.state.search.TopK;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 
@@ -19,10 +21,14 @@ import java.util.Properties;
  * at this dimension, before a segment tier is built on it.
  *
  * <pre>
- *   java -cp ... io.vectorstream.bench.quant.BinaryRecall DATA_DIR
+ *   java -cp ... io.vectorstream.bench.quant.BinaryRecall DATA_DIR [LISTS [QUERIES]]
  * </pre>
  *
- * DATA_DIR holds base.fvecs, query.fvecs, groundtruth.ivecs and dataset.properties
+ * With LISTS above 0 the vectors are split into that many k-means lists and each is coded around
+ * its own centroid (RaBitQ's IVF form; the scan still reads every list, so only the codes' quality
+ * changes); without, one centre serves the whole set.
+ *
+ * <p>DATA_DIR holds base.fvecs, query.fvecs, groundtruth.ivecs and dataset.properties
  * (bench/make-ann-data.sh). Under cosine (unit vectors) the inner product ranks them; under
  * euclidean the ranking is by 2⟨x, q⟩ − ‖x‖², with each ‖x‖² kept exactly (4 more bytes).
  */
@@ -34,6 +40,9 @@ public final class BinaryRecall {
         Path dir = Path.of(args[0]);
         List<float[]> base = read(dir.resolve("base.fvecs"));
         List<float[]> queries = read(dir.resolve("query.fvecs"));
+        if (args.length > 2) {
+            queries = queries.subList(0, Math.min(queries.size(), Integer.parseInt(args[2])));
+        }
         int[][] truth = IvecsFiles.read(dir.resolve("groundtruth.ivecs"));
         Properties props = new Properties();
         try (var in = Files.newInputStream(dir.resolve("dataset.properties"))) {
@@ -47,8 +56,23 @@ public final class BinaryRecall {
             System.arraycopy(base.get(i), 0, flat, i * dim, dim);
         }
         long start = System.nanoTime();
+        int lists = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         BinaryQuantizer quantizer = BinaryQuantizer.train(flat, n, dim, 42);
-        BinaryQuantizer.Codes codes = quantizer.encode(flat, n);
+        int[] listOf = new int[n];
+        BinaryQuantizer[] byList = {quantizer};
+        if (lists > 0) {
+            float[] centroids = new KMeans(lists, 10, false, 42).train(flat, n, dim);
+            byList = new BinaryQuantizer[lists];
+            for (int l = 0; l < lists; l++) {
+                byList[l] =
+                        quantizer.withCenter(Arrays.copyOfRange(centroids, l * dim, (l + 1) * dim));
+            }
+            for (int i = 0; i < n; i++) {
+                listOf[i] = KMeans.nearest(centroids, lists, dim, flat, i * dim);
+            }
+        }
+        // Each vector coded by its list's quantizer, kept at its own ordinal.
+        BinaryQuantizer.Codes codes = encode(byList, listOf, flat, n, dim);
         float[] squared = new float[n];
         if (euclidean) {
             for (int i = 0; i < n; i++) {
@@ -77,10 +101,14 @@ public final class BinaryRecall {
             long t0 = System.nanoTime();
             for (int q = 0; q < queries.size(); q++) {
                 float[] query = queries.get(q);
-                BinaryQuantizer.Estimator estimator = quantizer.estimator(query);
+                BinaryQuantizer.Estimator[] estimators =
+                        new BinaryQuantizer.Estimator[byList.length];
+                for (int l = 0; l < byList.length; l++) {
+                    estimators[l] = byList[l].estimator(query);
+                }
                 TopK byEstimate = new TopK(pool);
                 for (int i = 0; i < n; i++) {
-                    float estimate = estimator.estimate(codes, i);
+                    float estimate = estimators[listOf[i]].estimate(codes, i);
                     byEstimate.offer(euclidean ? 2 * estimate - squared[i] : estimate, i);
                 }
                 TopK exact = new TopK(K);
@@ -104,6 +132,25 @@ public final class BinaryRecall {
                     "| %d | %d | %.4f | %.0f |%n",
                     over, pool, found / (double) (K * queries.size()), queries.size() / seconds);
         }
+    }
+
+    /** The codes of all vectors, each made by its list's quantizer, in ordinal order. */
+    private static BinaryQuantizer.Codes encode(
+            BinaryQuantizer[] byList, int[] listOf, float[] flat, int n, int dim) {
+        BinaryQuantizer.Codes all = byList[0].encode(flat, n);
+        if (byList.length == 1) {
+            return all;
+        }
+        int words = all.words();
+        for (int i = 0; i < n; i++) {
+            BinaryQuantizer.Codes one =
+                    byList[listOf[i]].encode(Arrays.copyOfRange(flat, i * dim, (i + 1) * dim), 1);
+            System.arraycopy(one.bits(), 0, all.bits(), i * words, words);
+            all.norms()[i] = one.norms()[0];
+            all.factors()[i] = one.factors()[0];
+            all.offsets()[i] = one.offsets()[0];
+        }
+        return all;
     }
 
     private static float dot(float[] flat, int i, int dim, float[] q) {

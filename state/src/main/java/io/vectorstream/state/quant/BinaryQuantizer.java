@@ -4,18 +4,21 @@ import java.util.SplittableRandom;
 
 /**
  * One-bit codes with per-vector correction terms, after RaBitQ (Gao and Long, SIGMOD 2024): a
- * vector x is centred on the data's mean c, turned by a random rotation R, and kept as the signs of
- * R(x − c) (one bit a dimension) plus two floats, ‖x − c‖ and ⟨b, x̂⟩, where x̂ is the unit rotated
- * residual and b its sign vector scaled to unit length. For a query q,
+ * vector x is centred on c (the data's mean, or its IVF list's centroid), turned by a random
+ * rotation R, and kept as the signs of R(x − c) (one bit a dimension) plus three floats: ‖x − c‖,
+ * ⟨b, x̂⟩ (x̂ the unit rotated residual, b its sign vector scaled to unit length) and ⟨x − c, c⟩.
+ * For a query q,
  *
  * <pre>
- *   ⟨x, q⟩ = ‖x − c‖ · ⟨x̂, Rq⟩ + ⟨c, q⟩,   ⟨x̂, Rq⟩ ≈ ⟨b, Rq⟩ / ⟨b, x̂⟩
+ *   ⟨x, q⟩ = ‖x − c‖ · ⟨x̂, R(q − c)⟩ + ⟨x − c, c⟩ + ⟨c, q⟩
+ *   ⟨x̂, R(q − c)⟩ ≈ ⟨b, R(q − c)⟩ / ⟨b, x̂⟩
  * </pre>
  *
- * an unbiased estimate whose error shrinks as 1/√dim; candidates ranked by it are rescored exactly
- * from the full vectors. The rotation spreads the residual's energy over all dimensions, so no sign
- * carries much more than another. Pure JDK, immutable after {@link #train}; {@link #estimator} is
- * per query and not thread-safe.
+ * an unbiased estimate whose error is about ‖x − c‖ · ‖q − c‖ / √dim: the query is centred too, so
+ * a query near the centre is estimated well however far both are from the origin. Candidates ranked
+ * by it are rescored exactly from the full vectors. The rotation spreads the residual's energy over
+ * all dimensions, so no sign carries much more than another. Pure JDK, immutable after {@link
+ * #train}; {@link #estimator} is per query and not thread-safe.
  */
 public final class BinaryQuantizer {
 
@@ -55,13 +58,26 @@ public final class BinaryQuantizer {
         return new BinaryQuantizer(dim, center, randomRotation(dim, seed));
     }
 
+    /**
+     * This quantizer around another centre, with the same rotation: the codes of one IVF list
+     * around its centroid, as RaBitQ keeps them, so that a code describes where a vector lies in
+     * its list rather than which list it is in.
+     */
+    public BinaryQuantizer withCenter(float[] center) {
+        if (center.length != dim) {
+            throw new IllegalArgumentException(
+                    "a centre of dimension " + center.length + " for " + dim + "-d codes");
+        }
+        return new BinaryQuantizer(dim, center.clone(), rotation);
+    }
+
     public int dimension() {
         return dim;
     }
 
     /** Bytes of one vector's code and correction terms. */
     public int bytesPerVector() {
-        return words * Long.BYTES + 2 * Float.BYTES;
+        return words * Long.BYTES + 3 * Float.BYTES;
     }
 
     /** The codes of {@code n} vectors (row after row). */
@@ -69,12 +85,16 @@ public final class BinaryQuantizer {
         long[] bits = new long[n * words];
         float[] norms = new float[n];
         float[] factors = new float[n];
+        float[] offsets = new float[n];
         float[] residual = new float[dim];
         float[] rotated = new float[dim];
         for (int i = 0; i < n; i++) {
+            double offset = 0;
             for (int j = 0; j < dim; j++) {
                 residual[j] = vectors[i * dim + j] - center[j];
+                offset += (double) residual[j] * center[j];
             }
+            offsets[i] = (float) offset;
             rotate(residual, rotated);
             double norm = 0;
             double abs = 0;
@@ -89,17 +109,19 @@ public final class BinaryQuantizer {
             // <b, x̂> = Σ|x̂_j| / √dim; a zero residual sits on the centre: its estimate is <c, q>.
             factors[i] = norm == 0 ? 1f : (float) (abs / Math.sqrt(norm) / Math.sqrt(dim));
         }
-        return new Codes(n, words, bits, norms, factors);
+        return new Codes(n, words, bits, norms, factors, offsets);
     }
 
     /** An estimator of ⟨x, query⟩ for every code, with its tables built once for the query. */
     public Estimator estimator(float[] query) {
-        float[] rotated = new float[dim];
-        rotate(query, rotated);
+        float[] residual = new float[dim];
         double centerDot = 0;
         for (int j = 0; j < dim; j++) {
+            residual[j] = query[j] - center[j];
             centerDot += (double) center[j] * query[j];
         }
+        float[] rotated = new float[dim];
+        rotate(residual, rotated);
         return new Estimator(rotated, (float) centerDot, dim, words);
     }
 
@@ -155,7 +177,8 @@ public final class BinaryQuantizer {
     }
 
     /** The codes of a set of vectors, by ordinal. */
-    public record Codes(int size, int words, long[] bits, float[] norms, float[] factors) {}
+    public record Codes(
+            int size, int words, long[] bits, float[] norms, float[] factors, float[] offsets) {}
 
     /**
      * Estimates ⟨x, q⟩ from a code with one table lookup per byte of it: for each byte position,
@@ -198,9 +221,11 @@ public final class BinaryQuantizer {
                 int value = (int) (codes.bits()[base + (k >>> 3)] >>> ((k & 7) * 8)) & 0xff;
                 set += table[k * 256 + value];
             }
-            // <b, Rq> with b_j = ±1/√dim: (set − (total − set)) / √dim.
+            // <b, R(q − c)> with b_j = ±1/√dim: (set − (total − set)) / √dim.
             float signedDot = (2 * set - total) * scale;
-            return codes.norms()[i] * signedDot / codes.factors()[i] + centerDot;
+            return codes.norms()[i] * signedDot / codes.factors()[i]
+                    + codes.offsets()[i]
+                    + centerDot;
         }
     }
 

@@ -19,7 +19,7 @@ class BinaryQuantizerTest {
         float[] data = clustered(random, N);
         BinaryQuantizer quantizer = BinaryQuantizer.train(data, N, DIM, 11);
         BinaryQuantizer.Codes codes = quantizer.encode(data, N);
-        assertThat(quantizer.bytesPerVector()).isEqualTo(2 * 8 + 8);
+        assertThat(quantizer.bytesPerVector()).isEqualTo(2 * 8 + 12);
 
         double error = 0;
         double spread = 0;
