@@ -3,17 +3,16 @@ package io.vectorstream.operators;
 import io.vectorstream.operators.VectorStreamConfig.IndexSettings;
 import io.vectorstream.operators.embed.TextEmbedder;
 import io.vectorstream.schema.CollectionInfo;
+import io.vectorstream.schema.codec.PayloadCodec;
 import io.vectorstream.state.segment.MemoryTier;
 import io.vectorstream.state.segment.SegmentType;
 import io.vectorstream.state.vector.Metric;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Locale;
-import org.apache.avro.Schema;
-import org.apache.avro.message.BinaryMessageDecoder;
 
 /**
  * One collection as the job serves it: its name, the ordinal that picks its shard keys, its
@@ -121,25 +120,6 @@ public record Collection(
                 embedder);
     }
 
-    /**
-     * Reads {@link CollectionInfo} as written now and as written before {@code embedder} (the
-     * history's CollectionResponse v1 holds that version), so state from before restores.
-     */
-    private static final BinaryMessageDecoder<CollectionInfo> INFO = infoDecoder();
-
-    private static BinaryMessageDecoder<CollectionInfo> infoDecoder() {
-        BinaryMessageDecoder<CollectionInfo> decoder = CollectionInfo.createDecoder(null);
-        try (InputStream in =
-                CollectionInfo.class.getResourceAsStream(
-                        "/io/vectorstream/schema/history/CollectionResponse-v1.avsc")) {
-            Schema response = new Schema.Parser().parse(in);
-            decoder.addSchema(response.getField("collections").schema().getElementType());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return decoder;
-    }
-
     /** The ordinal, then {@link CollectionInfo} in Avro binary: what state keeps. */
     public byte[] toBytes() {
         try {
@@ -151,12 +131,10 @@ public record Collection(
     }
 
     public static Collection fromBytes(byte[] bytes, int buildThreads) {
-        ByteBuffer b = ByteBuffer.wrap(bytes);
-        int ordinal = b.getInt();
-        try {
-            return of(INFO.decode(b.slice()), ordinal, buildThreads);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        int ordinal = ByteBuffer.wrap(bytes).getInt();
+        return of(
+                PayloadCodec.decodeCollectionInfo(Arrays.copyOfRange(bytes, 4, bytes.length)),
+                ordinal,
+                buildThreads);
     }
 }

@@ -110,6 +110,15 @@ public final class PayloadCodec {
                     CollectionResponse.getClassSchema(),
                     history("CollectionResponse-v1.avsc"));
 
+    /** A collection's settings as the job keeps them in state: every version of CollectionInfo. */
+    private static final SingleObjectReader<CollectionInfo> COLLECTION_INFO_AVRO =
+            SingleObjectReader.of(
+                    CollectionInfo.createDecoder(null),
+                    CollectionInfo.getClassSchema(),
+                    history("CollectionResponse-v1.avsc").stream()
+                            .map(r -> r.getField("collections").schema().getElementType())
+                            .toList());
+
     private static final SingleObjectReader<DeadLetter> DEAD_LETTER_AVRO =
             SingleObjectReader.of(
                     DeadLetter.createDecoder(null),
@@ -409,6 +418,14 @@ public final class PayloadCodec {
             }
         }
         return writeJson(o);
+    }
+
+    /**
+     * A {@link CollectionInfo} in Avro single-object form ({@code CollectionInfo#toByteBuffer}), as
+     * written now or by an earlier version (before {@code embedder}): what the job keeps in state.
+     */
+    public static CollectionInfo decodeCollectionInfo(byte[] payload) {
+        return DecodeGuard.decode(COLLECTION_INFO_AVRO::decode, payload);
     }
 
     public static CollectionResponse decodeCollectionResponse(byte[] payload) {
