@@ -15,10 +15,10 @@ public final class HitOrder {
     }
 
     public static Comparator<ScoredHit> bestFirst(Metric metric) {
-        Comparator<ScoredHit> byScore = Comparator.comparingDouble(h -> h.score);
         if (metric != Metric.EUCLIDEAN) {
-            byScore = byScore.reversed();
+            return highestFirst();
         }
-        return byScore.thenComparing(h -> h.id);
+        Comparator<ScoredHit> byDistance = Comparator.comparingDouble(h -> h.score);
+        return byDistance.thenComparing(h -> h.id);
     }
 }
