@@ -27,7 +27,8 @@ public record VectorStreamConfig(
         Limits limits,
         IndexSettings index,
         long sealAfterIdleMs,
-        TextSettings text)
+        TextSettings text,
+        MemorySettings memory)
         implements Serializable {
 
     /** Largest supported vector dimension. */
@@ -145,7 +146,46 @@ public record VectorStreamConfig(
                 Limits.from(conf),
                 IndexSettings.from(conf),
                 conf.get(VectorStreamOptions.SEAL_AFTER_IDLE).toMillis(),
-                TextSettings.from(conf));
+                TextSettings.from(conf),
+                MemorySettings.from(conf));
+    }
+
+    /**
+     * The heap budget of the index subtasks of one TaskManager ({@code vectorstream.memory.*}).
+     *
+     * @param budgetBytes bytes, or 0 for {@code budgetFraction} of the JVM heap
+     * @param budgetFraction share of the JVM heap when {@code budgetBytes} is 0
+     * @param tierDownAt share of the budget above which segments move to the binary tier
+     * @param throttlePauseMs wait of each upsert while the budget is exceeded
+     */
+    public record MemorySettings(
+            long budgetBytes, double budgetFraction, double tierDownAt, long throttlePauseMs)
+            implements Serializable {
+
+        public MemorySettings {
+            check(budgetBytes >= 0, "memory.budget-bytes must not be negative");
+            check(
+                    budgetFraction > 0 && budgetFraction <= 0.9,
+                    "memory.budget-fraction must be in (0, 0.9], got " + budgetFraction);
+            check(
+                    tierDownAt > 0 && tierDownAt <= 1,
+                    "memory.tier-down-at must be in (0, 1], got " + tierDownAt);
+            check(
+                    throttlePauseMs >= 1 && throttlePauseMs <= 1000,
+                    "memory.throttle-pause must be 1 ms .. 1 s, got " + throttlePauseMs + " ms");
+        }
+
+        public static MemorySettings defaults() {
+            return from(new Configuration());
+        }
+
+        public static MemorySettings from(Configuration conf) {
+            return new MemorySettings(
+                    conf.get(VectorStreamOptions.MEMORY_BUDGET_BYTES),
+                    conf.get(VectorStreamOptions.MEMORY_BUDGET_FRACTION),
+                    conf.get(VectorStreamOptions.MEMORY_TIER_DOWN_AT),
+                    conf.get(VectorStreamOptions.MEMORY_THROTTLE_PAUSE).toMillis());
+        }
     }
 
     /** The configured collection's embedder, or null. */

@@ -295,10 +295,11 @@ public final class VectorStreamOptions {
                     .stringType()
                     .defaultValue("full")
                     .withDescription(
-                            "What sealed segments keep on the heap: full (every float32 vector) or"
-                                    + " pq-codes (PQ codes only; full vectors are read from"
-                                    + " RocksDB to rerank the best candidates). pq-codes needs"
-                                    + " index.type ivf-pq.");
+                            "What sealed segments keep on the heap: full (every float32 vector),"
+                                    + " pq-codes (PQ codes only; needs index.type ivf-pq) or"
+                                    + " binary (one-bit codes in k-means lists, any index type);"
+                                    + " the compressed tiers read full vectors from RocksDB to"
+                                    + " rescore the best candidates.");
 
     public static final ConfigOption<Integer> SEAL_SIZE =
             key("vectorstream.index.seal-size")
@@ -393,4 +394,40 @@ public final class VectorStreamOptions {
                     .withDescription(
                             "Share of deleted vectors in a sealed segment above which it is"
                                     + " rewritten without them (0 < ratio <= 1).");
+
+    public static final ConfigOption<Long> MEMORY_BUDGET_BYTES =
+            key("vectorstream.memory.budget-bytes")
+                    .longType()
+                    .defaultValue(0L)
+                    .withDescription(
+                            "Heap bytes the index subtasks of one TaskManager may fill with"
+                                    + " segments (growing, sealed and build copies); 0 takes"
+                                    + " memory.budget-fraction of the JVM heap instead.");
+
+    public static final ConfigOption<Double> MEMORY_BUDGET_FRACTION =
+            key("vectorstream.memory.budget-fraction")
+                    .doubleType()
+                    .defaultValue(0.5)
+                    .withDescription(
+                            "Share of the TaskManager's JVM heap (-Xmx: framework and task heap)"
+                                    + " the index subtasks may fill with segments, when"
+                                    + " memory.budget-bytes is 0 (0 < fraction <= 0.9).");
+
+    public static final ConfigOption<Double> MEMORY_TIER_DOWN_AT =
+            key("vectorstream.memory.tier-down-at")
+                    .doubleType()
+                    .defaultValue(0.8)
+                    .withDescription(
+                            "Share of the budget above which the coldest full sealed segments"
+                                    + " move to the binary tier and new segments are built binary"
+                                    + " (0 < share <= 1).");
+
+    public static final ConfigOption<Duration> MEMORY_THROTTLE_PAUSE =
+            key("vectorstream.memory.throttle-pause")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(10))
+                    .withDescription(
+                            "How long each upsert waits before it is applied while the budget is"
+                                    + " exceeded: backpressure on the vectors topic; queries are"
+                                    + " answered between the waits (1 ms .. 1 s).");
 }

@@ -66,7 +66,8 @@ public final class TestData {
                 limits,
                 index,
                 0,
-                VectorStreamConfig.TextSettings.defaults());
+                VectorStreamConfig.TextSettings.defaults(),
+                VectorStreamConfig.MemorySettings.defaults());
     }
 
     /** {@code cfg} whose configured collection embeds texts with all-MiniLM-L6-v2. */
@@ -101,7 +102,30 @@ public final class TestData {
                 cfg.limits(),
                 cfg.index(),
                 cfg.sealAfterIdleMs(),
-                text);
+                text,
+                cfg.memory());
+    }
+
+    /** {@code cfg} with memory settings {@code memory}. */
+    public static VectorStreamConfig withMemory(
+            VectorStreamConfig cfg, VectorStreamConfig.MemorySettings memory) {
+        return new VectorStreamConfig(
+                cfg.collection(),
+                cfg.dimension(),
+                cfg.metric(),
+                cfg.shards(),
+                cfg.maxParallelism(),
+                cfg.maxK(),
+                cfg.defaultTimeoutMs(),
+                cfg.maxTimeoutMs(),
+                cfg.maxEf(),
+                cfg.maxNprobe(),
+                cfg.maxRerank(),
+                cfg.limits(),
+                cfg.index(),
+                cfg.sealAfterIdleMs(),
+                cfg.text(),
+                memory);
     }
 
     public static float[] randomVector(Random rnd, int dim) {

@@ -68,7 +68,7 @@ final class CreateCollectionCommand implements Command {
                     "  --shards N                     shards, fixed; must divide the job's"
                             + " max-parallelism",
                     "  --index-type T                 hnsw, ivf-flat or ivf-pq",
-                    "  --memory-tier T                full or pq-codes (needs ivf-pq)",
+                    "  --memory-tier T                full, pq-codes (needs ivf-pq) or binary",
                     "  --seal-size N                  vectors per growing segment before it is"
                             + " sealed",
                     "  --hnsw-m N                     HNSW neighbours per node (at least 2)",

@@ -252,6 +252,20 @@ final class LoadedShard {
     }
 
     /**
+     * Starts moving this shard's coldest full sealed segment to the binary tier (see {@link
+     * ShardSegments#startTierDown}), unless a compaction is in flight or failed builds hold its
+     * lane back. The current key must be this shard's.
+     *
+     * @return whether a tier-down started
+     */
+    boolean startTierDown() throws Exception {
+        if (segments.merging() || segments.fullSegmentCount() == 0 || !mergeRetry.due()) {
+            return false;
+        }
+        return submit(segments.startTierDown(manifest.nextSegmentId(), ctx.store().vectorSource()));
+    }
+
+    /**
      * The most vectors one seal takes: the seal size, or fewer if that would not fit a segment.
      * Bounded, a burst becomes several seals of the oldest vectors, each quick to build (small
      * graphs build fastest per vector), to install and to drop from the growing segment, instead of

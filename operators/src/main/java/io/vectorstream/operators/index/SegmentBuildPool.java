@@ -201,7 +201,10 @@ final class SegmentBuildPool implements AutoCloseable {
             return new Finished(
                     shardKey,
                     build,
-                    segment.withTier(tier),
+                    // Only a full IVF-PQ segment changes tier here; a binary one is binary.
+                    segment.tier() == MemoryTier.FULL && tier == MemoryTier.PQ_CODES
+                            ? segment.withTier(tier)
+                            : segment,
                     ShardStateStore.splitBlob(blob),
                     blob.length,
                     (System.nanoTime() - start) / 1_000_000,

@@ -29,6 +29,9 @@ final class ShardIndexMetrics {
     final Counter buildFailures;
     final Counter strongQueriesExpired;
     final Counter writesRefused;
+    final Counter tierDowns;
+    final Counter throttledWrites;
+    final Counter throttledMillis;
     final Histogram searchLatencyMicros;
     final Histogram sealMillis;
     final Histogram compactionMillis;
@@ -48,6 +51,9 @@ final class ShardIndexMetrics {
         buildFailures = group.counter("buildFailures");
         strongQueriesExpired = group.counter("strongQueriesExpired");
         writesRefused = group.counter("writesRefused");
+        tierDowns = group.counter("tierDowns");
+        throttledWrites = group.counter("throttledWrites");
+        throttledMillis = group.counter("throttledMillis");
         searchLatencyMicros =
                 group.histogram("searchLatencyMicros", new DescriptiveStatisticsHistogram(1000));
         sealMillis = group.histogram("sealMillis", new DescriptiveStatisticsHistogram(100));
@@ -95,6 +101,11 @@ final class ShardIndexMetrics {
             total += f.applyAsLong(s);
         }
         return total;
+    }
+
+    /** The estimated heap bytes of this subtask's loaded shards, by their last refresh. */
+    long memoryBytes() {
+        return sum(s -> s.memoryBytes);
     }
 
     /**

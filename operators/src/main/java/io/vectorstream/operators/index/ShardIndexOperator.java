@@ -14,6 +14,7 @@ import io.vectorstream.operators.message.VectorWrite;
 import io.vectorstream.operators.shard.ShardRouter;
 import io.vectorstream.schema.DeadLetter;
 import io.vectorstream.state.record.StoredVector;
+import io.vectorstream.state.segment.MemoryTier;
 import io.vectorstream.state.segment.SealedSegment;
 import io.vectorstream.state.segment.SegmentBuild;
 import io.vectorstream.state.segment.SegmentManifest;
@@ -187,6 +188,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
 
     private transient ProgressGate<StreamRecord<Query>> gate;
 
+    /** The heap budget this subtask shares with the other index subtasks of its TaskManager. */
+    private transient MemoryBudget budget;
+
     public ShardIndexOperator(VectorStreamConfig cfg) {
         this(cfg, SegmentBuild::run);
     }
@@ -244,7 +248,15 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
                         cfg.limits().maxAnswerBytes());
         reportRestoredShards();
         gate = new ProgressGate<>(this::expireAt, cfg.limits().maxStrongQueriesHeld());
-        getMetricGroup().addGroup("vectorstream").gauge("strongQueriesWaiting", gate::pending);
+        var group = getMetricGroup().addGroup("vectorstream");
+        group.gauge("strongQueriesWaiting", gate::pending);
+        var memory = cfg.memory();
+        budget =
+                MemoryBudget.of(memory.budgetBytes(), memory.budgetFraction(), memory.tierDownAt());
+        group.gauge("memoryBudgetBytes", budget::limit);
+        group.gauge("memoryUsedBytes", budget::used);
+        group.gauge("memoryPressure", () -> budget.pressure().ordinal());
+        scheduleMemoryCheck();
     }
 
     /**
@@ -299,6 +311,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
 
     @Override
     public void close() throws Exception {
+        if (budget != null) {
+            budget.leave(this);
+        }
         if (builds != null) {
             builds.close();
         }
@@ -348,6 +363,7 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
                                 DeadLetters.of(op, "WRONG_DIMENSION", refusal, cfg.limits())));
                 return;
             }
+            throttleIfOverBudget();
             shard.upsert(op);
         }
         if (op.publishedAtMs > 0) {
@@ -359,6 +375,76 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
         shard.startBuildIfDue();
         scheduleRestCheck();
         shard.refreshStats();
+        relieve(shard);
+    }
+
+    /**
+     * While the budget is exceeded, an upsert waits {@code memory.throttle-pause} before it is
+     * applied: the vectors topic backs up (Flink's backpressure, visible on the upstream tasks)
+     * while queries on the other input are answered between the waits, and the tier-downs in flight
+     * finish and free memory meanwhile.
+     */
+    private void throttleIfOverBudget() throws Exception {
+        if (budget.pressure() != MemoryBudget.Pressure.THROTTLE) {
+            return;
+        }
+        long start = System.nanoTime();
+        Thread.sleep(cfg.memory().throttlePauseMs());
+        metrics.throttledWrites.inc();
+        metrics.throttledMillis.inc((System.nanoTime() - start) / 1_000_000);
+        installFinishedBuilds();
+        reportMemory();
+    }
+
+    /**
+     * Reports this subtask's memory to the budget, and under pressure makes every shard build
+     * binary segments and starts moving {@code shard}'s coldest full segment to the binary tier
+     * (the current key must be {@code shard}'s).
+     */
+    private void relieve(LoadedShard shard) throws Exception {
+        reportMemory();
+        boolean pressed = budget.pressure() != MemoryBudget.Pressure.NONE;
+        for (LoadedShard s : shards.values()) {
+            s.segments.buildIntoBinary(pressed);
+        }
+        if (pressed && shard.startTierDown()) {
+            metrics.tierDowns.inc();
+        }
+    }
+
+    private void reportMemory() {
+        budget.report(this, metrics.memoryBytes());
+    }
+
+    /** How often shards without writes are looked at for the memory budget. */
+    private static final long MEMORY_CHECK_MS = 1_000;
+
+    /**
+     * Every {@link #MEMORY_CHECK_MS}, relieves the budget through every loaded shard, so a shard
+     * that only answers queries (or a subtask whose neighbours fill the TaskManager) tiers down
+     * too.
+     */
+    private void scheduleMemoryCheck() {
+        long at = getProcessingTimeService().getCurrentProcessingTime() + MEMORY_CHECK_MS;
+        getProcessingTimeService()
+                .registerTimer(
+                        at,
+                        time -> {
+                            installFinishedBuilds();
+                            Object key = getCurrentKey();
+                            try {
+                                for (LoadedShard shard : List.copyOf(shards.values())) {
+                                    setCurrentKey(shard.key);
+                                    relieve(shard);
+                                }
+                            } finally {
+                                if (key != null) {
+                                    setCurrentKey(key);
+                                }
+                            }
+                            reportMemory();
+                            scheduleMemoryCheck();
+                        });
     }
 
     @Override
@@ -687,6 +773,22 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
 
     long buildFailures() {
         return metrics.buildFailures.getCount();
+    }
+
+    long tierDowns() {
+        return metrics.tierDowns.getCount();
+    }
+
+    long throttledWrites() {
+        return metrics.throttledWrites.getCount();
+    }
+
+    /** Sealed segments loaded here in {@code tier}. */
+    long segmentsIn(MemoryTier tier) {
+        return shards.values().stream()
+                .flatMap(s -> s.segments.sealed().stream())
+                .filter(segment -> segment.tier() == tier)
+                .count();
     }
 
     /** Builds running or being installed, as the gauge counts them. */

@@ -359,7 +359,8 @@ class ShardIndexOperatorTest {
                 base.limits(),
                 base.index(),
                 500,
-                base.text());
+                base.text(),
+                base.memory());
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.vectorstream.state.quant;
 
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One-bit codes with per-vector correction terms, after RaBitQ (Gao and Long, SIGMOD 2024): a
@@ -134,6 +136,30 @@ public final class BinaryQuantizer {
             }
             out[r] = (float) s;
         }
+    }
+
+    /** Rotations drawn so far, by dimension and seed: indices of one shard share theirs. */
+    private static final Map<Long, float[]> ROTATIONS = new ConcurrentHashMap<>();
+
+    /** A few shards' worth of distinct rotations; past it the cache starts over. */
+    private static final int MAX_CACHED_ROTATIONS = 16;
+
+    /**
+     * The row-major dim × dim orthogonal matrix drawn from {@code seed}: always the same matrix for
+     * the same arguments, computed once per JVM while it stays cached. Callers must not change it.
+     */
+    static float[] rotation(int dim, long seed) {
+        long key = seed * 31 + dim;
+        float[] cached = ROTATIONS.get(key);
+        if (cached != null && cached.length == dim * dim) {
+            return cached;
+        }
+        if (ROTATIONS.size() >= MAX_CACHED_ROTATIONS) {
+            ROTATIONS.clear();
+        }
+        float[] drawn = randomRotation(dim, seed);
+        ROTATIONS.put(key, drawn);
+        return drawn;
     }
 
     private static float[] randomRotation(int dim, long seed) {

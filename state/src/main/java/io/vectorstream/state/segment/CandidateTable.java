@@ -21,13 +21,13 @@ final class CandidateTable {
     private int[] leaf = new int[64];
     private int[] node = new int[64];
 
-    /** Vectors a PQ_CODES rerank read from the source, by candidate; null until one is. */
+    /** Vectors a compressed tier's rerank read from the source, by candidate; null until one is. */
     private float[][] readVectors;
 
     private int size;
 
     /**
-     * @param sources each shard's full vectors, for a hit's vector in the PQ_CODES tier
+     * @param sources each shard's full vectors, for a hit's vector in the compressed tiers
      */
     CandidateTable(List<ShardSegments> shards, List<VectorSource> sources) {
         this.shards = shards;
@@ -66,6 +66,13 @@ final class CandidateTable {
         return leaf[c] == GROWING
                 ? s.growing().idAt(node[c])
                 : s.sealed().get(leaf[c]).idAt(node[c]);
+    }
+
+    /** Credits candidate {@code c}'s sealed segment with a hit (see {@link SealedSegment#heat}). */
+    void recordHit(int c) {
+        if (leaf[c] != GROWING) {
+            shards.get(shard[c]).sealed().get(leaf[c]).recordHits(1);
+        }
     }
 
     /** The metadata of candidate {@code c}, from its segment's memory (empty for none). */

@@ -24,12 +24,16 @@ import java.util.Objects;
  * 1) gets the full beam.
  *
  * <p>Growing segments are scanned exactly for k. IVF segments keep the query's {@code nprobe}
- * (their cost does not depend on k), and a PQ_CODES shard with rerank reranks its best {@code
- * max(k, rerank)} ADC estimates once per shard, reading only those from its {@link VectorSource}.
+ * (their cost does not depend on k). Segments in a compressed tier (PQ_CODES, BINARY) each return
+ * their best {@code max(k, rerank)} estimates, and with rerank the shard's best {@code max(k,
+ * rerank)} of those are rescored once per shard, reading only those from its {@link VectorSource}:
+ * so {@code rerank} is the oversampling of the compressed segments.
  *
  * <p>Hits give the metadata the segments hold in memory and the stored vectors when asked for
- * ({@link RankedHits}): from memory in the FULL tier, from the source in the PQ_CODES tier (one
- * read per hit that was not already read for reranking). Not thread-safe; one instance per query.
+ * ({@link RankedHits}): from memory in the FULL tier, from the source in the compressed tiers (one
+ * read per hit that was not already read for reranking). Each sealed segment's share of the hits is
+ * recorded ({@link SealedSegment#recordHits}) so the coldest can be found. Not thread-safe; one
+ * instance per query.
  */
 public final class CrossSegmentSearch {
 
@@ -127,21 +131,29 @@ public final class CrossSegmentSearch {
     }
 
     private void firstPass() {
+        // The share of the beam a graph earns counts the vectors searched by walks and scans, not
+        // the compressed segments', which are ranked by their codes instead.
         long searched = 0;
         for (ShardSegments s : shards) {
             searched += s.searchedVectors();
+            for (SealedSegment segment : s.sealed()) {
+                searched -= segment.tier().rescoresFromSource() ? segment.size() : 0;
+            }
         }
         for (int i = 0; i < shards.size(); i++) {
             ShardSegments s = shards.get(i);
             ScoredNodes growing = s.growing().search(query, knobs.k(), filter);
             offerAll(growing, i, CandidateTable.GROWING);
-            if (s.tier() == MemoryTier.PQ_CODES && knobs.rerank() > 0 && !s.sealed().isEmpty()) {
+            boolean rescore = knobs.rerank() > 0;
+            if (rescore) {
                 rerankFromSource(i);
-                continue;
             }
             List<SealedSegment> sealed = s.sealed();
             for (int j = 0; j < sealed.size(); j++) {
                 SealedSegment segment = sealed.get(j);
+                if (rescore && segment.tier().rescoresFromSource()) {
+                    continue; // rescored above
+                }
                 SearchKnobs budget = budget(segment, searched);
                 ScoredNodes found = segment.searchNodes(query, budget, sources.get(i), filter);
                 offerAll(found, i, j);
@@ -154,7 +166,9 @@ public final class CrossSegmentSearch {
 
     /** The knobs of {@code segment}'s first pass: {@link #knobs} unless it is a budgeted graph. */
     private SearchKnobs budget(SealedSegment segment, long searched) {
-        if (segment.type() != SegmentType.HNSW || segment.size() >= searched) {
+        if (segment.type() != SegmentType.HNSW
+                || segment.tier() != MemoryTier.FULL
+                || segment.size() >= searched) {
             return knobs;
         }
         int ef = leafEf(knobs.ef(), (double) segment.size() / searched);
@@ -190,18 +204,25 @@ public final class CrossSegmentSearch {
     }
 
     /**
-     * The PQ_CODES tier's rerank, once per shard (FAISS's refine step): every segment returns its
-     * best {@code max(k, rerank)} by ADC estimate, and only the shard's best {@code max(k, rerank)}
-     * of those are read from the source and rescored exactly. So a query reads at most that many
-     * stored vectors per shard however many segments it holds.
+     * The compressed tiers' rerank, once per shard (FAISS's refine step): every segment in one
+     * returns its best {@code max(k, rerank)} by estimate, and only the shard's best {@code max(k,
+     * rerank)} of those are read from the source and rescored exactly. So a query reads at most
+     * that many stored vectors per shard however many segments it holds.
      */
     private void rerankFromSource(int i) {
-        VectorSource source = Objects.requireNonNull(sources.get(i), "vector source");
+        List<SealedSegment> sealed = shards.get(i).sealed();
         int pool = Math.max(knobs.k(), knobs.rerank());
         SearchKnobs estimates = new SearchKnobs(pool, knobs.ef(), knobs.nprobe(), 0);
-        TopK byEstimate = new TopK(pool);
-        List<SealedSegment> sealed = shards.get(i).sealed();
+        TopK byEstimate = null;
+        VectorSource source = null;
         for (int j = 0; j < sealed.size(); j++) {
+            if (!sealed.get(j).tier().rescoresFromSource()) {
+                continue;
+            }
+            if (byEstimate == null) {
+                byEstimate = new TopK(pool);
+                source = Objects.requireNonNull(sources.get(i), "vector source");
+            }
             ScoredNodes found = sealed.get(j).searchNodes(query, estimates, source, filter);
             for (int n = 0; n < found.size(); n++) {
                 if (byEstimate.threshold() >= found.scores()[n]) {
@@ -209,6 +230,9 @@ public final class CrossSegmentSearch {
                 }
                 byEstimate.offer(found.scores()[n], candidates.add(i, j, found.nodes()[n]));
             }
+        }
+        if (byEstimate == null) {
+            return;
         }
         for (long packed : byEstimate.drainBestFirst()) {
             int c = TopK.unpackNode(packed);
@@ -251,6 +275,7 @@ public final class CrossSegmentSearch {
             chosen[h] = TopK.unpackNode(best[h]);
             ids[h] = candidates.idOf(chosen[h]);
             scores[h] = metric.externalScore(TopK.unpackScore(best[h]));
+            candidates.recordHit(chosen[h]);
         }
         return new RankedHits(candidates, chosen, ids, scores);
     }

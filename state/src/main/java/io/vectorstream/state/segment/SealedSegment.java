@@ -7,10 +7,11 @@ import io.vectorstream.state.hnsw.HnswIndex;
 import io.vectorstream.state.ivf.IvfIndex;
 import io.vectorstream.state.ivf.IvfParams;
 import io.vectorstream.state.ivf.VectorLookup;
+import io.vectorstream.state.quant.BinaryIvf;
 import io.vectorstream.state.search.AcceptSet;
 import io.vectorstream.state.search.ScoredNodes;
 import io.vectorstream.state.search.SearchHits;
-import io.vectorstream.state.segment.internal.MemoryEstimates;
+import io.vectorstream.state.segment.internal.SegmentIds;
 import io.vectorstream.state.text.KeywordIndex;
 import io.vectorstream.state.vector.Metric;
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -53,11 +53,11 @@ public final class SealedSegment {
     private final int dimension;
     private final Metric metric;
     private final MemoryTier tier;
-    private final String[] ids;
-    private final Map<String, Integer> ordinals;
+    private final SegmentIds ids;
     private final Attributes attributes;
     private final HnswIndex hnsw;
     private final IvfIndex ivf;
+    private final BinaryIvf binary;
     private final KeywordIndex keywords;
     private final BitSet dead;
     private int deadCount;
@@ -67,6 +67,12 @@ public final class SealedSegment {
 
     private long liveTextLength;
     private long memoryBytes = -1;
+
+    /**
+     * Hits this segment gave to answers since it was loaded: how warm it is (see {@link #heat}).
+     */
+    private long hits;
+
     private final AcceptSet liveOrdinals = new LiveOrdinals();
 
     private SealedSegment(
@@ -75,26 +81,30 @@ public final class SealedSegment {
             int dimension,
             Metric metric,
             MemoryTier tier,
-            String[] ids,
-            Map<String, Integer> ordinals,
+            SegmentIds ids,
             Attributes attributes,
             HnswIndex hnsw,
             IvfIndex ivf,
+            BinaryIvf binary,
             KeywordIndex keywords,
             BitSet dead) {
-        assert ids.length == 0 || (hnsw != null) != (ivf != null) : "exactly one index";
-        assert attributes.size() == ids.length : "attributes of every vector";
-        assert keywords.size() == ids.length : "text lengths of every vector";
+        assert ids.size() == 0
+                        || (hnsw != null ? 1 : 0) + (ivf != null ? 1 : 0) + (binary != null ? 1 : 0)
+                                == 1
+                : "exactly one index";
+        assert (binary != null) == (tier == MemoryTier.BINARY && ids.size() > 0) : "binary tier";
+        assert attributes.size() == ids.size() : "attributes of every vector";
+        assert keywords.size() == ids.size() : "text lengths of every vector";
         this.id = id;
         this.type = type;
         this.dimension = dimension;
         this.metric = metric;
         this.tier = tier;
         this.ids = ids;
-        this.ordinals = ordinals;
         this.attributes = attributes;
         this.hnsw = hnsw;
         this.ivf = ivf;
+        this.binary = binary;
         this.keywords = keywords;
         this.dead = dead;
         this.deadCount = dead.cardinality();
@@ -175,10 +185,7 @@ public final class SealedSegment {
             throw new IllegalArgumentException(
                     n + " ids but metadata for " + metadata.size() + " vectors");
         }
-        Map<String, Integer> ordinals = ordinalMap(ids);
-        if (ordinals.size() != n) {
-            throw new IllegalArgumentException("ids of a segment must be distinct");
-        }
+        SegmentIds compact = distinct(ids);
         KeywordIndex texts = keywordsOf(keywords, n);
         Attributes attributes = metadata == null ? Attributes.none(n) : Attributes.of(metadata);
         long seed = spec.seed() ^ mix(segmentId);
@@ -195,13 +202,80 @@ public final class SealedSegment {
                 dim,
                 spec.metric(),
                 MemoryTier.FULL,
-                ids.clone(),
-                ordinals,
+                compact,
                 attributes,
                 hnsw,
                 ivf,
+                null,
                 texts,
                 new BitSet());
+    }
+
+    /**
+     * As {@link #build(long, SegmentSpec, String[], float[], List, KeywordIndex)}, straight into
+     * the {@link MemoryTier#BINARY} tier: no graph or IVF index is built, only the one-bit codes of
+     * the vectors in {@link #binaryLists} k-means lists (see {@link BinaryIvf}).
+     */
+    public static SealedSegment buildBinary(
+            long segmentId,
+            SegmentSpec spec,
+            String[] ids,
+            float[] vectors,
+            List<Map<String, String>> metadata,
+            KeywordIndex keywords) {
+        Objects.requireNonNull(spec, "spec");
+        int dim = spec.dimension();
+        int n = ids.length;
+        if ((long) n * dim != vectors.length || (metadata != null && metadata.size() != n)) {
+            throw new IllegalArgumentException(
+                    n + " ids do not match " + vectors.length + " floats or their metadata");
+        }
+        SegmentIds compact = distinct(ids);
+        BinaryIvf codes = n == 0 ? null : binaryCodes(spec, segmentId, vectors, n);
+        return new SealedSegment(
+                segmentId,
+                spec.type(),
+                dim,
+                spec.metric(),
+                MemoryTier.BINARY,
+                compact,
+                metadata == null ? Attributes.none(n) : Attributes.of(metadata),
+                null,
+                null,
+                codes,
+                keywordsOf(keywords, n),
+                new BitSet());
+    }
+
+    /**
+     * Lists of a segment of {@code n} vectors in the binary tier: a quarter of what an IVF segment
+     * gets ({@code ivf.nlist}, else about {@code sqrt(n)}), at least 1. Scanning one-bit codes is
+     * cheap next to choosing lists well, so the lists are wide: the default {@code nprobe} of 16
+     * scans about a quarter of a segment (on MiniLM embeddings, recall@10 after rescoring rose from
+     * 0.91 to 0.97 against lists of sqrt(n); see BENCHMARKS.md).
+     */
+    static int binaryLists(SegmentSpec spec, int n) {
+        return Math.max(1, (ivf(spec, n, 0).nlist() + 2) / 4);
+    }
+
+    private static BinaryIvf binaryCodes(SegmentSpec spec, long segmentId, float[] vectors, int n) {
+        // One rotation per shard spec (its seed), so the segments of a shard share one matrix.
+        return BinaryIvf.train(
+                vectors,
+                n,
+                spec.dimension(),
+                spec.metric(),
+                binaryLists(spec, n),
+                spec.seed() ^ mix(segmentId),
+                spec.seed());
+    }
+
+    private static SegmentIds distinct(String[] ids) {
+        SegmentIds compact = SegmentIds.of(ids);
+        if (compact == null) {
+            throw new IllegalArgumentException("ids of a segment must be distinct");
+        }
+        return compact;
     }
 
     private static KeywordIndex keywordsOf(KeywordIndex keywords, int n) {
@@ -241,15 +315,15 @@ public final class SealedSegment {
                 || base.hnsw.m() != spec.hnswM()) {
             throw new IllegalArgumentException(base + " cannot be extended under " + spec);
         }
-        for (int i = 0; i < base.ids.length; i++) {
-            if (!base.ids[i].equals(ids[i])) {
+        for (int i = 0; i < base.ids.size(); i++) {
+            if (!base.ids.get(i).equals(ids[i])) {
                 throw new IllegalArgumentException(
                         "the ids of an extended segment must start with its base's");
             }
         }
-        int added = ids.length - base.ids.length;
-        Map<String, Integer> ordinals = ordinalMap(ids);
-        if (ordinals.size() != ids.length || (long) added * dim != vectors.length) {
+        int added = ids.length - base.ids.size();
+        SegmentIds compact = SegmentIds.of(ids);
+        if (compact == null || (long) added * dim != vectors.length) {
             throw new IllegalArgumentException(
                     "distinct ids and the vectors of those after the base are needed");
         }
@@ -261,10 +335,10 @@ public final class SealedSegment {
                 dim,
                 spec.metric(),
                 MemoryTier.FULL,
-                ids.clone(),
-                ordinals,
+                compact,
                 metadata == null ? Attributes.none(ids.length) : Attributes.of(metadata),
                 hnsw,
+                null,
                 null,
                 keywordsOf(keywords, ids.length),
                 new BitSet());
@@ -272,8 +346,10 @@ public final class SealedSegment {
 
     /**
      * Reads a segment written by {@link #write}: a load, never a rebuild. Consumes exactly the
-     * segment's bytes; pass a buffered stream for speed. For {@link MemoryTier#PQ_CODES} the full
-     * vectors are read and then dropped.
+     * segment's bytes; pass a buffered stream for speed. A {@link MemoryTier#BINARY} blob loads its
+     * codes as written, whatever {@code tier} asks. A full blob is read whole: for {@link
+     * MemoryTier#PQ_CODES} its vectors are then dropped; for BINARY it stays full (a segment
+     * written before its shard went binary, which a tier-down may code later).
      *
      * @throws io.vectorstream.state.format.CorruptIndexException if the data is truncated,
      *     inconsistent or not a segment
@@ -281,7 +357,11 @@ public final class SealedSegment {
      */
     public static SealedSegment read(InputStream in, MemoryTier tier) throws IOException {
         Objects.requireNonNull(tier, "tier");
-        return SegmentFormat.read(in).withTier(tier);
+        SealedSegment segment = SegmentFormat.read(in);
+        // A full blob stays full in a binary shard: the memory budget codes it when it must.
+        return segment.tier == MemoryTier.BINARY || tier == MemoryTier.BINARY
+                ? segment
+                : segment.withTier(tier);
     }
 
     /**
@@ -291,10 +371,10 @@ public final class SealedSegment {
      *
      * @throws IllegalStateException in the {@link MemoryTier#PQ_CODES} tier, which no longer holds
      *     the full vectors the blob needs: write the segment {@link #build} or {@link #read}
-     *     returned before tiering it
+     *     returned before tiering it. A {@link MemoryTier#BINARY} segment writes its codes.
      */
     public void write(OutputStream out) throws IOException {
-        if (tier != MemoryTier.FULL) {
+        if (tier == MemoryTier.PQ_CODES) {
             throw new IllegalStateException(
                     "segment "
                             + id
@@ -305,21 +385,46 @@ public final class SealedSegment {
     }
 
     /**
-     * This segment in {@code tier}, or itself if already there. For {@link MemoryTier#PQ_CODES} the
-     * copy shares ids and codes with this one, starts with a copy of its tombstones, and drops the
-     * full vectors (this segment keeps them).
+     * This segment in {@code tier}, or itself if already there. The copy shares ids and metadata
+     * with this one and starts with a copy of its tombstones. For {@link MemoryTier#PQ_CODES} it
+     * keeps the IVF-PQ index without its full vectors; for {@link MemoryTier#BINARY} it codes the
+     * full vectors (slow: k-means and a rotation per vector, so not on the task thread) and keeps
+     * only the codes. This segment keeps its full vectors.
      *
+     * @param spec the spec the segment was built by (its seed draws the binary tier's rotation);
+     *     unused for PQ_CODES
      * @throws IllegalArgumentException for PQ_CODES on a segment that is not IVF-PQ
-     * @throws IllegalStateException for FULL on a PQ_CODES segment (read the blob again instead)
+     * @throws IllegalStateException from a tier without full vectors to another one (read the blob
+     *     again instead)
      */
-    public SealedSegment withTier(MemoryTier tier) {
+    public SealedSegment withTier(MemoryTier tier, SegmentSpec spec) {
         Objects.requireNonNull(tier, "tier");
         if (tier == this.tier) {
             return this;
         }
-        if (tier == MemoryTier.FULL) {
+        if (this.tier != MemoryTier.FULL) {
             throw new IllegalStateException(
                     "segment " + id + " dropped its full vectors; read its blob with tier FULL");
+        }
+        if (tier == MemoryTier.BINARY) {
+            int n = ids.size();
+            float[] vectors = new float[n * dimension];
+            for (int o = 0; o < n; o++) {
+                System.arraycopy(vectorAt(o), 0, vectors, o * dimension, dimension);
+            }
+            return new SealedSegment(
+                    id,
+                    type,
+                    dimension,
+                    metric,
+                    tier,
+                    ids,
+                    attributes,
+                    null,
+                    null,
+                    n == 0 ? null : binaryCodes(spec, id, vectors, n),
+                    keywords,
+                    (BitSet) dead.clone());
         }
         if (type != SegmentType.IVF_PQ) {
             throw new IllegalArgumentException(
@@ -336,12 +441,20 @@ public final class SealedSegment {
                 metric,
                 tier,
                 ids,
-                ordinals,
                 attributes,
                 null,
                 ivf == null ? null : ivf.withoutVectors(),
+                null,
                 keywords,
                 (BitSet) dead.clone());
+    }
+
+    /** {@link #withTier(MemoryTier, SegmentSpec)} to a tier that needs no spec (PQ_CODES, FULL). */
+    public SealedSegment withTier(MemoryTier tier) {
+        if (tier == MemoryTier.BINARY && this.tier != MemoryTier.BINARY) {
+            throw new IllegalArgumentException("the binary tier needs the segment's spec");
+        }
+        return withTier(tier, null);
     }
 
     public long id() {
@@ -366,11 +479,24 @@ public final class SealedSegment {
 
     /** Vectors in the segment, dead ones included. */
     public int size() {
-        return ids.length;
+        return ids.size();
     }
 
     public int liveCount() {
-        return ids.length - deadCount;
+        return ids.size() - deadCount;
+    }
+
+    /** Notes that {@code count} of this segment's vectors made it into an answer. */
+    public void recordHits(int count) {
+        hits += count;
+    }
+
+    /**
+     * Answer hits per live vector since the segment was loaded: the coldest segment (lowest) is the
+     * first to leave the full tier under memory pressure.
+     */
+    public double heat() {
+        return (double) hits / Math.max(1, liveCount());
     }
 
     public int deletedCount() {
@@ -379,13 +505,13 @@ public final class SealedSegment {
 
     /** The ordinal of live {@code id}, or -1 if it is not here or dead. */
     public int ordinalOf(String id) {
-        Integer ordinal = ordinals.get(id);
-        return ordinal == null || dead.get(ordinal) ? -1 : ordinal;
+        int ordinal = ids.ordinalOf(id);
+        return ordinal < 0 || dead.get(ordinal) ? -1 : ordinal;
     }
 
     public String idAt(int ordinal) {
         checkOrdinal(ordinal);
-        return ids[ordinal];
+        return ids.get(ordinal);
     }
 
     /** Marks {@code ordinal} dead; returns false if it already was. */
@@ -408,7 +534,7 @@ public final class SealedSegment {
     /**
      * A copy of the stored vector at {@code ordinal}, dead or not (FULL tier only).
      *
-     * @throws IllegalStateException in the PQ_CODES tier, which keeps no full vectors
+     * @throws IllegalStateException in the PQ_CODES and BINARY tiers, which keep no full vectors
      */
     public float[] vectorAt(int ordinal) {
         checkOrdinal(ordinal);
@@ -416,8 +542,10 @@ public final class SealedSegment {
             throw new IllegalStateException(
                     "segment "
                             + id
-                            + " keeps only PQ codes; read "
-                            + ids[ordinal]
+                            + (tier == MemoryTier.PQ_CODES
+                                    ? " keeps only PQ codes; read "
+                                    : " keeps only one-bit codes; read ")
+                            + ids.get(ordinal)
                             + " from the vector source");
         }
         return hnsw != null ? hnsw.vector(ordinal) : ivf.vector(ordinal);
@@ -470,7 +598,7 @@ public final class SealedSegment {
         String[] outIds = new String[found.size()];
         float[] outScores = new float[found.size()];
         for (int i = 0; i < outIds.length; i++) {
-            outIds[i] = ids[found.nodes()[i]];
+            outIds[i] = ids.get(found.nodes()[i]);
             outScores[i] = metric.externalScore(found.scores()[i]);
         }
         return new SearchHits(outIds, outScores);
@@ -503,17 +631,20 @@ public final class SealedSegment {
         if (hnsw != null) {
             return hnsw.search(query, k, Math.max(knobs.ef(), k), accept);
         }
+        if (binary != null) {
+            return binary.search(query, k, knobs.nprobe(), accept);
+        }
         VectorLookup lookup = null;
         if (tier == MemoryTier.PQ_CODES) {
             Objects.requireNonNull(source, "a pq-codes segment needs a vector source");
-            lookup = node -> source.vector(ids[node]);
+            lookup = node -> source.vector(ids.get(node));
         }
         return ivf.search(query, k, knobs.nprobe(), knobs.rerank(), accept, lookup);
     }
 
     /**
-     * Estimated heap bytes: index, ids, the id lookup and the metadata columns. Computed once (the
-     * contents never change; the tombstones' bit set is not counted).
+     * Estimated heap bytes: index, ids, the id lookup, the metadata columns, the texts' index and
+     * the tombstones' bit set (counted full size). Computed once: the contents never change.
      */
     public long memoryBytes() {
         if (memoryBytes < 0) {
@@ -523,15 +654,14 @@ public final class SealedSegment {
     }
 
     private long estimateMemoryBytes() {
-        long bytes = 64 + 16 + (long) ids.length * 4 + MemoryEstimates.hashMapBytes(ids.length);
-        for (String s : ids) {
-            bytes += MemoryEstimates.stringBytes(s);
-        }
+        long bytes = 96 + ids.memoryBytes() + ids.size() / 8 + 24;
         bytes += attributes.memoryBytes() + keywords.memoryBytes();
         if (hnsw != null) {
             bytes += hnsw.memoryBytes();
         } else if (ivf != null) {
             bytes += ivf.memoryBytes();
+        } else if (binary != null) {
+            bytes += binary.memoryBytes();
         }
         return bytes;
     }
@@ -547,7 +677,7 @@ public final class SealedSegment {
                 + ", "
                 + liveCount()
                 + "/"
-                + ids.length
+                + ids.size()
                 + " live)";
     }
 
@@ -558,29 +688,33 @@ public final class SealedSegment {
             SegmentType type,
             int dimension,
             Metric metric,
-            String[] ids,
-            Map<String, Integer> ordinals,
+            SegmentIds ids,
             Attributes attributes,
             KeywordIndex keywords,
             HnswIndex hnsw,
-            IvfIndex ivf) {
+            IvfIndex ivf,
+            BinaryIvf binary) {
         return new SealedSegment(
                 id,
                 type,
                 dimension,
                 metric,
-                MemoryTier.FULL,
+                binary != null ? MemoryTier.BINARY : MemoryTier.FULL,
                 ids,
-                ordinals,
                 attributes,
                 hnsw,
                 ivf,
+                binary,
                 keywords,
                 new BitSet());
     }
 
-    String[] ids() {
+    SegmentIds ids() {
         return ids;
+    }
+
+    BinaryIvf binary() {
+        return binary;
     }
 
     Attributes attributes() {
@@ -593,15 +727,6 @@ public final class SealedSegment {
 
     IvfIndex ivf() {
         return ivf;
-    }
-
-    /** id → ordinal; smaller than {@code ids} when an id repeats. */
-    static Map<String, Integer> ordinalMap(String[] ids) {
-        Map<String, Integer> map = new HashMap<>((int) (ids.length / 0.75f) + 1);
-        for (int i = 0; i < ids.length; i++) {
-            map.put(Objects.requireNonNull(ids[i], "id"), i);
-        }
-        return map;
     }
 
     private static HnswIndex buildHnsw(SegmentSpec spec, float[] vectors, int n, long seed) {
@@ -701,9 +826,9 @@ public final class SealedSegment {
     }
 
     private void checkOrdinal(int ordinal) {
-        if (ordinal < 0 || ordinal >= ids.length) {
+        if (ordinal < 0 || ordinal >= ids.size()) {
             throw new IndexOutOfBoundsException(
-                    "ordinal " + ordinal + " is not in segment " + id + " of size " + ids.length);
+                    "ordinal " + ordinal + " is not in segment " + id + " of size " + ids.size());
         }
     }
 
@@ -717,7 +842,7 @@ public final class SealedSegment {
 
         @Override
         public int count() {
-            return ids.length - deadCount;
+            return ids.size() - deadCount;
         }
     }
 }

@@ -25,6 +25,8 @@ import java.util.function.Supplier;
  * @param texts makes the inverted index of the vectors' texts, in ordinal order, on the build
  *     thread (a seal indexes the copied terms, a compaction remaps its sources' postings); null
  *     when no vector has text
+ * @param tier the tier the build produces: FULL (the index of the spec's type, which the shard may
+ *     then drop to PQ_CODES) or BINARY (one-bit codes only, no index built)
  */
 public record SegmentBuild(
         long segmentId,
@@ -34,10 +36,17 @@ public record SegmentBuild(
         long[] seqs,
         long[] sourceSegments,
         SealedSegment base,
-        Supplier<KeywordIndex> texts) {
+        Supplier<KeywordIndex> texts,
+        MemoryTier tier) {
 
     public SegmentBuild {
         metadata = List.copyOf(metadata);
+        if (tier != MemoryTier.FULL && tier != MemoryTier.BINARY) {
+            throw new IllegalArgumentException("a build produces full or binary segments");
+        }
+        if (tier == MemoryTier.BINARY && base != null) {
+            throw new IllegalArgumentException("a binary build has no graph to start from");
+        }
         if (metadata.size() != ids.length) {
             throw new IllegalArgumentException(
                     ids.length + " ids but metadata for " + metadata.size() + " vectors");
@@ -60,7 +69,7 @@ public record SegmentBuild(
             long[] seqs,
             long[] sourceSegments,
             SealedSegment base) {
-        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, base, null);
+        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, base, null, MemoryTier.FULL);
     }
 
     /** A build from scratch, without texts. */
@@ -71,7 +80,16 @@ public record SegmentBuild(
             List<Map<String, String>> metadata,
             long[] seqs,
             long[] sourceSegments) {
-        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, null, null);
+        this(segmentId, ids, vectors, metadata, seqs, sourceSegments, null, null, MemoryTier.FULL);
+    }
+
+    /** Heap bytes of the copies this build holds until it is installed. */
+    public long memoryBytes() {
+        long bytes = 64 + 4L * vectors.length + 8L * seqs.length + 4L * ids.length;
+        for (String id : ids) {
+            bytes += 24 + 16 + id.length();
+        }
+        return bytes;
     }
 
     /** Whether this build seals the growing segment (rather than compacting sealed ones). */
@@ -86,6 +104,9 @@ public record SegmentBuild(
      */
     public SealedSegment run(SegmentSpec spec) {
         KeywordIndex keywords = texts == null ? null : texts.get();
+        if (tier == MemoryTier.BINARY) {
+            return SealedSegment.buildBinary(segmentId, spec, ids, vectors, metadata, keywords);
+        }
         if (base != null) {
             return SealedSegment.extend(base, segmentId, spec, ids, vectors, metadata, keywords);
         }

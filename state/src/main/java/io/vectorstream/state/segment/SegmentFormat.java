@@ -5,6 +5,8 @@ import io.vectorstream.state.format.CorruptIndexException;
 import io.vectorstream.state.format.MetricCodes;
 import io.vectorstream.state.hnsw.HnswIndex;
 import io.vectorstream.state.ivf.IvfIndex;
+import io.vectorstream.state.quant.BinaryIvf;
+import io.vectorstream.state.segment.internal.SegmentIds;
 import io.vectorstream.state.text.KeywordIndex;
 import io.vectorstream.state.vector.Metric;
 import java.io.BufferedOutputStream;
@@ -17,35 +19,38 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The binary form of a {@link SealedSegment}, version 3. Big-endian, like the index formats it
+ * The binary form of a {@link SealedSegment}, version 4. Big-endian, like the index formats it
  * embeds:
  *
  * <pre>
  *   int    magic 0x56535347 ("VSSG")
- *   int    version 3
+ *   int    version 4
  *   byte   type: 0 hnsw, 1 ivf-flat, 2 ivf-pq
  *   long   segment id
  *   int    dimension
  *   byte   metric: 0 cosine, 1 dot, 2 euclidean
+ *   byte   tier: 0 full, 1 binary               (version 4)
  *   int    size (vectors)
  *   size times: int n, byte utf8[n]          the ids in ordinal order
  *   the metadata: Attributes.write bytes    (version 2)
  *   the texts: KeywordIndex.write bytes     (version 3)
  *   int    CRC32C of every byte above
- *   the index: HnswIndex.write or IvfIndex.write bytes (absent when size is 0)
+ *   the index: HnswIndex.write, IvfIndex.write or, in the binary tier, BinaryIvf.write bytes
+ *          (absent when size is 0)
  * </pre>
  *
- * <p>Version 3 added the inverted index of the texts; a version 2 blob reads as a segment whose
- * vectors have no text (keyword search finds none of them), which is what it was written from.
- * Version 2 added the metadata columns; version 1 blobs (written before filters existed, never
- * shipped) are refused with a clear message rather than read without metadata, which would make
- * every filter miss their vectors.
+ * <p>Version 4 added the tier: a binary segment's blob holds its one-bit codes and no full vector,
+ * so a restore loads the codes and never recomputes them. Earlier versions are full. Version 3
+ * added the inverted index of the texts; a version 2 blob reads as a segment whose vectors have no
+ * text (keyword search finds none of them), which is what it was written from. Version 2 added the
+ * metadata columns; version 1 blobs (written before filters existed, never shipped) are refused
+ * with a clear message rather than read without metadata, which would make every filter miss their
+ * vectors.
  *
  * <p>No tombstones: the embedded index is written as built, and the caller persists kills apart.
  * Reading checks every length against the data actually present (the id list grows as bytes
@@ -55,7 +60,10 @@ import java.util.zip.CheckedOutputStream;
 final class SegmentFormat {
 
     static final int MAGIC = 0x56535347;
-    static final int VERSION = 3;
+    static final int VERSION = 4;
+
+    /** The last version without a tier byte: every segment full. */
+    static final int WITHOUT_TIER = 3;
 
     /** The oldest version still read: before texts. */
     static final int WITHOUT_TEXT = 2;
@@ -77,10 +85,11 @@ final class SegmentFormat {
         data.writeLong(segment.id());
         data.writeInt(segment.dimension());
         data.writeByte(MetricCodes.code(segment.metric()));
-        String[] ids = segment.ids();
-        data.writeInt(ids.length);
-        for (String id : ids) {
-            byte[] utf8 = id.getBytes(StandardCharsets.UTF_8);
+        data.writeByte(segment.tier() == MemoryTier.BINARY ? 1 : 0);
+        SegmentIds ids = segment.ids();
+        data.writeInt(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            byte[] utf8 = ids.get(i).getBytes(StandardCharsets.UTF_8);
             data.writeInt(utf8.length);
             data.write(utf8);
         }
@@ -94,6 +103,8 @@ final class SegmentFormat {
             segment.hnsw().write(out);
         } else if (segment.ivf() != null) {
             segment.ivf().write(out);
+        } else if (segment.binary() != null) {
+            segment.binary().write(out);
         }
         out.flush();
     }
@@ -116,13 +127,13 @@ final class SegmentFormat {
                             "not a segment: bad magic 0x%08x, expected 0x%08x", magic, MAGIC));
         }
         int version = data.readInt();
-        if (version != VERSION && version != WITHOUT_TEXT) {
+        if (version < WITHOUT_TEXT || version > VERSION) {
             throw new CorruptIndexException(
                     "unsupported segment format version "
                             + version
                             + "; this reader knows versions "
                             + WITHOUT_TEXT
-                            + " and "
+                            + " to "
                             + VERSION
                             + " only: rebuild the segment from its vectors");
         }
@@ -130,6 +141,14 @@ final class SegmentFormat {
         long id = data.readLong();
         int dimension = data.readInt();
         Metric metric = MetricCodes.metric(data.readByte(), "corrupt segment");
+        boolean binaryTier = false;
+        if (version > WITHOUT_TIER) {
+            byte tier = data.readByte();
+            if (tier != 0 && tier != 1) {
+                throw new CorruptIndexException("corrupt segment: unknown tier code " + tier);
+            }
+            binaryTier = tier == 1;
+        }
         int size = data.readInt();
         if (dimension < 1 || size < 0) {
             throw new CorruptIndexException(
@@ -159,14 +178,26 @@ final class SegmentFormat {
                             "segment %d header checksum mismatch: stored 0x%08x, computed 0x%08x",
                             id, stored, expected));
         }
-        String[] ids = idList.toArray(new String[0]);
-        Map<String, Integer> ordinals = SealedSegment.ordinalMap(ids);
-        if (ordinals.size() != size) {
+        SegmentIds ids = SegmentIds.of(idList.toArray(new String[0]));
+        if (ids == null) {
             throw new CorruptIndexException("corrupt segment " + id + ": an id repeats");
         }
         HnswIndex hnsw = null;
         IvfIndex ivf = null;
-        if (size > 0 && type == SegmentType.HNSW) {
+        BinaryIvf binary = null;
+        if (size > 0 && binaryTier) {
+            binary = BinaryIvf.read(in);
+            if (binary.dimension() != dimension
+                    || binary.metric() != metric
+                    || binary.size() != size) {
+                throw new CorruptIndexException(
+                        "corrupt segment "
+                                + id
+                                + ": its one-bit codes do not match its header ("
+                                + binary
+                                + ")");
+            }
+        } else if (size > 0 && type == SegmentType.HNSW) {
             hnsw = HnswIndex.read(in);
             check(
                     hnsw.dimension(),
@@ -200,7 +231,7 @@ final class SegmentFormat {
             }
         }
         return SealedSegment.of(
-                id, type, dimension, metric, ids, ordinals, attributes, keywords, hnsw, ivf);
+                id, type, dimension, metric, ids, attributes, keywords, hnsw, ivf, binary);
     }
 
     private static void check(

@@ -1,6 +1,7 @@
 package io.vectorstream.state.segment;
 
 import io.vectorstream.state.filter.Filter;
+import io.vectorstream.state.quant.BinaryIvf;
 import io.vectorstream.state.search.SearchHits;
 import io.vectorstream.state.segment.internal.GrowingSegment;
 import io.vectorstream.state.text.DocTerms;
@@ -40,6 +41,9 @@ public final class ShardSegments {
     private SegmentBuild sealing;
     private SegmentBuild merging;
 
+    /** The tier seals and compactions produce: the shard's, or BINARY while a budget asks. */
+    private MemoryTier buildTier;
+
     /**
      * For the compaction in flight, where each of its vectors came from: the source's index in
      * {@link SegmentBuild#sourceSegments} in the high 32 bits, its ordinal there in the low.
@@ -47,7 +51,8 @@ public final class ShardSegments {
     private long[] mergeOrigins;
 
     /**
-     * An empty shard whose sealed segments are built by {@code spec} and kept in {@code tier}.
+     * An empty shard whose sealed segments are built by {@code spec} and kept in {@code tier}. In
+     * the {@link MemoryTier#BINARY} tier seals build one-bit codes only, of any segment type.
      *
      * @throws IllegalArgumentException if {@code tier} is PQ_CODES and the type is not IVF-PQ
      */
@@ -62,6 +67,22 @@ public final class ShardSegments {
         }
         this.dim = spec.dimension();
         this.growing = new GrowingSegment(dim, spec.metric());
+        this.buildTier = tier == MemoryTier.BINARY ? MemoryTier.BINARY : MemoryTier.FULL;
+    }
+
+    /**
+     * Makes every seal and compaction started from now on produce {@link MemoryTier#BINARY}
+     * segments (a memory budget under pressure asks this), or, with false, the shard's own tier
+     * again. A compaction with a binary source is binary anyway: its sources' full vectors are no
+     * longer in memory, and a merge would put the coded vectors back in the full tier.
+     */
+    public void buildIntoBinary(boolean binary) {
+        buildTier = binary || tier == MemoryTier.BINARY ? MemoryTier.BINARY : MemoryTier.FULL;
+    }
+
+    /** Whether seals and compactions now produce binary segments. */
+    public boolean buildsBinary() {
+        return buildTier == MemoryTier.BINARY;
     }
 
     public SegmentSpec spec() {
@@ -226,7 +247,8 @@ public final class ShardSegments {
                         oldest.seqs(),
                         new long[0],
                         null,
-                        () -> KeywordIndex.of(texts));
+                        () -> KeywordIndex.of(texts),
+                        buildTier);
         return sealing;
     }
 
@@ -261,7 +283,54 @@ public final class ShardSegments {
         if (picked.isEmpty()) {
             return null;
         }
-        SealedSegment base = mergeBase(picked);
+        MemoryTier into = buildTier;
+        for (SealedSegment segment : picked) {
+            if (segment.tier() == MemoryTier.BINARY) {
+                into = MemoryTier.BINARY;
+            }
+        }
+        return startCompaction(segmentId, picked, source, into);
+    }
+
+    /**
+     * Starts the move of this shard's coldest full segment ({@link SealedSegment#heat}, the largest
+     * first among equals) to the {@link MemoryTier#BINARY} tier: a compaction of that one segment
+     * into a binary one, which also drops its dead copies. Returns null if a compaction is in
+     * flight or no sealed segment with live vectors is full.
+     */
+    public SegmentBuild startTierDown(long segmentId, VectorSource source) {
+        if (merging != null) {
+            return null;
+        }
+        SealedSegment coldest = null;
+        for (SealedSegment segment : sealed) {
+            if (segment.tier() != MemoryTier.FULL || segment.liveCount() == 0) {
+                continue;
+            }
+            if (coldest == null
+                    || segment.heat() < coldest.heat()
+                    || (segment.heat() == coldest.heat() && segment.size() > coldest.size())) {
+                coldest = segment;
+            }
+        }
+        if (coldest == null) {
+            return null;
+        }
+        return startCompaction(segmentId, List.of(coldest), source, MemoryTier.BINARY);
+    }
+
+    /** Sealed segments in {@link MemoryTier#FULL}, which a tier-down could still compress. */
+    public int fullSegmentCount() {
+        int full = 0;
+        for (SealedSegment segment : sealed) {
+            full += segment.tier() == MemoryTier.FULL ? 1 : 0;
+        }
+        return full;
+    }
+
+    private SegmentBuild startCompaction(
+            long segmentId, List<SealedSegment> picked, VectorSource source, MemoryTier into) {
+        SealedSegment base = into == MemoryTier.FULL ? mergeBase(picked) : null;
         if (base != null) {
             List<SealedSegment> baseFirst = new ArrayList<>(picked);
             baseFirst.remove(base);
@@ -320,7 +389,8 @@ public final class ShardSegments {
                         new long[0],
                         sources,
                         base,
-                        () -> KeywordIndex.merge(textSources, textOrigins));
+                        () -> KeywordIndex.merge(textSources, textOrigins),
+                        into);
         mergeOrigins = Arrays.copyOf(origins, n);
         return merging;
     }
@@ -393,7 +463,10 @@ public final class ShardSegments {
             sources.add(source);
         }
         SealedSegment installed =
-                built.size() > 0 && tier != built.tier() && built.type() == SegmentType.IVF_PQ
+                built.size() > 0
+                                && tier == MemoryTier.PQ_CODES
+                                && built.tier() == MemoryTier.FULL
+                                && built.type() == SegmentType.IVF_PQ
                         ? built.withTier(tier)
                         : built;
         String[] ids = build.ids();
@@ -554,12 +627,22 @@ public final class ShardSegments {
         return dead;
     }
 
-    /** Estimated heap bytes of the growing and sealed segments. */
+    /**
+     * Estimated heap bytes of the growing and sealed segments and of the copies the builds in
+     * flight hold (a build's result is counted once installed; while it is built it takes about
+     * what its copies do again, which a budget's headroom must cover).
+     */
     public long memoryBytes() {
         long bytes = growing.memoryBytes();
+        boolean binary = false;
         for (SealedSegment segment : sealed) {
             bytes += segment.memoryBytes();
+            binary |= segment.tier() == MemoryTier.BINARY;
         }
+        // The binary segments of a shard share one rotation (drawn from the spec's seed).
+        bytes += binary ? BinaryIvf.rotationBytes(dim) : 0;
+        bytes += sealing == null ? 0 : sealing.memoryBytes();
+        bytes += merging == null ? 0 : merging.memoryBytes();
         return bytes;
     }
 

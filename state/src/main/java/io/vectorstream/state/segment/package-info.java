@@ -55,8 +55,17 @@
  *
  * <p><b>Memory tiers.</b> In {@link io.vectorstream.state.segment.MemoryTier#PQ_CODES} an IVF-PQ
  * segment keeps only centroids, codebooks, codes and ids on the heap (about {@code pqM} bytes per
- * vector instead of {@code 4 * dim}) and reranks its best ADC candidates with full vectors read
- * through a {@link io.vectorstream.state.segment.VectorSource} (the operator's vector store).
+ * vector instead of {@code 4 * dim}); in {@link io.vectorstream.state.segment.MemoryTier#BINARY} a
+ * segment of any type keeps one-bit codes in k-means lists ({@link
+ * io.vectorstream.state.quant.BinaryIvf}, about {@code dim / 8 + 16} bytes per vector) and no
+ * graph. Both rank candidates by their codes, and each shard rescores its best ones with full
+ * vectors read through a {@link io.vectorstream.state.segment.VectorSource} (the operator's vector
+ * store). A memory budget moves full segments to the binary tier one at a time ({@link
+ * io.vectorstream.state.segment.ShardSegments#startTierDown}: a compaction of one segment) and
+ * makes seals and compactions build binary ({@link
+ * io.vectorstream.state.segment.ShardSegments#buildIntoBinary}); a binary segment's blob holds its
+ * codes, so a restore loads them as written. Ids of every sealed segment are kept in flat arrays
+ * ({@code SegmentIds}), about 12 bytes plus the id's length each.
  *
  * <p>Pure JDK; the Flink operator that owns a shard's state lives in the operators module.
  */

@@ -143,7 +143,12 @@ class KeywordSearchTest {
             System.arraycopy(v, 0, all, o * DIM, DIM);
         }
         return SealedSegment.build(
-                segment.id(), spec, segment.ids(), all, segment.metadataRows(), segment.keywords());
+                segment.id(),
+                spec,
+                segment.ids().toArray(),
+                all,
+                segment.metadataRows(),
+                segment.keywords());
     }
 
     private static void check(

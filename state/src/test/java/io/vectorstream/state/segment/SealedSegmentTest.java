@@ -272,10 +272,10 @@ class SealedSegmentTest {
                         VectorSource.NONE,
                         FilterParser.parse("{\"range\": {\"year\": {\"gte\": 2021}}}"));
         assertThat(recent.ids()).containsExactlyInAnyOrder("beta", "zeta");
-        // It had no texts; written again it is a version 3 blob saying so, and reads back equal.
+        // It had no texts; written again it is a version 4 blob saying so, and reads back equal.
         assertThat(segment.keywords().textCount()).isZero();
         byte[] rewritten = bytes(segment);
-        assertThat(readInt(rewritten, 4)).isEqualTo(3);
+        assertThat(readInt(rewritten, 4)).isEqualTo(4);
         assertThat(bytes(read(rewritten, MemoryTier.FULL))).isEqualTo(rewritten);
         assertThat(read(rewritten, MemoryTier.FULL).metadataRows())
                 .isEqualTo(segment.metadataRows());
@@ -307,7 +307,60 @@ class SealedSegmentTest {
         assertThat(texts.freqAt(texts.postingsStart(gamma))).isEqualTo(3);
         assertThat(texts.termIndex("東京")).isNotNegative();
         assertThat(segment.liveTextLength()).isEqualTo(4 + 4 + 6 + 3 + 2);
+        // Written again: version 4, with the tier byte (full) after the metric; reads back equal.
+        byte[] rewritten = bytes(segment);
+        assertThat(readInt(rewritten, 4)).isEqualTo(4);
+        assertThat(rewritten[22]).isZero();
+        assertThat(rewritten.length).isEqualTo(stored.length + 1);
+        SealedSegment again = read(rewritten, MemoryTier.FULL);
+        assertThat(bytes(again)).isEqualTo(rewritten);
+        assertThat(again.keywords().freqAt(again.keywords().postingsStart(gamma))).isEqualTo(3);
+    }
+
+    /**
+     * The stored snapshot pins format version 4 in the binary tier: 40 vectors of {@link #BASE}
+     * (ids b0..b39, metadata n = ordinal mod 3) coded in lists. A restore reads the codes as they
+     * were written: the loaded segment writes the same bytes again and searches as the one that was
+     * coded, and no full vector is in it.
+     */
+    @Test
+    void readsTheStoredBinaryTierSnapshotWithoutRecodingIt() throws IOException {
+        SealedSegment coded = binarySnapshotSegment();
+        byte[] stored;
+        try (InputStream in = getClass().getResourceAsStream("/formats/segment-v4-binary.bin")) {
+            stored = in.readAllBytes();
+        }
+        assertThat(readInt(stored, 4)).isEqualTo(4);
+        assertThat(stored[22]).as("tier byte: binary").isEqualTo((byte) 1);
+        SealedSegment segment = read(stored, MemoryTier.FULL);
+        assertThat(segment.tier()).isEqualTo(MemoryTier.BINARY);
+        assertThat(segment.size()).isEqualTo(40);
+        assertThat(segment.idAt(7)).isEqualTo("b7");
+        assertThat(segment.ordinalOf("b39")).isEqualTo(39);
+        assertThat(segment.metadataAt(5)).isEqualTo(Map.of("n", "2"));
         assertThat(bytes(segment)).isEqualTo(stored);
+        assertThat(bytes(coded)).as("coding is deterministic").isEqualTo(stored);
+        SearchKnobs knobs = new SearchKnobs(5, 8, 2, 0);
+        for (float[] query : Arrays.copyOf(QUERY, 5)) {
+            assertThat(segment.search(query, knobs, VectorSource.NONE))
+                    .isEqualTo(coded.search(query, knobs, VectorSource.NONE));
+        }
+        assertThatThrownBy(() -> segment.vectorAt(0))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("one-bit codes");
+    }
+
+    private static SealedSegment binarySnapshotSegment() {
+        String[] ids = new String[40];
+        float[] vectors = new float[40 * DIM];
+        List<Map<String, String>> metadata = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            ids[i] = "b" + i;
+            System.arraycopy(BASE[i], 0, vectors, i * DIM, DIM);
+            metadata.add(Map.of("n", String.valueOf(i % 3)));
+        }
+        return SealedSegment.buildBinary(
+                3, spec(SegmentType.HNSW, 0), ids, vectors, metadata, null);
     }
 
     /** Version 1 (before metadata) was never shipped: it is refused, not read without metadata. */
@@ -379,12 +432,12 @@ class SealedSegmentTest {
                 .isInstanceOf(CorruptIndexException.class)
                 .hasMessageContaining("type code 5");
         byte[] id = good.clone();
-        id[30] ^= 0x20; // inside the first id's bytes: caught by the header checksum
+        id[31] ^= 0x20; // inside the first id's bytes: caught by the header checksum
         assertThatThrownBy(() -> read(id, MemoryTier.FULL))
                 .isInstanceOf(CorruptIndexException.class)
                 .hasMessageContaining("checksum");
         byte[] hugeId = good.clone();
-        hugeId[26] = 0x7f; // the first id's length
+        hugeId[27] = 0x7f; // the first id's length
         assertThatThrownBy(() -> read(hugeId, MemoryTier.FULL))
                 .isInstanceOf(CorruptIndexException.class);
     }
@@ -496,9 +549,9 @@ class SealedSegmentTest {
         return SealedSegment.read(new ByteArrayInputStream(blob), tier);
     }
 
-    /** Bytes of the segment header before its checksum. */
+    /** Where the header checksum starts, in a blob of any version without metadata or text. */
     private static int headerLength(byte[] blob) {
-        int at = 4 + 4 + 1 + 8 + 4 + 1;
+        int at = 4 + 4 + 1 + 8 + 4 + 1 + (readInt(blob, 4) >= 4 ? 1 : 0);
         int size = readInt(blob, at);
         at += 4;
         for (int i = 0; i < size; i++) {

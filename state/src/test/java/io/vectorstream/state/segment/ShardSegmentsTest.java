@@ -37,18 +37,27 @@ class ShardSegmentsTest {
     private static final int STEPS = 1500;
     private static final CompactionPolicy POLICY = new CompactionPolicy(3, 0.3);
 
-    @ParameterizedTest(name = "{0} {1} {2}")
+    /**
+     * With {@code pressure}, a memory budget comes and goes: the shard builds binary segments while
+     * it lasts, and full segments move to the binary tier (tier-downs) beside the writes.
+     */
+    @ParameterizedTest(name = "{0} {1} {2} pressure={3}")
     @CsvSource({
-        "HNSW, FULL, EUCLIDEAN",
-        "HNSW, FULL, COSINE",
-        "IVF_FLAT, FULL, EUCLIDEAN",
-        "IVF_PQ, FULL, DOT",
-        "IVF_PQ, PQ_CODES, EUCLIDEAN"
+        "HNSW, FULL, EUCLIDEAN, false",
+        "HNSW, FULL, COSINE, false",
+        "IVF_FLAT, FULL, EUCLIDEAN, false",
+        "IVF_PQ, FULL, DOT, false",
+        "IVF_PQ, PQ_CODES, EUCLIDEAN, false",
+        "HNSW, BINARY, COSINE, false",
+        "IVF_FLAT, BINARY, DOT, false",
+        "HNSW, FULL, EUCLIDEAN, true",
+        "IVF_PQ, FULL, COSINE, true"
     })
     void randomWritesSealsAndCompactionsMatchAMapModel(
-            SegmentType type, MemoryTier tier, Metric metric) throws IOException {
+            SegmentType type, MemoryTier tier, Metric metric, boolean pressure) throws IOException {
         SegmentSpec spec = new SegmentSpec(type, metric, DIM, 8, 32, 0, 0, 4, 99);
         Model model = new Model(spec, tier, new Random(type.ordinal() * 31L + metric.ordinal()));
+        model.pressure = pressure;
         for (int step = 0; step < STEPS; step++) {
             model.step();
             model.checkView();
@@ -65,6 +74,10 @@ class ShardSegmentsTest {
         assertThat(model.boundedSeals).as("seals of part of the growing segment").isGreaterThan(5);
         assertThat(model.racingWrites).as("writes during a build").isGreaterThan(100);
         assertThat(model.racingKills).as("copies killed at install").isGreaterThan(5);
+        if (pressure) {
+            assertThat(model.tierDowns).as("tier-downs installed").isGreaterThan(3);
+            assertThat(model.binaryBuilds).as("seals and merges built binary").isGreaterThan(3);
+        }
     }
 
     @Test
@@ -350,6 +363,10 @@ class ShardSegmentsTest {
         int racingKills;
         int sideBySide;
         int boundedSeals;
+        boolean pressure;
+        int tierDowns;
+        int binaryBuilds;
+        private SegmentBuild pendingTierDown;
 
         Model(SegmentSpec spec, MemoryTier tier, Random random) {
             this.spec = spec;
@@ -388,6 +405,8 @@ class ShardSegmentsTest {
                 assertThat(seal == null).isEqualTo(pendingSeal != null || growing == 0);
                 if (seal != null) {
                     checkTakesTheOldest(seal, max);
+                    assertThat(seal.tier())
+                            .isEqualTo(shard.buildsBinary() ? MemoryTier.BINARY : MemoryTier.FULL);
                     boundedSeals += growing > max ? 1 : 0;
                     pendingSeal = seal;
                     nextSegmentId++;
@@ -396,10 +415,35 @@ class ShardSegmentsTest {
                 SegmentBuild compaction = shard.startCompaction(nextSegmentId, POLICY, source);
                 assertThat(compaction == null || pendingMerge == null).isTrue();
                 if (compaction != null) {
+                    // The tier the budget asks for, and binary whenever a source is.
+                    boolean binarySource = false;
+                    for (SealedSegment segment : shard.sealed()) {
+                        binarySource |=
+                                segment.tier() == MemoryTier.BINARY
+                                        && Arrays.stream(compaction.sourceSegments())
+                                                .anyMatch(id -> id == segment.id());
+                    }
+                    assertThat(compaction.tier())
+                            .isEqualTo(
+                                    shard.buildsBinary() || binarySource
+                                            ? MemoryTier.BINARY
+                                            : MemoryTier.FULL);
                     pendingMerge = compaction;
                     nextSegmentId++;
                 }
             } else if (dice < 97) {
+                if (pressure && random.nextInt(4) == 0) {
+                    shard.buildIntoBinary(random.nextBoolean());
+                    SegmentBuild tierDown = shard.startTierDown(nextSegmentId, source);
+                    assertThat(tierDown == null || pendingMerge == null).isTrue();
+                    if (tierDown != null) {
+                        assertThat(tierDown.tier()).isEqualTo(MemoryTier.BINARY);
+                        assertThat(tierDown.sourceSegments()).hasSize(1);
+                        pendingMerge = tierDown;
+                        pendingTierDown = tierDown;
+                        nextSegmentId++;
+                    }
+                }
                 finishBuild(random.nextBoolean() ? pendingSeal : pendingMerge);
             } else if (pendingSeal != null || pendingMerge != null) {
                 SegmentBuild failed = pendingSeal != null ? pendingSeal : pendingMerge;
@@ -459,6 +503,9 @@ class ShardSegmentsTest {
             sideBySide += pendingSeal != null && pendingMerge != null ? 1 : 0;
             // Built only now, after the writes that raced it: the build must hold copies.
             SealedSegment built = pending.run(spec);
+            assertThat(built.tier()).isEqualTo(pending.tier());
+            binaryBuilds += built.tier() == MemoryTier.BINARY ? 1 : 0;
+            tierDowns += pending == pendingTierDown ? 1 : 0;
             byte[] blob = bytes(built);
             ShardSegments.Installed installed = shard.install(pending, built);
             assertThat(installed.segment()).isSameAs(built);
@@ -511,7 +558,11 @@ class ShardSegmentsTest {
                     .containsExactlyElementsOf(blobs.keySet());
             long dead = 0;
             for (SealedSegment segment : shard.sealed()) {
-                assertThat(segment.tier()).isEqualTo(tier);
+                if (pressure) {
+                    assertThat(segment.tier()).isIn(tier, MemoryTier.BINARY);
+                } else {
+                    assertThat(segment.tier()).isEqualTo(tier);
+                }
                 Set<Integer> expected = tombstones.get(segment.id());
                 for (int ordinal = 0; ordinal < segment.size(); ordinal++) {
                     assertThat(segment.isLive(ordinal)).isEqualTo(!expected.contains(ordinal));
