@@ -32,6 +32,19 @@ final class VectorChecks {
         if (id == null || id.isEmpty()) {
             throw new Rejection(missingCode, "'" + field + "' is missing or empty");
         }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            // A lone surrogate (JSON's "\ud800") has no UTF-8 form: the id would come back from
+            // a segment as another string, so its hits could not be read or rescored by id.
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < id.length()
+                    && Character.isLowSurrogate(id.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new Rejection(
+                        "BAD_ID", "'" + field + "' holds a lone UTF-16 surrogate at char " + i);
+            }
+        }
         int bytes = id.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > cfg.limits().maxIdBytes()) {
             throw new Rejection(

@@ -65,21 +65,6 @@ class ShardIndexMemoryTest {
                     firstThrottle = i;
                 }
                 if (i % 20 == 19) {
-                    System.err.println(
-                            "DBG "
-                                    + i
-                                    + " mem="
-                                    + op.memoryBytes()
-                                    + " full="
-                                    + op.segmentsIn(MemoryTier.FULL)
-                                    + " bin="
-                                    + op.segmentsIn(MemoryTier.BINARY)
-                                    + " td="
-                                    + op.tierDowns()
-                                    + " thr="
-                                    + op.throttledWrites()
-                                    + " fail="
-                                    + op.buildFailures());
                     awaitBuilds(h);
                     assertExactAnswers(h, live, rnd, 1);
                 }

@@ -82,6 +82,7 @@ class ValidationTest {
         bad.put(
                 "ID_TOO_LONG",
                 json("vectors", null, "{\"id\":\"" + "i".repeat(65) + "\",\"vector\":[1,2,3]}"));
+        bad.put("BAD_ID", json("vectors", null, "{\"id\":\"a\\ud800b\",\"vector\":[1,2,3]}"));
         try (var h = harness(DIM3)) {
             for (RawMessage m : bad.values()) {
                 h.vector(m);

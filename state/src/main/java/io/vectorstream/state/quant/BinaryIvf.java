@@ -34,6 +34,17 @@ public final class BinaryIvf {
     static final int MAGIC = 0x56534249; // "VSBI"
     static final int VERSION = 1;
 
+    /**
+     * Largest dimension coded: the rotation is a dense dim × dim matrix (16 MiB at 2,048) drawn by
+     * Gram-Schmidt in O(dim³), so larger vectors have no binary tier.
+     */
+    public static final int MAX_DIMENSION = 2048;
+
+    /** Whether vectors of {@code dim} components can be coded. */
+    public static boolean supports(int dim) {
+        return dim >= 1 && dim <= MAX_DIMENSION;
+    }
+
     private final int dim;
     private final int words;
     private final Metric metric;
@@ -133,6 +144,10 @@ public final class BinaryIvf {
             int[] assignment,
             long rotationSeed) {
         Objects.requireNonNull(metric, "metric");
+        if (!supports(dim)) {
+            throw new IllegalArgumentException(
+                    "one-bit codes go up to " + MAX_DIMENSION + " dimensions, not " + dim);
+        }
         if (centroids.length != nlist * dim || assignment.length != n) {
             throw new IllegalArgumentException("centroids or assignment do not fit");
         }
@@ -297,8 +312,8 @@ public final class BinaryIvf {
     }
 
     /**
-     * Estimated heap bytes: codes, correction terms, ordinals, list bounds and centroids (twice).
-     * Not the rotation, which the indices of one seed share: see {@link #rotationBytes}.
+     * Estimated heap bytes: codes, correction terms, ordinals, list bounds and the (rotated)
+     * centroids. Not the rotation, which the indices of one seed share: see {@link #rotationBytes}.
      */
     public long memoryBytes() {
         return 64
@@ -344,22 +359,41 @@ public final class BinaryIvf {
     }
 
     /**
-     * Reads what {@link #write} wrote, checking every count against what follows: the codes are
+     * Reads what {@link #write} wrote, checking every count against what follows and the header
+     * against what the caller expects before anything is drawn or allocated for it: the codes are
      * loaded, never recomputed.
      *
-     * @throws CorruptIndexException if the data is not such an index or is inconsistent
+     * @throws CorruptIndexException if the data is not such an index, is inconsistent, or does not
+     *     hold {@code size} vectors of {@code dim} under {@code metric}
      */
-    public static BinaryIvf read(InputStream in) throws IOException {
+    public static BinaryIvf read(InputStream in, int dim, Metric metric, int size)
+            throws IOException {
         DataInputStream data = new DataInputStream(in);
         if (data.readInt() != MAGIC || data.readInt() != VERSION) {
             throw new CorruptIndexException("not a one-bit code index, or of another version");
         }
-        int dim = data.readInt();
-        Metric metric = MetricCodes.metric(data.readByte(), "corrupt one-bit codes");
+        int storedDim = data.readInt();
+        Metric storedMetric = MetricCodes.metric(data.readByte(), "corrupt one-bit codes");
         long rotationSeed = data.readLong();
         int nlist = data.readInt();
         int n = data.readInt();
-        if (dim < 1 || dim > 65_536 || nlist < 1 || n < nlist || n < 1) {
+        if (storedDim != dim || storedMetric != metric || n != size) {
+            throw new CorruptIndexException(
+                    "corrupt one-bit codes: "
+                            + n
+                            + " vectors of "
+                            + storedDim
+                            + " ("
+                            + storedMetric
+                            + ") where the segment has "
+                            + size
+                            + " of "
+                            + dim
+                            + " ("
+                            + metric
+                            + ")");
+        }
+        if (!supports(dim) || nlist < 1 || n < nlist) {
             throw new CorruptIndexException(
                     "corrupt one-bit codes: dimension " + dim + ", " + nlist + " lists, " + n);
         }
@@ -377,6 +411,18 @@ public final class BinaryIvf {
             norms[p] = triples[3 * p];
             factors[p] = triples[3 * p + 1];
             offsets[p] = triples[3 * p + 2];
+            // A zero or non-finite term would make every estimate of the list NaN or infinite.
+            if (!(norms[p] >= 0 && factors[p] > 0)
+                    || !Float.isFinite(norms[p])
+                    || !Float.isFinite(factors[p])
+                    || !Float.isFinite(offsets[p])) {
+                throw new CorruptIndexException("corrupt one-bit codes: correction terms of " + p);
+            }
+        }
+        for (float c : rotatedCentroids) {
+            if (!Float.isFinite(c)) {
+                throw new CorruptIndexException("corrupt one-bit codes: a centroid is not finite");
+            }
         }
         if (listStart[0] != 0 || listStart[nlist] != n) {
             throw new CorruptIndexException("corrupt one-bit codes: list bounds do not cover " + n);

@@ -191,9 +191,16 @@ public record CompactionPolicy(
         return picked.size() >= 2 ? List.copyOf(picked) : List.of();
     }
 
+    /**
+     * What a segment's live vectors weigh in a merge: their share of its heap, and at least their
+     * float vectors, which a merge copies (from RocksDB for a compressed segment, whose heap is a
+     * twentieth of that) before it builds.
+     */
     private static long liveBytes(SealedSegment segment) {
-        return segment.size() == 0
-                ? 0
-                : (long) ((double) segment.memoryBytes() * segment.liveCount() / segment.size());
+        if (segment.size() == 0) {
+            return 0;
+        }
+        long heap = (long) ((double) segment.memoryBytes() * segment.liveCount() / segment.size());
+        return Math.max(heap, 4L * segment.dimension() * segment.liveCount());
     }
 }

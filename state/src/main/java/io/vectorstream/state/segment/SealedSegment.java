@@ -73,6 +73,9 @@ public final class SealedSegment {
      */
     private long hits;
 
+    /** When this view of the segment was made: a new segment has had no time to earn hits. */
+    private final long bornNanos = System.nanoTime();
+
     private final AcceptSet liveOrdinals = new LiveOrdinals();
 
     private SealedSegment(
@@ -251,15 +254,22 @@ public final class SealedSegment {
      * Lists of a segment of {@code n} vectors in the binary tier: a quarter of what an IVF segment
      * gets ({@code ivf.nlist}, else about {@code sqrt(n)}), at least 1. Scanning one-bit codes is
      * cheap next to choosing lists well, so the lists are wide: the default {@code nprobe} of 16
-     * scans about a quarter of a segment (on MiniLM embeddings, recall@10 after rescoring rose from
-     * 0.91 to 0.97 against lists of sqrt(n); see BENCHMARKS.md).
+     * scans about a quarter of a 62,000-vector segment, and most of a seal of 5,000 (on MiniLM
+     * embeddings, recall@10 after rescoring rose from 0.91 to 0.95 at nprobe 16 against lists of
+     * sqrt(n); see BENCHMARKS.md). Tightly clustered low-dimensional data codes better around finer
+     * lists: a larger {@code ivf.nlist} gives them.
      */
     static int binaryLists(SegmentSpec spec, int n) {
         return Math.max(1, (ivf(spec, n, 0).nlist() + 2) / 4);
     }
 
+    /**
+     * The seed of every binary segment's rotation: one matrix per dimension in the JVM, whatever
+     * the shard (the blob keeps the seed, so a change here leaves stored codes readable).
+     */
+    static final long BINARY_ROTATION_SEED = 0x5EED_0B17L;
+
     private static BinaryIvf binaryCodes(SegmentSpec spec, long segmentId, float[] vectors, int n) {
-        // One rotation per shard spec (its seed), so the segments of a shard share one matrix.
         return BinaryIvf.train(
                 vectors,
                 n,
@@ -267,7 +277,7 @@ public final class SealedSegment {
                 spec.metric(),
                 binaryLists(spec, n),
                 spec.seed() ^ mix(segmentId),
-                spec.seed());
+                BINARY_ROTATION_SEED);
     }
 
     private static SegmentIds distinct(String[] ids) {
@@ -487,16 +497,27 @@ public final class SealedSegment {
     }
 
     /** Notes that {@code count} of this segment's vectors made it into an answer. */
-    public void recordHits(int count) {
+    public void recordHits(long count) {
         hits += count;
     }
 
     /**
-     * Answer hits per live vector since the segment was loaded: the coldest segment (lowest) is the
-     * first to leave the full tier under memory pressure.
+     * Answer hits per live vector since the segment was loaded (a merge starts with its sources'
+     * hits): the coldest segment (lowest) is the first to leave the full tier under memory
+     * pressure.
      */
     public double heat() {
         return (double) hits / Math.max(1, liveCount());
+    }
+
+    /** Answer hits since the segment was loaded, with those its merge's sources had. */
+    public long hits() {
+        return hits;
+    }
+
+    /** Nanoseconds since this segment was built or loaded. */
+    public long ageNanos() {
+        return System.nanoTime() - bornNanos;
     }
 
     public int deletedCount() {

@@ -186,17 +186,7 @@ final class SegmentFormat {
         IvfIndex ivf = null;
         BinaryIvf binary = null;
         if (size > 0 && binaryTier) {
-            binary = BinaryIvf.read(in);
-            if (binary.dimension() != dimension
-                    || binary.metric() != metric
-                    || binary.size() != size) {
-                throw new CorruptIndexException(
-                        "corrupt segment "
-                                + id
-                                + ": its one-bit codes do not match its header ("
-                                + binary
-                                + ")");
-            }
+            binary = BinaryIvf.read(in, dimension, metric, size);
         } else if (size > 0 && type == SegmentType.HNSW) {
             hnsw = HnswIndex.read(in);
             check(

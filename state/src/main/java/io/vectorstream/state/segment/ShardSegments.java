@@ -67,17 +67,30 @@ public final class ShardSegments {
         }
         this.dim = spec.dimension();
         this.growing = new GrowingSegment(dim, spec.metric());
-        this.buildTier = tier == MemoryTier.BINARY ? MemoryTier.BINARY : MemoryTier.FULL;
+        this.buildTier = binaryPossible(tier) ? MemoryTier.BINARY : MemoryTier.FULL;
+    }
+
+    /**
+     * Whether this shard may build binary segments when {@code asked} is its tier or a budget's.
+     */
+    private boolean binaryPossible(MemoryTier asked) {
+        // A pq-codes shard keeps its codes (smaller than one bit a dimension when pq-m < dim / 8);
+        // vectors too long for a rotation matrix stay full.
+        return asked == MemoryTier.BINARY && tier != MemoryTier.PQ_CODES && BinaryIvf.supports(dim);
     }
 
     /**
      * Makes every seal and compaction started from now on produce {@link MemoryTier#BINARY}
      * segments (a memory budget under pressure asks this), or, with false, the shard's own tier
      * again. A compaction with a binary source is binary anyway: its sources' full vectors are no
-     * longer in memory, and a merge would put the coded vectors back in the full tier.
+     * longer in memory, and a merge would put the coded vectors back in the full tier. A pq-codes
+     * shard, and vectors of more than {@link BinaryIvf#MAX_DIMENSION} components, stay as they are.
      */
     public void buildIntoBinary(boolean binary) {
-        buildTier = binary || tier == MemoryTier.BINARY ? MemoryTier.BINARY : MemoryTier.FULL;
+        buildTier =
+                binaryPossible(binary ? MemoryTier.BINARY : tier)
+                        ? MemoryTier.BINARY
+                        : MemoryTier.FULL;
     }
 
     /** Whether seals and compactions now produce binary segments. */
@@ -292,14 +305,18 @@ public final class ShardSegments {
         return startCompaction(segmentId, picked, source, into);
     }
 
+    /** Segments younger than this have had no time to earn hits: others go first. */
+    static final long TIER_DOWN_MIN_AGE_NANOS = 30_000_000_000L;
+
     /**
-     * Starts the move of this shard's coldest full segment ({@link SealedSegment#heat}, the largest
-     * first among equals) to the {@link MemoryTier#BINARY} tier: a compaction of that one segment
-     * into a binary one, which also drops its dead copies. Returns null if a compaction is in
-     * flight or no sealed segment with live vectors is full.
+     * Starts the move of this shard's coldest full segment ({@link SealedSegment#heat}; among
+     * equals the oldest; segments younger than 30 s only when no older one is full) to the {@link
+     * MemoryTier#BINARY} tier: a compaction of that one segment into a binary one, which also drops
+     * its dead copies. Returns null if a compaction is in flight or no sealed segment with live
+     * vectors is full.
      */
     public SegmentBuild startTierDown(long segmentId, VectorSource source) {
-        if (merging != null) {
+        if (merging != null || !binaryPossible(MemoryTier.BINARY)) {
             return null;
         }
         SealedSegment coldest = null;
@@ -307,9 +324,7 @@ public final class ShardSegments {
             if (segment.tier() != MemoryTier.FULL || segment.liveCount() == 0) {
                 continue;
             }
-            if (coldest == null
-                    || segment.heat() < coldest.heat()
-                    || (segment.heat() == coldest.heat() && segment.size() > coldest.size())) {
+            if (coldest == null || colder(segment, coldest)) {
                 coldest = segment;
             }
         }
@@ -317,6 +332,18 @@ public final class ShardSegments {
             return null;
         }
         return startCompaction(segmentId, List.of(coldest), source, MemoryTier.BINARY);
+    }
+
+    private static boolean colder(SealedSegment a, SealedSegment b) {
+        boolean aSettled = a.ageNanos() >= TIER_DOWN_MIN_AGE_NANOS;
+        boolean bSettled = b.ageNanos() >= TIER_DOWN_MIN_AGE_NANOS;
+        if (aSettled != bSettled) {
+            return aSettled;
+        }
+        if (a.heat() != b.heat()) {
+            return a.heat() < b.heat();
+        }
+        return a.id() < b.id();
     }
 
     /** Sealed segments in {@link MemoryTier#FULL}, which a tier-down could still compress. */
@@ -497,6 +524,11 @@ public final class ShardSegments {
                 tombstones.add(new Tombstone(build.segmentId(), ordinal));
             }
         }
+        long sourceHits = 0;
+        for (SealedSegment source : sources) {
+            sourceHits += source.hits();
+        }
+        installed.recordHits(sourceHits);
         sealed.removeAll(sources);
         if (installed.size() > 0) {
             sealed.add(installed);

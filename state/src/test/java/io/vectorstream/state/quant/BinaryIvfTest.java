@@ -69,7 +69,8 @@ class BinaryIvfTest {
         BinaryIvf codes = BinaryIvf.train(data, 1000, DIM, metric, 12, 5, 9);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         codes.write(out);
-        BinaryIvf read = BinaryIvf.read(new ByteArrayInputStream(out.toByteArray()));
+        BinaryIvf read =
+                BinaryIvf.read(new ByteArrayInputStream(out.toByteArray()), DIM, metric, 1000);
         BitSet even = new BitSet();
         for (int i = 0; i < 1000; i += 2) {
             even.set(i);
@@ -109,14 +110,48 @@ class BinaryIvfTest {
                         () ->
                                 BinaryIvf.read(
                                         new ByteArrayInputStream(
-                                                Arrays.copyOf(bytes, bytes.length - 5))))
+                                                Arrays.copyOf(bytes, bytes.length - 5)),
+                                        DIM,
+                                        metric,
+                                        300))
                 .isInstanceOf(java.io.EOFException.class);
         byte[] badOrdinal = bytes.clone();
         // The first ordinal, after the header (4+4+4+1+8+4+4), centroids and list bounds.
         int at = 29 + 6 * DIM * 4 + 7 * 4;
         badOrdinal[at] = 0x7f;
-        assertThatThrownBy(() -> BinaryIvf.read(new ByteArrayInputStream(badOrdinal)))
+        assertThatThrownBy(
+                        () ->
+                                BinaryIvf.read(
+                                        new ByteArrayInputStream(badOrdinal), DIM, metric, 300))
                 .isInstanceOf(CorruptIndexException.class);
+        // A header that is not the segment's is refused before a rotation is drawn for it.
+        assertThatThrownBy(
+                        () -> BinaryIvf.read(new ByteArrayInputStream(bytes), 2 * DIM, metric, 300))
+                .isInstanceOf(CorruptIndexException.class)
+                .hasMessageContaining("where the segment has 300 of " + 2 * DIM);
+        byte[] hugeDim = bytes.clone();
+        hugeDim[8] = 0x01; // dimension 16,777,312: never drawn
+        assertThatThrownBy(
+                        () ->
+                                BinaryIvf.read(
+                                        new ByteArrayInputStream(hugeDim),
+                                        (1 << 24) + DIM,
+                                        metric,
+                                        300))
+                .isInstanceOf(CorruptIndexException.class)
+                .hasMessageContaining("dimension");
+        // The first vector's factor set to 0: its estimates would be infinite.
+        byte[] zeroFactor = bytes.clone();
+        int factorAt = bytes.length - 3 * 4 * 300 + 4;
+        for (int i = 0; i < 4; i++) {
+            zeroFactor[factorAt + i] = 0;
+        }
+        assertThatThrownBy(
+                        () ->
+                                BinaryIvf.read(
+                                        new ByteArrayInputStream(zeroFactor), DIM, metric, 300))
+                .isInstanceOf(CorruptIndexException.class)
+                .hasMessageContaining("correction terms");
     }
 
     private static int[] topExact(float[] data, float[] q, Metric metric, int n, int k) {
