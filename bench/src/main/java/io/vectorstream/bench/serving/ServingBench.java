@@ -79,6 +79,9 @@ public final class ServingBench {
     /** Whether the job seals growing vectors after idle: then ingest settles with none growing. */
     private boolean sealsAfterIdle;
 
+    /** Heap in use after the job started and answered, before the ingest. */
+    private long heapBefore;
+
     /** The collection's shards: at rest, each holds one segment. */
     private int shards;
 
@@ -159,6 +162,7 @@ public final class ServingBench {
                         new JobMetrics(restPort, system.job().getJobID().toHexString());
                 // The first query starts the client's reply reader and shows the job answering.
                 client.query(ds.queries()[0], K).get(120, TimeUnit.SECONDS);
+                heapBefore = heapAfterGc();
                 ingest(client, metrics, ds, n);
 
                 QueryLoad load = new QueryLoad(client, ds.queries(), truth, K);
@@ -256,12 +260,21 @@ public final class ServingBench {
                             ? metrics.awaitAtRest(shards, BUILDS_QUIET, REST_WAIT, remaining)
                             : metrics.awaitBuildsSettled(BUILDS_QUIET, remaining, false);
             double settled = Math.max(indexed, (buildsEnded - start) / 1e9);
+            // The whole job runs in this JVM (broker, Flink, index): its heap growth per vector
+            // after a full GC, next to the segments' own estimate (RocksDB is off the heap).
+            long heapGrowth = heapAfterGc() - heapBefore;
             String segments =
                     String.format(
-                            "%,d growing vectors, %d sealed segments, %d builds",
+                            "%,d growing vectors, %d sealed segments, %d builds, %d tier-downs,"
+                                    + " %,d throttled writes; heap per vector: %.0f B whole JVM,"
+                                    + " %.0f B segments' estimate",
                             metrics.sum("growingVectors"),
                             metrics.sum("sealedSegments"),
-                            metrics.sum("graphBuilds"));
+                            metrics.sum("graphBuilds"),
+                            metrics.sum("tierDowns"),
+                            metrics.sum("throttledWrites"),
+                            (double) heapGrowth / n,
+                            (double) metrics.sum("memoryBytes") / n);
             log(
                     "ingest: builds settled %.1f s later, %.1f s after the first publish (%s)",
                     settled - indexed, settled, segments);
@@ -286,6 +299,16 @@ public final class ServingBench {
                             metrics.sum("buildsInFlight")),
                     e);
         }
+    }
+
+    /** Heap in use after full collections (this JVM runs the whole job). */
+    private static long heapAfterGc() throws InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** Runs one load level and adds it to the report. */
