@@ -14,6 +14,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -186,18 +187,9 @@ public final class BinaryIvf {
             for (int r = 0; r < dim; r++) {
                 rotated[r] = VectorMath.dot(rotation, r * dim, residual, 0, dim);
             }
-            double norm = 0;
-            double abs = 0;
-            for (int j = 0; j < dim; j++) {
-                norm += (double) rotated[j] * rotated[j];
-                abs += Math.abs(rotated[j]);
-                if (rotated[j] > 0) {
-                    bits[p * words + (j >>> 6)] |= 1L << (j & 63);
-                }
-            }
-            norms[p] = (float) Math.sqrt(norm);
-            // A zero residual sits on the centroid: any factor works, its estimate is <c, q>.
-            factors[p] = norm == 0 ? 1f : (float) (abs / Math.sqrt(norm) / Math.sqrt(dim));
+            long signs = BinaryQuantizer.signs(rotated, dim, bits, p * words);
+            norms[p] = Float.intBitsToFloat((int) (signs >>> 32));
+            factors[p] = Float.intBitsToFloat((int) signs);
         }
         float[] rotatedCentroids = new float[nlist * dim];
         for (int l = 0; l < nlist; l++) {
@@ -456,37 +448,41 @@ public final class BinaryIvf {
     private static final int READ_CHUNK = 1 << 16;
 
     private static float[] readFloats(DataInputStream in, long count) throws IOException {
-        float[] out = new float[(int) Math.min(count, READ_CHUNK)];
-        checkCount(count);
-        for (int i = 0; i < count; i++) {
-            if (i == out.length) {
-                out = Arrays.copyOf(out, (int) Math.min(count, 2L * out.length));
-            }
-            out[i] = in.readFloat();
-        }
+        byte[] bytes = readBytes(in, count, Float.BYTES);
+        float[] out = new float[(int) count];
+        ByteBuffer.wrap(bytes).asFloatBuffer().get(out);
         return out;
     }
 
     private static int[] readInts(DataInputStream in, long count) throws IOException {
-        checkCount(count);
-        int[] out = new int[(int) Math.min(count, READ_CHUNK)];
-        for (int i = 0; i < count; i++) {
-            if (i == out.length) {
-                out = Arrays.copyOf(out, (int) Math.min(count, 2L * out.length));
-            }
-            out[i] = in.readInt();
-        }
+        byte[] bytes = readBytes(in, count, Integer.BYTES);
+        int[] out = new int[(int) count];
+        ByteBuffer.wrap(bytes).asIntBuffer().get(out);
         return out;
     }
 
     private static long[] readLongs(DataInputStream in, long count) throws IOException {
-        checkCount(count);
-        long[] out = new long[(int) Math.min(count, READ_CHUNK)];
-        for (int i = 0; i < count; i++) {
-            if (i == out.length) {
-                out = Arrays.copyOf(out, (int) Math.min(count, 2L * out.length));
+        byte[] bytes = readBytes(in, count, Long.BYTES);
+        long[] out = new long[(int) count];
+        ByteBuffer.wrap(bytes).asLongBuffer().get(out);
+        return out;
+    }
+
+    /**
+     * {@code count} values of {@code width} bytes, read in chunks so that a corrupt count fails at
+     * the end of the data instead of allocating what it claims (big-endian, as written).
+     */
+    private static byte[] readBytes(DataInputStream in, long count, int width) throws IOException {
+        checkCount(count * width);
+        long total = count * width;
+        byte[] out = new byte[(int) Math.min(total, READ_CHUNK)];
+        int read = 0;
+        while (read < total) {
+            if (read == out.length) {
+                out = Arrays.copyOf(out, (int) Math.min(total, 2L * out.length));
             }
-            out[i] = in.readLong();
+            in.readFully(out, read, out.length - read);
+            read = out.length;
         }
         return out;
     }

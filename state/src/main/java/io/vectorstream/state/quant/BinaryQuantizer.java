@@ -98,20 +98,33 @@ public final class BinaryQuantizer {
             }
             offsets[i] = (float) offset;
             rotate(residual, rotated);
-            double norm = 0;
-            double abs = 0;
-            for (int j = 0; j < dim; j++) {
-                norm += (double) rotated[j] * rotated[j];
-                abs += Math.abs(rotated[j]);
-                if (rotated[j] > 0) {
-                    bits[i * words + (j >>> 6)] |= 1L << (j & 63);
-                }
-            }
-            norms[i] = (float) Math.sqrt(norm);
-            // <b, x̂> = Σ|x̂_j| / √dim; a zero residual sits on the centre: its estimate is <c, q>.
-            factors[i] = norm == 0 ? 1f : (float) (abs / Math.sqrt(norm) / Math.sqrt(dim));
+            long signs = signs(rotated, dim, bits, i * words);
+            norms[i] = Float.intBitsToFloat((int) (signs >>> 32));
+            factors[i] = Float.intBitsToFloat((int) signs);
         }
         return new Codes(n, words, bits, norms, factors, offsets);
+    }
+
+    /**
+     * Sets the sign bits of the rotated residual {@code rotated} from {@code bits[word]} on, and
+     * returns its two correction terms packed as float bits: ‖rotated‖ in the high 32 bits and ⟨b,
+     * x̂⟩ = Σ|x̂_j| / √dim in the low 32. A zero residual sits on the centre: any factor works (1
+     * here), its estimate is ⟨c, q⟩.
+     */
+    static long signs(float[] rotated, int dim, long[] bits, int word) {
+        double norm = 0;
+        double abs = 0;
+        for (int j = 0; j < dim; j++) {
+            norm += (double) rotated[j] * rotated[j];
+            abs += Math.abs(rotated[j]);
+            if (rotated[j] > 0) {
+                bits[word + (j >>> 6)] |= 1L << (j & 63);
+            }
+        }
+        float length = (float) Math.sqrt(norm);
+        float factor = norm == 0 ? 1f : (float) (abs / Math.sqrt(norm) / Math.sqrt(dim));
+        return (long) Float.floatToRawIntBits(length) << 32
+                | (Float.floatToRawIntBits(factor) & 0xffffffffL);
     }
 
     /** An estimator of ⟨x, query⟩ for every code, with its tables built once for the query. */
