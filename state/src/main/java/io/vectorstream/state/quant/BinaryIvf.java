@@ -133,9 +133,9 @@ public final class BinaryIvf {
 
     /**
      * Codes {@code n} vectors in the lists given: vector i goes to list {@code assignment[i]} and
-     * is coded around {@code centroids[assignment[i] * dim ..]} (an IVF index's own lists).
+     * is coded around {@code centroids[assignment[i] * dim ..]}.
      */
-    public static BinaryIvf encode(
+    private static BinaryIvf encode(
             float[] vectors,
             int n,
             int dim,
@@ -184,19 +184,14 @@ public final class BinaryIvf {
                 offset += (double) residual[j] * centroids[c + j];
             }
             offsets[p] = (float) offset;
-            for (int r = 0; r < dim; r++) {
-                rotated[r] = VectorMath.dot(rotation, r * dim, residual, 0, dim);
-            }
+            rotate(rotation, dim, residual, 0, rotated, 0);
             long signs = BinaryQuantizer.signs(rotated, dim, bits, p * words);
             norms[p] = Float.intBitsToFloat((int) (signs >>> 32));
             factors[p] = Float.intBitsToFloat((int) signs);
         }
         float[] rotatedCentroids = new float[nlist * dim];
         for (int l = 0; l < nlist; l++) {
-            for (int r = 0; r < dim; r++) {
-                rotatedCentroids[l * dim + r] =
-                        VectorMath.dot(rotation, r * dim, centroids, l * dim, dim);
-            }
+            rotate(rotation, dim, centroids, l * dim, rotatedCentroids, l * dim);
         }
         return new BinaryIvf(
                 dim,
@@ -246,7 +241,7 @@ public final class BinaryIvf {
             probes = nlist;
         }
         float[] rotatedQuery = new float[dim];
-        rotate(query, 0, rotatedQuery, 0);
+        rotate(rotation, dim, query, 0, rotatedQuery, 0);
         int[] lists = nearestLists(rotatedQuery, probes);
         float queryNorm = metric == Metric.EUCLIDEAN ? VectorMath.dot(query, 0, query, 0, dim) : 0;
         Table table = new Table(dim);
@@ -297,7 +292,9 @@ public final class BinaryIvf {
         return lists;
     }
 
-    private void rotate(float[] v, int offset, float[] out, int outOffset) {
+    /** {@code out[outOffset ..] = rotation × v[offset ..]}, one SIMD dot product per row. */
+    private static void rotate(
+            float[] rotation, int dim, float[] v, int offset, float[] out, int outOffset) {
         for (int r = 0; r < dim; r++) {
             out[outOffset + r] = VectorMath.dot(rotation, r * dim, v, offset, dim);
         }

@@ -131,14 +131,9 @@ public final class CrossSegmentSearch {
     }
 
     private void firstPass() {
-        // The share of the beam a graph earns counts the vectors searched by walks and scans, not
-        // the compressed segments', which are ranked by their codes instead.
         long searched = 0;
         for (ShardSegments s : shards) {
             searched += s.searchedVectors();
-            for (SealedSegment segment : s.sealed()) {
-                searched -= segment.tier().rescoresFromSource() ? segment.size() : 0;
-            }
         }
         for (int i = 0; i < shards.size(); i++) {
             ShardSegments s = shards.get(i);

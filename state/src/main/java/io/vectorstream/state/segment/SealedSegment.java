@@ -169,25 +169,9 @@ public final class SealedSegment {
             float[] vectors,
             List<Map<String, String>> metadata,
             KeywordIndex keywords) {
-        Objects.requireNonNull(spec, "spec");
-        Objects.requireNonNull(ids, "ids");
-        Objects.requireNonNull(vectors, "vectors");
+        checkInput(spec, ids, vectors, metadata);
         int dim = spec.dimension();
         int n = ids.length;
-        if ((long) n * dim != vectors.length) {
-            throw new IllegalArgumentException(
-                    n
-                            + " ids need "
-                            + (long) n * dim
-                            + " floats of dimension "
-                            + dim
-                            + ", got "
-                            + vectors.length);
-        }
-        if (metadata != null && metadata.size() != n) {
-            throw new IllegalArgumentException(
-                    n + " ids but metadata for " + metadata.size() + " vectors");
-        }
         SegmentIds compact = distinct(ids);
         KeywordIndex texts = keywordsOf(keywords, n);
         Attributes attributes = metadata == null ? Attributes.none(n) : Attributes.of(metadata);
@@ -226,13 +210,9 @@ public final class SealedSegment {
             float[] vectors,
             List<Map<String, String>> metadata,
             KeywordIndex keywords) {
-        Objects.requireNonNull(spec, "spec");
+        checkInput(spec, ids, vectors, metadata);
         int dim = spec.dimension();
         int n = ids.length;
-        if ((long) n * dim != vectors.length || (metadata != null && metadata.size() != n)) {
-            throw new IllegalArgumentException(
-                    n + " ids do not match " + vectors.length + " floats or their metadata");
-        }
         SegmentIds compact = distinct(ids);
         BinaryIvf codes = n == 0 ? null : binaryCodes(spec, segmentId, vectors, n);
         return new SealedSegment(
@@ -278,6 +258,33 @@ public final class SealedSegment {
                 binaryLists(spec, n),
                 spec.seed() ^ mix(segmentId),
                 BINARY_ROTATION_SEED);
+    }
+
+    /**
+     * @throws IllegalArgumentException if the vectors do not match the spec's dimension or the
+     *     metadata do not match the ids
+     */
+    private static void checkInput(
+            SegmentSpec spec, String[] ids, float[] vectors, List<Map<String, String>> metadata) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(ids, "ids");
+        Objects.requireNonNull(vectors, "vectors");
+        int dim = spec.dimension();
+        int n = ids.length;
+        if ((long) n * dim != vectors.length) {
+            throw new IllegalArgumentException(
+                    n
+                            + " ids need "
+                            + (long) n * dim
+                            + " floats of dimension "
+                            + dim
+                            + ", got "
+                            + vectors.length);
+        }
+        if (metadata != null && metadata.size() != n) {
+            throw new IllegalArgumentException(
+                    n + " ids but metadata for " + metadata.size() + " vectors");
+        }
     }
 
     private static SegmentIds distinct(String[] ids) {

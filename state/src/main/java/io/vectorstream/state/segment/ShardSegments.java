@@ -600,11 +600,15 @@ public final class ShardSegments {
         return new SearchHits(hits.ids(), hits.scores());
     }
 
-    /** Vectors a query walks: growing plus sealed, dead copies included (their share of work). */
+    /**
+     * Vectors a query walks or scans: growing plus sealed, dead copies included (their share of
+     * work), but not those of compressed segments, which are ranked by their codes instead (the
+     * share of the beam a graph earns counts only the others).
+     */
     public long searchedVectors() {
         long n = growing.size();
         for (SealedSegment segment : sealed) {
-            n += segment.size();
+            n += segment.tier().rescoresFromSource() ? 0 : segment.size();
         }
         return n;
     }
