@@ -87,6 +87,19 @@ public final class TestData {
     /** {@code cfg} with text settings {@code text}. */
     public static VectorStreamConfig withText(
             VectorStreamConfig cfg, VectorStreamConfig.TextSettings text) {
+        return copy(cfg, text, cfg.memory());
+    }
+
+    /** {@code cfg} with memory settings {@code memory}. */
+    public static VectorStreamConfig withMemory(
+            VectorStreamConfig cfg, VectorStreamConfig.MemorySettings memory) {
+        return copy(cfg, cfg.text(), memory);
+    }
+
+    private static VectorStreamConfig copy(
+            VectorStreamConfig cfg,
+            VectorStreamConfig.TextSettings text,
+            VectorStreamConfig.MemorySettings memory) {
         return new VectorStreamConfig(
                 cfg.collection(),
                 cfg.dimension(),
@@ -103,28 +116,6 @@ public final class TestData {
                 cfg.index(),
                 cfg.sealAfterIdleMs(),
                 text,
-                cfg.memory());
-    }
-
-    /** {@code cfg} with memory settings {@code memory}. */
-    public static VectorStreamConfig withMemory(
-            VectorStreamConfig cfg, VectorStreamConfig.MemorySettings memory) {
-        return new VectorStreamConfig(
-                cfg.collection(),
-                cfg.dimension(),
-                cfg.metric(),
-                cfg.shards(),
-                cfg.maxParallelism(),
-                cfg.maxK(),
-                cfg.defaultTimeoutMs(),
-                cfg.maxTimeoutMs(),
-                cfg.maxEf(),
-                cfg.maxNprobe(),
-                cfg.maxRerank(),
-                cfg.limits(),
-                cfg.index(),
-                cfg.sealAfterIdleMs(),
-                cfg.text(),
                 memory);
     }
 

@@ -191,6 +191,9 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
     /** The heap budget this subtask shares with the other index subtasks of its TaskManager. */
     private transient MemoryBudget budget;
 
+    /** Whether {@link #relieve} last found the budget under pressure. */
+    private transient boolean pressed;
+
     public ShardIndexOperator(VectorStreamConfig cfg) {
         this(cfg, SegmentBuild::run);
     }
@@ -403,9 +406,14 @@ public final class ShardIndexOperator extends AbstractStreamOperator<IndexReply>
      */
     private void relieve(LoadedShard shard) throws Exception {
         reportMemory();
-        boolean pressed = budget.pressure() != MemoryBudget.Pressure.NONE;
-        for (LoadedShard s : shards.values()) {
-            s.segments.buildIntoBinary(pressed);
+        boolean now = budget.pressure() != MemoryBudget.Pressure.NONE;
+        if (now != pressed) {
+            pressed = now;
+            for (LoadedShard s : shards.values()) {
+                s.segments.buildIntoBinary(pressed);
+            }
+        } else {
+            shard.segments.buildIntoBinary(pressed); // loaded since the last change, perhaps
         }
         if (pressed && shard.startTierDown()) {
             metrics.tierDowns.inc();
